@@ -1,0 +1,410 @@
+//! The catalog: every Crisp REST API v1 endpoint as one typed, static table.
+//!
+//! The table (`table.rs`) is plain data: struct literals over a `BASE` default, so an entry says
+//! only what differs. Everything else in crisp-kit (request building, the sandbox's router, the
+//! TypeScript types, docs/ENDPOINTS.md, the MCP tools) is derived from it.
+
+mod table;
+
+use serde::Serialize;
+
+pub use table::ENDPOINTS;
+
+/// An HTTP method used by the Crisp API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `HEAD`: answers 200 or 404 with no body.
+    Head,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+    /// `DELETE` (some carry a JSON body)
+    Delete,
+}
+
+impl Method {
+    /// The method as sent on the wire.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// Parses a method name, in any case.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Method> {
+        const ALL: [Method; 6] =
+            [Method::Get, Method::Head, Method::Post, Method::Put, Method::Patch, Method::Delete];
+        ALL.into_iter().find(|m| m.as_str().eq_ignore_ascii_case(name))
+    }
+
+    /// Whether a request with this method only reads (and so may be retried safely).
+    #[must_use]
+    pub const fn is_read(self) -> bool {
+        matches!(self, Method::Get | Method::Head)
+    }
+}
+
+/// The group an endpoint belongs to, after the official clients' resource files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[allow(missing_docs)] // each variant is its `as_str` name, which says all there is
+pub enum Group {
+    BucketUrl,
+    MediaAnimation,
+    PlanSubscription,
+    PluginConnect,
+    PluginSubscription,
+    Proxy,
+    WebsiteAnalytics,
+    WebsiteAvailability,
+    WebsiteBase,
+    WebsiteBatch,
+    WebsiteCampaign,
+    WebsiteConnect,
+    WebsiteConversation,
+    WebsiteHelpdesk,
+    WebsiteInbox,
+    WebsiteOperator,
+    WebsitePeople,
+    WebsiteSettings,
+    WebsiteTeams,
+    WebsiteVerify,
+    WebsiteVisitors,
+}
+
+impl Group {
+    /// The dotted name used by the reference table and the docs, e.g. `website.conversation`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Group::BucketUrl => "bucket.url",
+            Group::MediaAnimation => "media.animation",
+            Group::PlanSubscription => "plan.subscription",
+            Group::PluginConnect => "plugin.connect",
+            Group::PluginSubscription => "plugin.subscription",
+            Group::Proxy => "proxy",
+            Group::WebsiteAnalytics => "website.analytics",
+            Group::WebsiteAvailability => "website.availability",
+            Group::WebsiteBase => "website.base",
+            Group::WebsiteBatch => "website.batch",
+            Group::WebsiteCampaign => "website.campaign",
+            Group::WebsiteConnect => "website.connect",
+            Group::WebsiteConversation => "website.conversation",
+            Group::WebsiteHelpdesk => "website.helpdesk",
+            Group::WebsiteInbox => "website.inbox",
+            Group::WebsiteOperator => "website.operator",
+            Group::WebsitePeople => "website.people",
+            Group::WebsiteSettings => "website.settings",
+            Group::WebsiteTeams => "website.teams",
+            Group::WebsiteVerify => "website.verify",
+            Group::WebsiteVisitors => "website.visitors",
+        }
+    }
+}
+
+impl Serialize for Group {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Whether an endpoint is current, deprecated, or answered by the client itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// A current Crisp route.
+    Current,
+    /// An old helpdesk route, removed from the official Node client 11.0 but still served for
+    /// accounts not yet migrated to the new Knowledge Base. Deprecated.
+    LegacyHelpdesk,
+    /// No Crisp route: the client answers it (`list_accounts`).
+    ClientLocal,
+}
+
+/// How a list endpoint pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Paging {
+    /// Not paged.
+    None,
+    /// The 1-based page number is the last path segment (`{pageNumber}`).
+    PageNumber,
+    /// Message history: `timestamp_before` cursor, 206 while older messages remain, 200 at the end.
+    MessageCursor,
+}
+
+/// How a query value is checked and encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueryType {
+    /// A string (numbers are accepted and written in decimal).
+    Str,
+    /// An integer (or a string of digits).
+    Int,
+    /// A decimal number.
+    Number,
+    /// A flag: `true`/`false` (or 1/0), sent as `1`/`0`.
+    Bool,
+    /// A filter: a string is sent as is, an object or array as JSON.
+    Json,
+}
+
+/// One query parameter of an endpoint.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct QueryParam {
+    /// The name on the wire, e.g. `per_page`.
+    pub name: &'static str,
+    /// How the value is checked and encoded.
+    #[serde(rename = "type")]
+    pub ty: QueryType,
+    /// Whether the request is refused without it.
+    pub required: bool,
+}
+
+/// An optional query parameter.
+pub(crate) const fn q(name: &'static str, ty: QueryType) -> QueryParam {
+    QueryParam { name, ty, required: false }
+}
+
+/// A query parameter the request is refused without.
+pub(crate) const fn q_required(name: &'static str, ty: QueryType) -> QueryParam {
+    QueryParam { name, ty, required: true }
+}
+
+/// What an endpoint sends as its JSON body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    /// No body.
+    None,
+    /// A JSON value the caller gives, sent as is; the name is the official client's argument name.
+    Object(&'static str),
+    /// An object of these named fields, each optional; other fields are refused.
+    Fields(&'static [&'static str]),
+}
+
+/// One endpoint of the Crisp REST API v1.
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoint {
+    /// Stable snake_case id, e.g. `get_conversation`.
+    pub id: &'static str,
+    /// Title as in Crisp's reference (corrected where the seed had it wrong).
+    pub title: &'static str,
+    /// One-line description.
+    pub doc: &'static str,
+    /// Resource group.
+    pub group: Group,
+    /// HTTP method (meaningless for [`Status::ClientLocal`]; see [`Endpoint::http_method`]).
+    pub method: Method,
+    /// Path template below the base URL, e.g. `/website/{websiteID}/conversation/{sessionID}`.
+    /// `{name*}` marks a parameter that may span several segments (helpdesk tree paths).
+    pub path: &'static str,
+    /// Query parameters the endpoint takes.
+    pub query: &'static [QueryParam],
+    /// What the endpoint sends as its body.
+    pub body: Body,
+    /// Whether the endpoint changes state (refused in read-only mode, never retried by default).
+    pub write: bool,
+    /// Current, deprecated or client-local.
+    pub status: Status,
+    /// How the endpoint pages.
+    pub paging: Paging,
+}
+
+/// The default every table entry starts from.
+pub(crate) const BASE: Endpoint = Endpoint {
+    id: "",
+    title: "",
+    doc: "",
+    group: Group::Proxy,
+    method: Method::Get,
+    path: "",
+    query: &[],
+    body: Body::None,
+    write: false,
+    status: Status::Current,
+    paging: Paging::None,
+};
+
+/// One piece of a path template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segment<'a> {
+    /// A literal segment.
+    Literal(&'a str),
+    /// A parameter filling exactly one segment.
+    Param(&'a str),
+    /// A parameter that may fill several segments (`{path*}`).
+    Rest(&'a str),
+}
+
+impl Endpoint {
+    /// Finds an endpoint by id.
+    #[must_use]
+    pub fn find(id: &str) -> Option<&'static Endpoint> {
+        ENDPOINTS.binary_search_by(|e| e.id.cmp(id)).ok().map(|i| &ENDPOINTS[i])
+    }
+
+    /// The HTTP method, or `None` for a client-local endpoint.
+    #[must_use]
+    pub fn http_method(&self) -> Option<Method> {
+        (self.status != Status::ClientLocal).then_some(self.method)
+    }
+
+    /// The path template as the reference writes it (`{path*}` shown as `{path}`), or `None` for a
+    /// client-local endpoint.
+    #[must_use]
+    pub fn path_template(&self) -> Option<String> {
+        (self.status != Status::ClientLocal).then(|| self.path.replace("*}", "}"))
+    }
+
+    /// The path template's segments, in order.
+    pub fn segments(&self) -> impl Iterator<Item = Segment<'static>> + use<> {
+        let path: &'static str = self.path;
+        path.split('/').filter(|s| !s.is_empty()).map(|s| {
+            match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => match name.strip_suffix('*') {
+                    Some(rest) => Segment::Rest(rest),
+                    None => Segment::Param(name),
+                },
+                None => Segment::Literal(s),
+            }
+        })
+    }
+
+    /// The names of the path parameters, in order.
+    pub fn path_params(&self) -> impl Iterator<Item = &'static str> + use<> {
+        self.segments().filter_map(|s| match s {
+            Segment::Param(n) | Segment::Rest(n) => Some(n),
+            Segment::Literal(_) => None,
+        })
+    }
+
+    /// Whether the endpoint answers with a bare status (HEAD: true on 200, false on 404).
+    #[must_use]
+    pub fn is_head(&self) -> bool {
+        self.method == Method::Head && self.status != Status::ClientLocal
+    }
+
+    /// The query parameter of that name, if the endpoint takes it.
+    #[must_use]
+    pub fn query_param(&self, name: &str) -> Option<&'static QueryParam> {
+        self.query.iter().find(|q| q.name == name)
+    }
+
+    /// The endpoint as the JSON object the discovery surfaces print (`xtask catalog`,
+    /// `Crisp.endpoints()`).
+    #[must_use]
+    pub fn describe(&self) -> EndpointInfo {
+        let (body, body_fields) = match self.body {
+            Body::None => (None, Vec::new()),
+            Body::Object(name) => (Some("object"), vec![name]),
+            Body::Fields(fields) => (Some("fields"), fields.to_vec()),
+        };
+        EndpointInfo {
+            id: self.id,
+            title: self.title,
+            doc: self.doc,
+            group: self.group,
+            method: self.http_method(),
+            path: self.path_template(),
+            path_params: self.path_params().collect(),
+            query_params: self.query.to_vec(),
+            body,
+            body_fields,
+            write: self.write,
+            status: self.status,
+            deprecated: self.status == Status::LegacyHelpdesk,
+            paging: self.paging,
+        }
+    }
+}
+
+/// The public description of one endpoint, as printed by discovery.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)] // field names mirror `Endpoint`
+pub struct EndpointInfo {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub doc: &'static str,
+    pub group: Group,
+    pub method: Option<Method>,
+    pub path: Option<String>,
+    pub path_params: Vec<&'static str>,
+    pub query_params: Vec<QueryParam>,
+    /// `"object"` (a caller value sent as is), `"fields"` (an object of `body_fields`) or null.
+    pub body: Option<&'static str>,
+    /// The official client's argument name for an object body, or the allowed fields.
+    pub body_fields: Vec<&'static str>,
+    pub write: bool,
+    pub status: Status,
+    pub deprecated: bool,
+    pub paging: Paging,
+}
+
+/// The whole catalog as discovery prints it.
+#[must_use]
+pub fn describe_all() -> Vec<EndpointInfo> {
+    ENDPOINTS.iter().map(Endpoint::describe).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_unique_and_complete() {
+        assert_eq!(ENDPOINTS.len(), 265);
+        for pair in ENDPOINTS.windows(2) {
+            assert!(pair[0].id < pair[1].id, "{} must sort before {}", pair[0].id, pair[1].id);
+        }
+    }
+
+    #[test]
+    fn every_entry_is_filled_in() {
+        for e in ENDPOINTS {
+            assert!(!e.title.is_empty() && !e.doc.is_empty(), "{}", e.id);
+            assert!(e.doc.ends_with('.'), "{}: doc is one sentence or more", e.id);
+            if e.status == Status::ClientLocal {
+                continue;
+            }
+            assert!(e.path.starts_with('/'), "{}", e.id);
+            if e.paging == Paging::PageNumber {
+                assert_eq!(e.path_params().last(), Some("pageNumber"), "{}", e.id);
+            }
+            if e.is_head() || e.method == Method::Get {
+                assert!(!e.write, "{}: reads are not writes", e.id);
+                assert_eq!(e.body, Body::None, "{}: reads carry no body", e.id);
+            } else {
+                assert!(e.write, "{}: every other method writes", e.id);
+            }
+        }
+    }
+
+    #[test]
+    fn find_hits_and_misses() {
+        assert_eq!(Endpoint::find("get_conversation").map(|e| e.method), Some(Method::Get));
+        assert!(Endpoint::find("get_conversationx").is_none());
+        assert!(Endpoint::find("").is_none());
+    }
+
+    #[test]
+    fn rest_segments_are_recognised() {
+        let e = Endpoint::find("resolve_helpdesk_tree_path").unwrap();
+        assert!(e.segments().any(|s| s == Segment::Rest("path")));
+        assert_eq!(
+            e.path_template().unwrap(),
+            "/website/{websiteID}/helpdesk/tree/path/{locale}/{contentType}/{path}"
+        );
+    }
+}

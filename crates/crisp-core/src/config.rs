@@ -1,0 +1,415 @@
+//! Client configuration: accounts (credentials, tier, default website), base URL, timeout,
+//! retry policy and read-only mode.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use crate::error::CrispError;
+use crate::retry::RetryPolicy;
+
+/// The API every account talks to unless told otherwise.
+pub const DEFAULT_BASE_URL: &str = "https://api.crisp.chat/v1/";
+
+/// The name of the account made from top-level credentials.
+pub const DEFAULT_ACCOUNT: &str = "default";
+
+/// Default per-attempt timeout.
+pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+
+/// The token tier, sent as `X-Crisp-Tier`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    /// Old user tokens. The official Node client's default, and so ours.
+    #[default]
+    User,
+    /// A website token: one workspace.
+    Website,
+    /// A plugin token: every workspace that installed the plugin.
+    Plugin,
+}
+
+impl Tier {
+    /// The header value.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Tier::User => "user",
+            Tier::Website => "website",
+            Tier::Plugin => "plugin",
+        }
+    }
+}
+
+/// One account as the caller writes it (JS: `{ identifier, key, tier, websiteId, baseUrl, label }`).
+#[derive(Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccountConfig {
+    /// Token identifier.
+    pub identifier: Option<String>,
+    /// Token key. Never printed.
+    pub key: Option<String>,
+    /// Token tier (default `user`).
+    pub tier: Option<Tier>,
+    /// Website id used when a call omits `websiteID`.
+    pub website_id: Option<String>,
+    /// API base URL for this account (default: the client's).
+    pub base_url: Option<String>,
+    /// A human label.
+    pub label: Option<String>,
+}
+
+impl fmt::Debug for AccountConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccountConfig")
+            .field("identifier", &self.identifier)
+            .field("key", &self.key.as_ref().map(|_| crate::REDACTED))
+            .field("tier", &self.tier)
+            .field("website_id", &self.website_id)
+            .field("base_url", &self.base_url)
+            .field("label", &self.label)
+            .finish()
+    }
+}
+
+/// The whole client configuration as the caller writes it (JS: the `new Crisp({...})` options,
+/// less the transport). Top-level credentials make the account named `default`.
+#[derive(Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Config {
+    /// Token identifier of the default account.
+    pub identifier: Option<String>,
+    /// Token key of the default account. Never printed.
+    pub key: Option<String>,
+    /// Token tier of the default account, inherited by named accounts (default `user`).
+    pub tier: Option<Tier>,
+    /// Website id used when a call omits `websiteID`.
+    pub website_id: Option<String>,
+    /// API base URL (default `https://api.crisp.chat/v1/`), inherited by named accounts.
+    pub base_url: Option<String>,
+    /// A human label for the default account.
+    pub label: Option<String>,
+    /// More named accounts.
+    #[serde(default)]
+    pub accounts: BTreeMap<String, AccountConfig>,
+    /// The account used when a call names none (default: `default`, or the only account).
+    pub default_account: Option<String>,
+    /// Per-attempt timeout in milliseconds (default 30 s).
+    pub timeout_ms: Option<u64>,
+    /// Retry policy (default: reads retried twice, writes never).
+    #[serde(default)]
+    pub retry: RetryPolicy,
+    /// Refuse every write endpoint before any request exists.
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+impl Config {
+    /// The top-level credentials as an account.
+    fn top_account(&self) -> AccountConfig {
+        AccountConfig {
+            identifier: self.identifier.clone(),
+            key: self.key.clone(),
+            tier: self.tier,
+            website_id: self.website_id.clone(),
+            base_url: self.base_url.clone(),
+            label: self.label.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("account", &self.top_account())
+            .field("accounts", &self.accounts)
+            .field("default_account", &self.default_account)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("retry", &self.retry)
+            .field("read_only", &self.read_only)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A validated account, ready to sign requests.
+#[derive(Clone)]
+pub struct Account {
+    /// The account's name.
+    pub name: String,
+    /// A human label (default: the name).
+    pub label: String,
+    /// Token identifier (not secret, but kept out of previews anyway).
+    pub identifier: String,
+    /// Token tier.
+    pub tier: Tier,
+    /// Website id used when a call omits `websiteID`.
+    pub website_id: Option<String>,
+    /// API base URL, always ending in `/`.
+    pub base_url: String,
+    /// `Basic base64(identifier:key)`, computed once.
+    pub(crate) authorization: String,
+}
+
+impl fmt::Debug for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Account")
+            .field("name", &self.name)
+            .field("label", &self.label)
+            .field("tier", &self.tier)
+            .field("website_id", &self.website_id)
+            .field("base_url", &self.base_url)
+            .field("authorization", &crate::REDACTED)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What `list_accounts` tells about an account: never its key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)] // the fields of `Account`
+pub struct AccountInfo {
+    pub id: String,
+    pub label: String,
+    pub tier: Tier,
+    pub website_id: Option<String>,
+    pub base_url: String,
+    pub default: bool,
+}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> CrispError {
+    CrispError::InvalidConfig { field: field.into(), message: message.into() }
+}
+
+/// Checks a base URL and brings it to the form `scheme://host[:port]/path/`.
+pub(crate) fn normalize_base_url(field: &str, url: &str) -> Result<String, CrispError> {
+    let rest =
+        url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).ok_or_else(|| {
+            invalid(field, "must start with https:// (or http:// for a local server)")
+        })?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || host.contains('@') {
+        return Err(invalid(field, "must name a host, without credentials"));
+    }
+    if url.contains(['?', '#']) || url.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(invalid(
+            field,
+            "must not hold a query, a fragment, spaces or control characters",
+        ));
+    }
+    let mut out = url.to_owned();
+    if !out.ends_with('/') {
+        out.push('/');
+    }
+    Ok(out)
+}
+
+fn credential(field: &str, value: Option<&String>) -> Result<String, CrispError> {
+    match value {
+        None => Err(invalid(field, "is required")),
+        Some(v) if v.trim().is_empty() => Err(invalid(field, "must not be empty")),
+        Some(v) if v.chars().any(char::is_control) => {
+            Err(invalid(field, "must not hold control characters"))
+        }
+        Some(v) => Ok(v.clone()),
+    }
+}
+
+impl Account {
+    fn from_config(
+        name: &str,
+        field: &str,
+        c: &AccountConfig,
+        base_url: &str,
+    ) -> Result<Account, CrispError> {
+        let identifier = credential(&format!("{field}identifier"), c.identifier.as_ref())?;
+        if identifier.contains(':') {
+            return Err(invalid(format!("{field}identifier"), "must not contain `:`"));
+        }
+        let key = credential(&format!("{field}key"), c.key.as_ref())?;
+        let base_url = match &c.base_url {
+            Some(url) => normalize_base_url(&format!("{field}baseUrl"), url)?,
+            None => base_url.to_owned(),
+        };
+        let website_id = match &c.website_id {
+            Some(w) if w.is_empty() => None,
+            other => other.clone(),
+        };
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{identifier}:{key}"));
+        Ok(Account {
+            name: name.to_owned(),
+            label: c.label.clone().unwrap_or_else(|| name.to_owned()),
+            identifier,
+            tier: c.tier.unwrap_or_default(),
+            website_id,
+            base_url,
+            authorization: format!("Basic {token}"),
+        })
+    }
+}
+
+/// A validated configuration: at least one account, one of them the default.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Accounts by name.
+    pub accounts: BTreeMap<String, Account>,
+    /// The account used when a call names none.
+    pub default_account: String,
+    /// Per-attempt timeout in milliseconds.
+    pub timeout_ms: u64,
+    /// Retry policy.
+    pub retry: RetryPolicy,
+    /// Whether writes are refused.
+    pub read_only: bool,
+}
+
+impl Settings {
+    /// Validates a configuration.
+    ///
+    /// # Errors
+    /// [`CrispError::InvalidConfig`] naming the field: a missing identifier or key, a bad base URL,
+    /// an unknown default account, a zero timeout.
+    pub fn new(config: &Config) -> Result<Settings, CrispError> {
+        let base = config.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
+        let base = normalize_base_url("baseUrl", base)?;
+        let mut accounts = BTreeMap::new();
+        let top = &config.top_account();
+        if top.identifier.is_some() || top.key.is_some() || config.accounts.is_empty() {
+            accounts.insert(
+                DEFAULT_ACCOUNT.to_owned(),
+                Account::from_config(DEFAULT_ACCOUNT, "", top, &base)?,
+            );
+        }
+        for (name, c) in &config.accounts {
+            if name.is_empty() {
+                return Err(invalid("accounts", "an account name must not be empty"));
+            }
+            if accounts.contains_key(name) {
+                return Err(invalid(
+                    format!("accounts.{name}"),
+                    "clashes with the top-level account",
+                ));
+            }
+            // An account inherits the top-level tier and base URL unless it sets its own.
+            let mut c = c.clone();
+            c.tier = c.tier.or(top.tier);
+            let account = Account::from_config(name, &format!("accounts.{name}."), &c, &base)?;
+            accounts.insert(name.clone(), account);
+        }
+        let default_account = match &config.default_account {
+            Some(name) if accounts.contains_key(name) => name.clone(),
+            Some(name) => {
+                return Err(invalid("defaultAccount", format!("no account is named `{name}`")));
+            }
+            None if accounts.contains_key(DEFAULT_ACCOUNT) => DEFAULT_ACCOUNT.to_owned(),
+            None => accounts.keys().next().cloned().unwrap_or_default(),
+        };
+        let timeout_ms = config.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
+        if timeout_ms == 0 {
+            return Err(invalid("timeoutMs", "must be above zero"));
+        }
+        config.retry.validate()?;
+        Ok(Settings {
+            accounts,
+            default_account,
+            timeout_ms,
+            retry: config.retry.clone(),
+            read_only: config.read_only,
+        })
+    }
+
+    /// The named account, or the default one.
+    ///
+    /// # Errors
+    /// [`CrispError::InvalidConfig`] when no account has that name.
+    pub fn account(&self, name: Option<&str>) -> Result<&Account, CrispError> {
+        let name = name.unwrap_or(&self.default_account);
+        self.accounts
+            .get(name)
+            .ok_or_else(|| invalid("account", format!("no account is named `{name}`")))
+    }
+
+    /// The accounts as `list_accounts` shows them: never a key.
+    #[must_use]
+    pub fn list_accounts(&self) -> Vec<AccountInfo> {
+        self.accounts
+            .values()
+            .map(|a| AccountInfo {
+                id: a.name.clone(),
+                label: a.label.clone(),
+                tier: a.tier,
+                website_id: a.website_id.clone(),
+                base_url: a.base_url.clone(),
+                default: a.name == self.default_account,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn config(v: serde_json::Value) -> Config {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn top_level_credentials_make_the_default_account() {
+        let s = Settings::new(&config(json!({"identifier": "id", "key": "k", "tier": "plugin"})))
+            .unwrap();
+        let a = s.account(None).unwrap();
+        assert_eq!(a.name, "default");
+        assert_eq!(a.tier, Tier::Plugin);
+        assert_eq!(a.base_url, DEFAULT_BASE_URL);
+        assert_eq!(a.authorization, "Basic aWQ6aw==");
+    }
+
+    #[test]
+    fn named_accounts_inherit_tier_and_base_url() {
+        let s = Settings::new(&config(json!({
+            "tier": "website", "baseUrl": "http://127.0.0.1:9/v1",
+            "accounts": {"eu": {"identifier": "a", "key": "b", "websiteId": "w1", "label": "EU"},
+                         "us": {"identifier": "c", "key": "d", "tier": "plugin"}},
+            "defaultAccount": "us"
+        })))
+        .unwrap();
+        assert_eq!(s.default_account, "us");
+        let eu = s.account(Some("eu")).unwrap();
+        assert_eq!((eu.tier, eu.base_url.as_str()), (Tier::Website, "http://127.0.0.1:9/v1/"));
+        let list = s.list_accounts();
+        assert_eq!(list.len(), 2);
+        assert!(list.iter().any(|a| a.id == "us" && a.default));
+        let printed = serde_json::to_string(&list).unwrap() + &format!("{s:?}");
+        assert!(!printed.contains("\"d\"") && !printed.contains("YTpi"), "{printed}");
+    }
+
+    #[test]
+    fn bad_configs_name_the_field() {
+        let cases = [
+            (json!({"key": "k"}), "identifier"),
+            (json!({"identifier": "i"}), "key"),
+            (json!({"identifier": "i:x", "key": "k"}), "identifier"),
+            (json!({"identifier": "i", "key": "k", "baseUrl": "ftp://x"}), "baseUrl"),
+            (json!({"identifier": "i", "key": "k", "baseUrl": "https://u:p@x/"}), "baseUrl"),
+            (json!({"identifier": "i", "key": "k", "timeoutMs": 0}), "timeoutMs"),
+            (json!({"identifier": "i", "key": "k", "defaultAccount": "nope"}), "defaultAccount"),
+            (json!({"accounts": {"a": {"identifier": "i"}}}), "accounts.a.key"),
+        ];
+        for (c, field) in cases {
+            let err = Settings::new(&config(c.clone())).unwrap_err();
+            assert_eq!(err.param(), Some(field), "{c}: {err}");
+        }
+    }
+
+    #[test]
+    fn debug_output_never_holds_the_key() {
+        let c = config(json!({"identifier": "i", "key": "s3cret-key"}));
+        assert!(!format!("{c:?}").contains("s3cret"));
+        let s = Settings::new(&c).unwrap();
+        assert!(!format!("{s:?}").contains("s3cret"));
+    }
+}

@@ -1,0 +1,304 @@
+//! One error type for everything that can go wrong before, during or after a request.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Everything crisp-kit can fail with. Each variant has a stable snake_case [`code`](Self::code);
+/// the bindings turn it into one `CrispError` class in JS.
+///
+/// No variant ever holds a key: errors may be logged freely.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CrispError {
+    /// The endpoint id is not in the catalog.
+    UnknownEndpoint {
+        /// The id the caller gave.
+        endpoint: String,
+    },
+    /// A parameter the endpoint needs was not given.
+    MissingParam {
+        /// Endpoint id.
+        endpoint: &'static str,
+        /// Parameter name.
+        param: String,
+    },
+    /// A parameter the endpoint does not take was given (typos are not silently dropped).
+    UnknownParam {
+        /// Endpoint id.
+        endpoint: &'static str,
+        /// Parameter name.
+        param: String,
+        /// What the endpoint does take.
+        expected: String,
+    },
+    /// A parameter has a value that cannot be sent safely or correctly.
+    InvalidParam {
+        /// Endpoint id.
+        endpoint: &'static str,
+        /// Parameter name.
+        param: String,
+        /// Why, in one sentence.
+        message: String,
+    },
+    /// A write endpoint was called while the client is read-only; nothing was sent.
+    ReadOnly {
+        /// Endpoint id.
+        endpoint: &'static str,
+    },
+    /// The client configuration is incomplete or wrong.
+    InvalidConfig {
+        /// The configuration field.
+        field: String,
+        /// Why, in one sentence.
+        message: String,
+    },
+    /// The endpoint is answered by the client itself and has no HTTP request (`list_accounts`).
+    ClientLocal {
+        /// Endpoint id.
+        endpoint: &'static str,
+    },
+    /// Crisp answered with an error status or an `error: true` envelope.
+    Api(Box<ApiFailure>),
+    /// The response could not be read as a Crisp envelope (an HTML proxy page, a truncated body).
+    InvalidResponse {
+        /// Endpoint id.
+        endpoint: &'static str,
+        /// HTTP status.
+        status: u16,
+        /// What was wrong.
+        message: String,
+        /// The first bytes of the body, as text.
+        snippet: String,
+    },
+    /// The request could not be completed: connection refused or reset, DNS, TLS.
+    Network {
+        /// Endpoint id.
+        endpoint: &'static str,
+        /// The transport's message.
+        message: String,
+    },
+    /// No answer came within the configured timeout.
+    Timeout {
+        /// Endpoint id.
+        endpoint: &'static str,
+        /// The timeout that ran out.
+        timeout_ms: u64,
+    },
+    /// The caller cancelled the request.
+    Aborted {
+        /// Endpoint id.
+        endpoint: &'static str,
+    },
+}
+
+/// What Crisp said when it refused a request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiFailure {
+    /// Endpoint id.
+    pub endpoint: &'static str,
+    /// HTTP status.
+    pub status: u16,
+    /// Crisp's raw `reason` (e.g. `invalid_session`, `not_found`), or the Node client's
+    /// `route_error`/`server_error`/`http_error` when the answer has none.
+    pub reason: String,
+    /// The envelope's `data`, if any.
+    pub data: Value,
+    /// `Retry-After`, in milliseconds, when the answer had one.
+    pub retry_after_ms: Option<u64>,
+    /// `Bloom-Status` (Crisp's cache: MISS, HIT, DIRECT, OFFLINE), when present.
+    pub bloom_status: Option<String>,
+}
+
+impl CrispError {
+    /// A stable snake_case code, the same from every binding.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            CrispError::UnknownEndpoint { .. } => "unknown_endpoint",
+            CrispError::MissingParam { .. } => "missing_param",
+            CrispError::UnknownParam { .. } => "unknown_param",
+            CrispError::InvalidParam { .. } => "invalid_param",
+            CrispError::ReadOnly { .. } => "read_only",
+            CrispError::InvalidConfig { .. } => "invalid_config",
+            CrispError::ClientLocal { .. } => "client_local",
+            CrispError::Api(f) => match f.status {
+                400 => "bad_request",
+                401 => "unauthorized",
+                402 => "payment_required",
+                403 => "forbidden",
+                404 => "not_found",
+                409 => "conflict",
+                413 => "payload_too_large",
+                420 | 429 => "rate_limited",
+                500..=599 => "server_error",
+                _ => "api_error",
+            },
+            CrispError::InvalidResponse { .. } => "invalid_response",
+            CrispError::Network { .. } => "network",
+            CrispError::Timeout { .. } => "timeout",
+            CrispError::Aborted { .. } => "aborted",
+        }
+    }
+
+    /// The endpoint id the error belongs to, when there is one.
+    #[must_use]
+    pub fn endpoint(&self) -> Option<&str> {
+        match self {
+            CrispError::UnknownEndpoint { endpoint } => Some(endpoint),
+            CrispError::MissingParam { endpoint, .. }
+            | CrispError::UnknownParam { endpoint, .. }
+            | CrispError::InvalidParam { endpoint, .. }
+            | CrispError::ReadOnly { endpoint }
+            | CrispError::ClientLocal { endpoint }
+            | CrispError::InvalidResponse { endpoint, .. }
+            | CrispError::Network { endpoint, .. }
+            | CrispError::Timeout { endpoint, .. }
+            | CrispError::Aborted { endpoint } => Some(endpoint),
+            CrispError::Api(f) => Some(f.endpoint),
+            CrispError::InvalidConfig { .. } => None,
+        }
+    }
+
+    /// The parameter (or configuration field) at fault, when there is one.
+    #[must_use]
+    pub fn param(&self) -> Option<&str> {
+        match self {
+            CrispError::MissingParam { param, .. }
+            | CrispError::UnknownParam { param, .. }
+            | CrispError::InvalidParam { param, .. } => Some(param),
+            CrispError::InvalidConfig { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when an answer came.
+    #[must_use]
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            CrispError::Api(f) => Some(f.status),
+            CrispError::InvalidResponse { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Crisp's raw `reason`, when Crisp gave one.
+    #[must_use]
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            CrispError::Api(f) => Some(&f.reason),
+            _ => None,
+        }
+    }
+
+    /// Whether trying the same read again later may succeed (rate limits, server and network
+    /// errors, timeouts). Whether a retry is actually made is [`crate::retry::decide`]'s call.
+    #[must_use]
+    pub fn retryable(&self) -> bool {
+        match self {
+            CrispError::Api(f) => matches!(f.status, 420 | 429 | 500..=599),
+            CrispError::InvalidResponse { status, .. } => *status >= 500,
+            CrispError::Network { .. } | CrispError::Timeout { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// `Retry-After` in milliseconds, when the answer had one.
+    #[must_use]
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        match self {
+            CrispError::Api(f) => f.retry_after_ms,
+            _ => None,
+        }
+    }
+
+    /// The error as one flat, serializable record: what crosses to JS.
+    #[must_use]
+    pub fn info(&self) -> ErrorInfo {
+        let (data, bloom_status) = match self {
+            CrispError::Api(f) => (f.data.clone(), f.bloom_status.clone()),
+            _ => (Value::Null, None),
+        };
+        ErrorInfo {
+            code: self.code(),
+            message: self.to_string(),
+            endpoint: self.endpoint().map(str::to_owned),
+            param: self.param().map(str::to_owned),
+            status: self.status(),
+            reason: self.reason().map(str::to_owned),
+            retryable: self.retryable(),
+            retry_after_ms: self.retry_after_ms(),
+            bloom_status,
+            data,
+        }
+    }
+}
+
+impl fmt::Display for CrispError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CrispError::UnknownEndpoint { endpoint } => {
+                write!(f, "unknown endpoint `{endpoint}`: see the catalog for the ids")
+            }
+            CrispError::MissingParam { endpoint, param } => {
+                write!(f, "{endpoint}: missing required parameter `{param}`")
+            }
+            CrispError::UnknownParam { endpoint, param, expected } => {
+                write!(f, "{endpoint}: unknown parameter `{param}` (expected {expected})")
+            }
+            CrispError::InvalidParam { endpoint, param, message } => {
+                write!(f, "{endpoint}: invalid parameter `{param}`: {message}")
+            }
+            CrispError::ReadOnly { endpoint } => {
+                write!(f, "{endpoint}: refused, the client is read-only and this endpoint writes")
+            }
+            CrispError::InvalidConfig { field, message } => {
+                write!(f, "invalid configuration `{field}`: {message}")
+            }
+            CrispError::ClientLocal { endpoint } => {
+                write!(f, "{endpoint}: answered by the client itself, it has no HTTP request")
+            }
+            CrispError::Api(a) => {
+                write!(f, "{}: Crisp answered {} `{}`", a.endpoint, a.status, a.reason)?;
+                if let Some(ms) = a.retry_after_ms {
+                    write!(f, " (retry after {ms} ms)")?;
+                }
+                Ok(())
+            }
+            CrispError::InvalidResponse { endpoint, status, message, snippet } => {
+                write!(f, "{endpoint}: unreadable answer (HTTP {status}): {message}")?;
+                if !snippet.is_empty() {
+                    write!(f, ": {snippet:?}")?;
+                }
+                Ok(())
+            }
+            CrispError::Network { endpoint, message } => {
+                write!(f, "{endpoint}: network error: {message}")
+            }
+            CrispError::Timeout { endpoint, timeout_ms } => {
+                write!(f, "{endpoint}: no answer within {timeout_ms} ms")
+            }
+            CrispError::Aborted { endpoint } => write!(f, "{endpoint}: cancelled by the caller"),
+        }
+    }
+}
+
+impl std::error::Error for CrispError {}
+
+/// A [`CrispError`] as one flat record, the shape every binding hands to JS.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)] // each field is the accessor of the same name on `CrispError`
+pub struct ErrorInfo {
+    pub code: &'static str,
+    pub message: String,
+    pub endpoint: Option<String>,
+    pub param: Option<String>,
+    pub status: Option<u16>,
+    pub reason: Option<String>,
+    pub retryable: bool,
+    pub retry_after_ms: Option<u64>,
+    pub bloom_status: Option<String>,
+    pub data: Value,
+}

@@ -1,0 +1,429 @@
+//! Request building: endpoint id + params -> method, URL, headers, body.
+//!
+//! Params are one JSON object: path parameters by name (`websiteID`, `sessionID`, ...), `query`
+//! (an object of the endpoint's query parameters) and `body` (the JSON body). Anything else is an
+//! error naming the endpoint and the parameter: nothing is silently dropped, and no id can leave
+//! its path segment.
+
+use std::fmt::Write as _;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::catalog::{Body, Endpoint, Method, Paging, QueryParam, QueryType, Segment};
+use crate::config::{Account, Settings};
+use crate::error::CrispError;
+
+/// What `encodeURIComponent` leaves alone: every other byte of a path segment is percent-encoded.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
+/// A request ready for any HTTP transport.
+#[derive(Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Request {
+    /// Endpoint id.
+    pub endpoint: &'static str,
+    /// The account that signs it.
+    pub account: String,
+    /// HTTP method.
+    pub method: Method,
+    /// Absolute URL, path segments and query percent-encoded.
+    pub url: String,
+    /// Headers, in a fixed order. Holds the real `Authorization`: see [`Request::redacted`].
+    pub headers: Vec<(&'static str, String)>,
+    /// JSON body text, if any.
+    pub body: Option<String>,
+    /// Whether the endpoint writes.
+    pub write: bool,
+}
+
+/// What a redacted header value reads.
+pub const REDACTED: &str = "[redacted]";
+
+impl Request {
+    /// The same request with the key hidden: safe to print, log or show as a preview.
+    #[must_use]
+    pub fn redacted(&self) -> Request {
+        let mut r = self.clone();
+        for (name, value) in &mut r.headers {
+            if name.eq_ignore_ascii_case("authorization") {
+                *value = format!("Basic {REDACTED}");
+            }
+        }
+        r
+    }
+
+    /// The request as a `curl` command line, key redacted.
+    #[must_use]
+    pub fn to_curl(&self) -> String {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+        let r = self.redacted();
+        let mut out = format!("curl -X {} {}", r.method.as_str(), quote(&r.url));
+        for (name, value) in &r.headers {
+            let _ = write!(out, " -H {}", quote(&format!("{name}: {value}")));
+        }
+        if let Some(body) = &r.body {
+            let _ = write!(out, " --data-raw {}", quote(body));
+        }
+        out
+    }
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = self.redacted();
+        f.debug_struct("Request")
+            .field("endpoint", &r.endpoint)
+            .field("method", &r.method)
+            .field("url", &r.url)
+            .field("headers", &r.headers)
+            .field("body", &r.body)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Per-call options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallOptions<'a> {
+    /// The account to use (default: the configured default).
+    pub account: Option<&'a str>,
+}
+
+/// Builds the request for `endpoint_id` with `params`.
+///
+/// # Errors
+/// Every way the call cannot be made as asked: unknown endpoint or account, read-only refusal, a
+/// missing, unknown or unsafe parameter. The error names the endpoint and the parameter.
+pub fn build(
+    settings: &Settings,
+    endpoint_id: &str,
+    params: &Value,
+    options: CallOptions<'_>,
+) -> Result<Request, CrispError> {
+    let endpoint = Endpoint::find(endpoint_id)
+        .ok_or_else(|| CrispError::UnknownEndpoint { endpoint: endpoint_id.to_owned() })?;
+    let id = endpoint.id;
+    if endpoint.status == crate::catalog::Status::ClientLocal {
+        return Err(CrispError::ClientLocal { endpoint: id });
+    }
+    if endpoint.write && settings.read_only {
+        return Err(CrispError::ReadOnly { endpoint: id });
+    }
+    let account = settings.account(options.account)?;
+    let empty = Map::new();
+    let params = match params {
+        Value::Object(map) => map,
+        Value::Null => &empty,
+        _ => {
+            return Err(CrispError::InvalidParam {
+                endpoint: id,
+                param: "params".into(),
+                message: "must be an object".into(),
+            });
+        }
+    };
+    check_known_keys(endpoint, params)?;
+
+    let mut url = String::with_capacity(account.base_url.len() + endpoint.path.len() + 64);
+    url.push_str(account.base_url.trim_end_matches('/'));
+    for segment in endpoint.segments() {
+        url.push('/');
+        match segment {
+            Segment::Literal(s) => url.push_str(s),
+            Segment::Param(name) => {
+                let value = path_value(endpoint, account, params, name)?;
+                push_segment(&mut url, id, name, &value)?;
+            }
+            Segment::Rest(name) => push_rest(&mut url, id, name, params.get(name))?,
+        }
+    }
+    push_query(&mut url, endpoint, params.get("query"))?;
+
+    let body = body_text(endpoint, params.get("body"))?;
+    let mut headers = Vec::with_capacity(3);
+    headers.push(("Authorization", account.authorization.clone()));
+    headers.push(("X-Crisp-Tier", account.tier.as_str().to_owned()));
+    if body.is_some() {
+        headers.push(("Content-Type", "application/json".to_owned()));
+    }
+    Ok(Request {
+        endpoint: id,
+        account: account.name.clone(),
+        method: endpoint.method,
+        url,
+        headers,
+        body,
+        write: endpoint.write,
+    })
+}
+
+fn check_known_keys(endpoint: &Endpoint, params: &Map<String, Value>) -> Result<(), CrispError> {
+    for key in params.keys() {
+        let known = endpoint.path_params().any(|p| p == key)
+            || (key == "query" && !endpoint.query.is_empty())
+            || (key == "body" && endpoint.body != Body::None);
+        if !known {
+            let mut expected: Vec<&str> = endpoint.path_params().collect();
+            if !endpoint.query.is_empty() {
+                expected.push("query");
+            }
+            if endpoint.body != Body::None {
+                expected.push("body");
+            }
+            let expected = if expected.is_empty() {
+                "no parameters".to_owned()
+            } else {
+                expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+            };
+            return Err(CrispError::UnknownParam {
+                endpoint: endpoint.id,
+                param: key.clone(),
+                expected,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A path parameter as text: strings as they are, whole numbers in decimal. `websiteID` falls back
+/// to the account's website and `pageNumber` to 1, as the official client does.
+fn path_value(
+    endpoint: &Endpoint,
+    account: &Account,
+    params: &Map<String, Value>,
+    name: &str,
+) -> Result<String, CrispError> {
+    let invalid = |message: &str| CrispError::InvalidParam {
+        endpoint: endpoint.id,
+        param: name.to_owned(),
+        message: message.to_owned(),
+    };
+    match params.get(name) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Value::Number(n)) => match as_integer(n) {
+            Some(i) if name == "pageNumber" && i < 1 => Err(invalid("must be 1 or more")),
+            Some(i) => Ok(i.to_string()),
+            None => Err(invalid("must be a string or a whole number")),
+        },
+        None | Some(Value::Null) => match name {
+            "websiteID" => account.website_id.clone().ok_or_else(|| CrispError::MissingParam {
+                endpoint: endpoint.id,
+                param: name.to_owned(),
+            }),
+            "pageNumber" if endpoint.paging == Paging::PageNumber => Ok("1".to_owned()),
+            _ => Err(CrispError::MissingParam { endpoint: endpoint.id, param: name.to_owned() }),
+        },
+        Some(_) => Err(invalid("must be a string or a whole number")),
+    }
+}
+
+/// A JSON number as an integer, if it is one (JS numbers may arrive as whole floats).
+fn as_integer(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        let f = n.as_f64()?;
+        (f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0).then_some(f as i64)
+    })
+}
+
+/// Why a segment value cannot be sent, if it cannot.
+fn segment_problem(value: &str) -> Option<&'static str> {
+    if value.is_empty() {
+        Some("must not be empty")
+    } else if value == "." || value == ".." {
+        Some("must not be `.` or `..`")
+    } else if value.contains('/') {
+        Some("must not contain `/`")
+    } else if value.contains('?') || value.contains('#') {
+        Some("must not contain `?` or `#`")
+    } else if value.chars().any(char::is_control) {
+        Some("must not contain control characters")
+    } else {
+        None
+    }
+}
+
+fn push_segment(
+    url: &mut String,
+    endpoint: &'static str,
+    name: &str,
+    value: &str,
+) -> Result<(), CrispError> {
+    if let Some(message) = segment_problem(value) {
+        return Err(CrispError::InvalidParam {
+            endpoint,
+            param: name.to_owned(),
+            message: message.into(),
+        });
+    }
+    url.extend(utf8_percent_encode(value, SEGMENT));
+    Ok(())
+}
+
+/// A multi-segment parameter (helpdesk tree paths): `"a/b/c"` or `["a", "b", "c"]`, each segment
+/// checked and encoded on its own.
+fn push_rest(
+    url: &mut String,
+    endpoint: &'static str,
+    name: &str,
+    value: Option<&Value>,
+) -> Result<(), CrispError> {
+    let invalid =
+        |message: String| CrispError::InvalidParam { endpoint, param: name.to_owned(), message };
+    let parts: Vec<&str> = match value {
+        None | Some(Value::Null) => {
+            return Err(CrispError::MissingParam { endpoint, param: name.to_owned() });
+        }
+        Some(Value::String(s)) => s.split('/').collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str().ok_or_else(|| invalid("must be a string or an array of strings".into()))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(invalid("must be a string or an array of strings".into())),
+    };
+    if parts.is_empty() {
+        return Err(invalid("must not be empty".into()));
+    }
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            url.push('/');
+        }
+        if let Some(problem) = segment_problem(part) {
+            return Err(invalid(format!("segment {} {problem}", i + 1)));
+        }
+        url.extend(utf8_percent_encode(part, SEGMENT));
+    }
+    Ok(())
+}
+
+fn push_query(
+    url: &mut String,
+    endpoint: &Endpoint,
+    query: Option<&Value>,
+) -> Result<(), CrispError> {
+    let empty = Map::new();
+    let query = match query {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(map)) => map,
+        Some(_) => {
+            return Err(CrispError::InvalidParam {
+                endpoint: endpoint.id,
+                param: "query".into(),
+                message: "must be an object".into(),
+            });
+        }
+    };
+    if let Some(unknown) = query.keys().find(|k| endpoint.query_param(k).is_none()) {
+        let expected =
+            endpoint.query.iter().map(|q| format!("`{}`", q.name)).collect::<Vec<_>>().join(", ");
+        return Err(CrispError::UnknownParam {
+            endpoint: endpoint.id,
+            param: format!("query.{unknown}"),
+            expected,
+        });
+    }
+    // Catalog order, not the caller's: the same call always gives the same URL.
+    let mut serializer = form_urlencoded::Serializer::new(String::new());
+    let mut any = false;
+    for param in endpoint.query {
+        match query.get(param.name) {
+            None | Some(Value::Null) if param.required => {
+                return Err(CrispError::MissingParam {
+                    endpoint: endpoint.id,
+                    param: format!("query.{}", param.name),
+                });
+            }
+            None | Some(Value::Null) => {}
+            Some(value) => {
+                serializer.append_pair(param.name, &query_value(endpoint, param, value)?);
+                any = true;
+            }
+        }
+    }
+    if any {
+        url.push('?');
+        url.push_str(&serializer.finish());
+    }
+    Ok(())
+}
+
+fn query_value(
+    endpoint: &Endpoint,
+    param: &QueryParam,
+    value: &Value,
+) -> Result<String, CrispError> {
+    let invalid = |message: &str| CrispError::InvalidParam {
+        endpoint: endpoint.id,
+        param: format!("query.{}", param.name),
+        message: message.to_owned(),
+    };
+    match (param.ty, value) {
+        (QueryType::Json | QueryType::Str, Value::String(s)) => Ok(s.clone()),
+        (QueryType::Number | QueryType::Str, Value::Number(n)) => Ok(n.to_string()),
+        (QueryType::Json, v) => Ok(v.to_string()),
+        (QueryType::Bool, Value::Bool(b)) => Ok(if *b { "1" } else { "0" }.to_owned()),
+        (QueryType::Bool, Value::Number(n)) if matches!(n.as_u64(), Some(0 | 1)) => {
+            Ok(n.to_string())
+        }
+        (QueryType::Bool, _) => Err(invalid("must be true or false")),
+        (QueryType::Int, Value::Number(n)) => {
+            as_integer(n).map(|i| i.to_string()).ok_or_else(|| invalid("must be a whole number"))
+        }
+        (QueryType::Int, Value::String(s)) if s.parse::<i64>().is_ok() => Ok(s.clone()),
+        (QueryType::Int, _) => Err(invalid("must be a whole number")),
+        (QueryType::Number, Value::String(s)) if s.parse::<f64>().is_ok_and(f64::is_finite) => {
+            Ok(s.clone())
+        }
+        (QueryType::Number, _) => Err(invalid("must be a number")),
+        (QueryType::Str, _) => Err(invalid("must be a string")),
+    }
+}
+
+/// The JSON body text. POST/PUT/PATCH always carry one (`{}` when the endpoint takes none), as
+/// the official Node client sends; DELETE carries one only when the endpoint takes it.
+fn body_text(endpoint: &Endpoint, body: Option<&Value>) -> Result<Option<String>, CrispError> {
+    let body = body.filter(|b| !b.is_null());
+    let id = endpoint.id;
+    let text = match (endpoint.body, body) {
+        (Body::None, _) => None,
+        (Body::Object(_), None) => {
+            return Err(CrispError::MissingParam { endpoint: id, param: "body".into() });
+        }
+        (Body::Object(_), Some(v)) => Some(v.to_string()),
+        (Body::Fields(_), None) => Some("{}".to_owned()),
+        (Body::Fields(fields), Some(Value::Object(map))) => {
+            if let Some(unknown) = map.keys().find(|k| !fields.contains(&k.as_str())) {
+                let expected =
+                    fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+                return Err(CrispError::UnknownParam {
+                    endpoint: id,
+                    param: format!("body.{unknown}"),
+                    expected,
+                });
+            }
+            Some(Value::Object(map.clone()).to_string())
+        }
+        (Body::Fields(_), Some(_)) => {
+            return Err(CrispError::InvalidParam {
+                endpoint: id,
+                param: "body".into(),
+                message: "must be an object".into(),
+            });
+        }
+    };
+    Ok(match (text, endpoint.method) {
+        (None, Method::Post | Method::Put | Method::Patch) => Some("{}".to_owned()),
+        (text, _) => text,
+    })
+}

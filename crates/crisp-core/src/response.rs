@@ -1,0 +1,254 @@
+//! Response decoding: status + headers + body bytes -> data, or one typed error.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::catalog::Endpoint;
+use crate::error::{ApiFailure, CrispError};
+use crate::retry::parse_retry_after;
+
+/// The largest body decoded; a larger one is an error, not an out-of-memory.
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// How much of an unreadable body an error quotes.
+const SNIPPET_CHARS: usize = 160;
+
+/// The headers decoding looks at. Transports pass what they have; names are matched
+/// case-insensitively by [`ResponseHeaders::from_pairs`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseHeaders {
+    /// `Retry-After`, raw.
+    pub retry_after: Option<String>,
+    /// `Bloom-Status`, raw.
+    pub bloom_status: Option<String>,
+    /// The current time, for a `Retry-After` given as a date (the core has no clock).
+    pub now_unix_ms: Option<u64>,
+}
+
+impl ResponseHeaders {
+    /// Picks the headers that matter out of name/value pairs.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut out = ResponseHeaders::default();
+        for (name, value) in pairs {
+            if name.eq_ignore_ascii_case("retry-after") {
+                out.retry_after = Some(value.to_owned());
+            } else if name.eq_ignore_ascii_case("bloom-status") {
+                out.bloom_status = Some(value.to_owned());
+            }
+        }
+        out
+    }
+}
+
+/// A successful answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Decoded {
+    /// The envelope's `data` (null when absent); `true`/`false` for HEAD routes.
+    pub data: Value,
+    /// The HTTP status (206 on a message page with older messages left).
+    pub status: u16,
+    /// Crisp's raw `reason` on success (`resolved`, `added`, ...), when given.
+    pub reason: Option<String>,
+    /// `Bloom-Status`, when present.
+    pub bloom_status: Option<String>,
+}
+
+/// Decodes an answer to a request for `endpoint`.
+///
+/// HEAD routes give `true` on 2xx and `false` on 404, and never read a body. Everything else must
+/// be a `{error, reason, data}` envelope; anything unreadable becomes
+/// [`CrispError::InvalidResponse`] with a short snippet, never a panic.
+///
+/// # Errors
+/// [`CrispError::Api`] for an error status or `error: true`; [`CrispError::InvalidResponse`] for a
+/// body that is not an envelope.
+pub fn decode(
+    endpoint: &'static Endpoint,
+    status: u16,
+    headers: &ResponseHeaders,
+    body: &[u8],
+) -> Result<Decoded, CrispError> {
+    let id = endpoint.id;
+    let retry_after_ms =
+        headers.retry_after.as_deref().and_then(|v| parse_retry_after(v, headers.now_unix_ms));
+    let bloom_status = headers.bloom_status.clone();
+    let fail = |reason: String, data: Value| {
+        Err(CrispError::Api(Box::new(ApiFailure {
+            endpoint: id,
+            status,
+            reason,
+            data,
+            retry_after_ms,
+            bloom_status: bloom_status.clone(),
+        })))
+    };
+    let invalid = |message: &str, body: &[u8]| {
+        Err(CrispError::InvalidResponse {
+            endpoint: id,
+            status,
+            message: message.to_owned(),
+            snippet: snippet(body),
+        })
+    };
+
+    if endpoint.is_head() {
+        return match status {
+            200..=299 => {
+                Ok(Decoded { data: Value::Bool(true), status, reason: None, bloom_status })
+            }
+            404 => Ok(Decoded { data: Value::Bool(false), status, reason: None, bloom_status }),
+            // The Node client's words for a HEAD failure, which has no body to read a reason from.
+            500..=599 => fail("server_error".into(), Value::Null),
+            _ => fail("route_error".into(), Value::Null),
+        };
+    }
+
+    if body.len() > MAX_BODY_BYTES {
+        return invalid("body larger than 64 MiB", body);
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return if (200..300).contains(&status) {
+            // 204 or an empty 200: nothing to decode, nothing went wrong.
+            Ok(Decoded { data: Value::Null, status, reason: None, bloom_status })
+        } else {
+            fail("http_error".into(), Value::Null)
+        };
+    }
+    let envelope: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) if e.is_eof() => return invalid("truncated JSON", body),
+        // A proxy's HTML error page, say: the status is the news, the snippet the evidence.
+        Err(_) => return invalid("not JSON", body),
+    };
+    let Value::Object(mut map) = envelope else {
+        return invalid("not a {error, reason, data} envelope", body);
+    };
+    let reason = match map.get("reason") {
+        Some(Value::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let error_flag = map.get("error").and_then(Value::as_bool);
+    let data = map.remove("data").unwrap_or(Value::Null);
+    if status >= 400 || error_flag == Some(true) {
+        return fail(reason.unwrap_or_else(|| "http_error".into()), data);
+    }
+    if error_flag.is_none() && reason.is_none() && !map.is_empty() {
+        return invalid("not a {error, reason, data} envelope", body);
+    }
+    Ok(Decoded { data, status, reason, bloom_status })
+}
+
+/// The start of a body as printable text, for error messages.
+fn snippet(body: &[u8]) -> String {
+    let head = &body[..body.len().min(SNIPPET_CHARS * 4)];
+    let text = String::from_utf8_lossy(head);
+    let mut out: String =
+        text.chars().map(|c| if c.is_control() { ' ' } else { c }).take(SNIPPET_CHARS).collect();
+    let collapsed = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    out = collapsed;
+    if text.chars().count() > SNIPPET_CHARS || body.len() > head.len() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ep(id: &str) -> &'static Endpoint {
+        Endpoint::find(id).unwrap()
+    }
+
+    fn dec(id: &str, status: u16, body: &str) -> Result<Decoded, CrispError> {
+        decode(ep(id), status, &ResponseHeaders::default(), body.as_bytes())
+    }
+
+    #[test]
+    fn envelope_data_is_returned() {
+        let d =
+            dec("get_conversation", 200, r#"{"error":false,"reason":"resolved","data":{"a":1}}"#)
+                .unwrap();
+        assert_eq!(d.data, json!({"a": 1}));
+        assert_eq!(d.reason.as_deref(), Some("resolved"));
+    }
+
+    #[test]
+    fn head_is_true_or_false() {
+        assert_eq!(dec("check_conversation_exists", 200, "").unwrap().data, json!(true));
+        assert_eq!(dec("check_conversation_exists", 404, "<html>").unwrap().data, json!(false));
+        let e = dec("check_conversation_exists", 401, "").unwrap_err();
+        assert_eq!((e.code(), e.reason()), ("unauthorized", Some("route_error")));
+        assert_eq!(
+            dec("check_conversation_exists", 503, "").unwrap_err().reason(),
+            Some("server_error")
+        );
+    }
+
+    #[test]
+    fn errors_carry_reason_status_and_headers() {
+        let headers = ResponseHeaders::from_pairs([("retry-after", "2"), ("Bloom-Status", "MISS")]);
+        let e = decode(
+            ep("get_conversation"),
+            429,
+            &headers,
+            br#"{"error":true,"reason":"rate_limited","data":{}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "rate_limited");
+        assert!(e.retryable());
+        assert_eq!(e.retry_after_ms(), Some(2000));
+        let info = e.info();
+        assert_eq!(info.bloom_status.as_deref(), Some("MISS"));
+        assert_eq!(info.endpoint.as_deref(), Some("get_conversation"));
+    }
+
+    #[test]
+    fn error_flag_on_2xx_is_an_error() {
+        let e = dec("get_conversation", 200, r#"{"error":true,"reason":"not_found"}"#).unwrap_err();
+        assert_eq!(e.reason(), Some("not_found"));
+    }
+
+    #[test]
+    fn html_truncated_and_odd_bodies_become_invalid_response() {
+        let e = dec("get_conversation", 502, "<html><body><h1>502 Bad Gateway</h1></body></html>")
+            .unwrap_err();
+        assert_eq!(e.code(), "invalid_response");
+        assert!(e.to_string().contains("502 Bad Gateway"), "{e}");
+        assert!(e.retryable());
+        assert_eq!(
+            dec("get_conversation", 200, r#"{"error":false,"da"#).unwrap_err().code(),
+            "invalid_response"
+        );
+        assert_eq!(dec("get_conversation", 200, "[1,2]").unwrap_err().code(), "invalid_response");
+        assert_eq!(
+            dec("get_conversation", 200, r#"{"foo":1}"#).unwrap_err().code(),
+            "invalid_response"
+        );
+        let long = "x".repeat(10_000);
+        let e = dec("get_conversation", 500, &long).unwrap_err();
+        assert!(e.to_string().len() < 400, "{e}");
+    }
+
+    #[test]
+    fn an_error_status_without_envelope_reads_http_error() {
+        let e = dec("get_conversation", 500, "").unwrap_err();
+        assert_eq!((e.code(), e.reason()), ("server_error", Some("http_error")));
+        let e = dec("get_conversation", 404, r#"{"error":true,"reason":"not_found","data":{}}"#)
+            .unwrap_err();
+        assert_eq!((e.code(), e.status()), ("not_found", Some(404)));
+    }
+
+    #[test]
+    fn messages_keep_their_206() {
+        let d = dec(
+            "get_messages_in_conversation",
+            206,
+            r#"{"error":false,"reason":"resolved","data":[]}"#,
+        )
+        .unwrap();
+        assert_eq!(d.status, 206);
+    }
+}

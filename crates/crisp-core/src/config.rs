@@ -321,14 +321,9 @@ impl Settings {
     }
 
     /// The named account, or the default one.
-    ///
-    /// # Errors
-    /// [`CrispError::InvalidConfig`] when no account has that name.
-    pub fn account(&self, name: Option<&str>) -> Result<&Account, CrispError> {
-        let name = name.unwrap_or(&self.default_account);
-        self.accounts
-            .get(name)
-            .ok_or_else(|| invalid("account", format!("no account is named `{name}`")))
+    #[must_use]
+    pub fn account(&self, name: Option<&str>) -> Option<&Account> {
+        self.accounts.get(name.unwrap_or(&self.default_account))
     }
 
     /// The accounts as `list_accounts` shows them: never a key.

@@ -47,6 +47,13 @@ pub enum CrispError {
         /// Endpoint id.
         endpoint: &'static str,
     },
+    /// The call named an account the client does not have.
+    UnknownAccount {
+        /// Endpoint id.
+        endpoint: &'static str,
+        /// The account name the caller gave.
+        account: String,
+    },
     /// The client configuration is incomplete or wrong.
     InvalidConfig {
         /// The configuration field.
@@ -121,6 +128,7 @@ impl CrispError {
             CrispError::UnknownParam { .. } => "unknown_param",
             CrispError::InvalidParam { .. } => "invalid_param",
             CrispError::ReadOnly { .. } => "read_only",
+            CrispError::UnknownAccount { .. } => "unknown_account",
             CrispError::InvalidConfig { .. } => "invalid_config",
             CrispError::ClientLocal { .. } => "client_local",
             CrispError::Api(f) => match f.status {
@@ -151,6 +159,7 @@ impl CrispError {
             | CrispError::UnknownParam { endpoint, .. }
             | CrispError::InvalidParam { endpoint, .. }
             | CrispError::ReadOnly { endpoint }
+            | CrispError::UnknownAccount { endpoint, .. }
             | CrispError::ClientLocal { endpoint }
             | CrispError::InvalidResponse { endpoint, .. }
             | CrispError::Network { endpoint, .. }
@@ -169,6 +178,7 @@ impl CrispError {
             | CrispError::UnknownParam { param, .. }
             | CrispError::InvalidParam { param, .. } => Some(param),
             CrispError::InvalidConfig { field, .. } => Some(field),
+            CrispError::UnknownAccount { .. } => Some("account"),
             _ => None,
         }
     }
@@ -252,6 +262,9 @@ impl fmt::Display for CrispError {
             }
             CrispError::ReadOnly { endpoint } => {
                 write!(f, "{endpoint}: refused, the client is read-only and this endpoint writes")
+            }
+            CrispError::UnknownAccount { endpoint, account } => {
+                write!(f, "{endpoint}: no account is named `{account}`")
             }
             CrispError::InvalidConfig { field, message } => {
                 write!(f, "invalid configuration `{field}`: {message}")

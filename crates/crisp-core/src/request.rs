@@ -119,7 +119,10 @@ pub fn build(
     if endpoint.write && settings.read_only {
         return Err(CrispError::ReadOnly { endpoint: id });
     }
-    let account = settings.account(options.account)?;
+    let account = settings.account(options.account).ok_or_else(|| CrispError::UnknownAccount {
+        endpoint: id,
+        account: options.account.unwrap_or(&settings.default_account).to_owned(),
+    })?;
     let empty = Map::new();
     let params = match params {
         Value::Object(map) => map,

@@ -1,1 +1,86 @@
-fn main() {}
+//! Project tasks, run as `cargo run -q -p xtask -- <task>`:
+//!
+//! - `catalog`: print the catalog as a JSON array (like the seed's `_endpoints`).
+//! - `codegen`: write the TypeScript endpoint types and docs/ENDPOINTS.md from the catalog.
+//! - `codegen --check`: fail when those committed files are stale.
+
+mod docs;
+mod ts;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// A generated file: where it lives and what it must contain.
+struct Generated {
+    path: &'static str,
+    contents: String,
+}
+
+fn generated() -> Vec<Generated> {
+    vec![
+        Generated { path: ts::PATH, contents: ts::render() },
+        Generated { path: docs::PATH, contents: docs::render() },
+    ]
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn codegen(check: bool) -> Result<(), String> {
+    let mut stale = Vec::new();
+    for file in generated() {
+        let path = root().join(file.path);
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current == file.contents {
+            continue;
+        }
+        if check {
+            stale.push(file.path);
+        } else {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            }
+            std::fs::write(&path, &file.contents)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            eprintln!("wrote {}", file.path);
+        }
+    }
+    if stale.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "stale generated files: {}\nrun `cargo run -q -p xtask -- codegen` and commit the result",
+            stale.join(", ")
+        ))
+    }
+}
+
+fn print_catalog() -> Result<(), String> {
+    use std::io::Write as _;
+    let json = serde_json::to_string_pretty(&crisp_core::catalog::describe_all())
+        .map_err(|e| e.to_string())?;
+    match writeln!(std::io::stdout().lock(), "{json}") {
+        // A reader that stops early (`| head`) is not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        _ => Ok(()),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["catalog"] => print_catalog(),
+        ["codegen"] => codegen(false),
+        ["codegen", "--check"] => codegen(true),
+        _ => Err("usage: cargo run -q -p xtask -- catalog | codegen [--check]".to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

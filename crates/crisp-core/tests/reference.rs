@@ -1,0 +1,69 @@
+//! The catalog against the reconciled reference table (tests/reference/crisp-endpoints.json, a
+//! copy of shared/reference): every id, title, method, path, write flag, parameter and status.
+
+use crisp_core::catalog::{Body, Paging, Status, describe_all};
+use serde_json::Value;
+
+fn reference() -> Vec<Value> {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let ours = std::fs::read_to_string(format!("{dir}/../../tests/reference/crisp-endpoints.json"))
+        .unwrap();
+    // When the shared reference sits beside the checkout, the copy must not have drifted from it.
+    if let Ok(shared) =
+        std::fs::read_to_string(format!("{dir}/../../../shared/reference/crisp-endpoints.json"))
+    {
+        assert!(
+            shared == ours,
+            "tests/reference/crisp-endpoints.json differs from shared/reference: copy it again"
+        );
+    }
+    serde_json::from_str(&ours).unwrap()
+}
+
+#[test]
+fn catalog_matches_the_reference_table() {
+    let reference = reference();
+    let catalog = describe_all();
+    assert_eq!(catalog.len(), reference.len());
+    let mut problems = Vec::new();
+    for r in &reference {
+        let id = r["id"].as_str().unwrap();
+        let Some(e) = crisp_core::Endpoint::find(id) else {
+            problems.push(format!("{id}: missing from the catalog"));
+            continue;
+        };
+        let info = e.describe();
+        let mut check = |what: &str, ours: Value, theirs: &Value| {
+            if &ours != theirs {
+                problems.push(format!("{id}: {what} is {ours}, reference says {theirs}"));
+            }
+        };
+        check("title", Value::from(info.title), &r["title"]);
+        check("method", serde_json::to_value(info.method).unwrap(), &r["method"]);
+        check("path", serde_json::to_value(&info.path).unwrap(), &r["path"]);
+        check("write", Value::from(info.write), &r["write"]);
+        check("group", Value::from(info.group.as_str()), &r["group"]);
+        check("path_params", serde_json::to_value(&info.path_params).unwrap(), &r["path_params"]);
+        let query: Vec<&str> = info.query_params.iter().map(|q| q.name).collect();
+        check("query_params", serde_json::to_value(query).unwrap(), &r["query_params"]);
+        check("body", Value::from(e.body != Body::None), &r["body"]);
+        check("paginated", Value::from(e.paging == Paging::PageNumber), &r["paginated"]);
+        check("status", serde_json::to_value(info.status).unwrap(), &r["status"]);
+        if e.status == Status::LegacyHelpdesk {
+            assert!(info.deprecated && e.doc.contains("Deprecated"), "{id}");
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn shared_routes_coexist() {
+    // The four pairs CRISP_API.md names: one method and path, two endpoints, told apart by body.
+    let mut routes = std::collections::BTreeMap::<(String, String), Vec<&str>>::new();
+    for e in crisp_core::ENDPOINTS.iter().filter(|e| e.status != Status::ClientLocal) {
+        routes.entry((e.method.as_str().to_owned(), e.path.to_owned())).or_default().push(e.id);
+    }
+    let shared: Vec<_> = routes.into_iter().filter(|(_, ids)| ids.len() > 1).collect();
+    assert_eq!(shared.len(), 4, "{shared:?}");
+    assert!(shared.iter().all(|(_, ids)| ids.len() == 2));
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite, as `npm test` and CI run it. Installs what it needs first (tests/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+step "setup"
+bash tests/setup.sh
+
+step "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "generated files are up to date"
+cargo run -q -p xtask -- codegen --check
+node tests/vectors/generate.mjs --check
+
+step "TypeScript types"
+npx tsc -p bindings/js/tsconfig.json --noEmit
+
+step "crisp-core for wasm32 (sans-IO, no std I/O needed)"
+bash tests/build-wasm.sh -p crisp-core --quiet
+
+step "Rust tests"
+cargo test --workspace --quiet

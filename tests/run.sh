@@ -23,3 +23,9 @@ bash tests/build-wasm.sh -p crisp-core --quiet
 
 step "Rust tests"
 cargo test --workspace --quiet
+
+step "the crisp-kit package: napi addon and TypeScript façade"
+node bindings/js/build.mjs
+
+step "JS tests (Node backend)"
+node --test tests/js/

@@ -26,9 +26,11 @@
 //! assert_eq!(decoded.data["session_id"], "session_1");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod boundary;
 pub mod catalog;
 pub mod config;
 pub mod error;
@@ -46,7 +48,7 @@ pub use error::{ApiFailure, CrispError, ErrorInfo};
 pub use hook::{sign_hook, verify_hook};
 pub use paging::{MessageWalk, PageWalk, Step};
 pub use request::{CallOptions, REDACTED, Request};
-pub use response::{Decoded, ResponseHeaders};
+pub use response::{Decoded, PageInfo, RawDecoded, ResponseHeaders};
 pub use retry::{Decision, Outcome, RetryPolicy, StopReason};
 
 use serde_json::Value;
@@ -110,6 +112,22 @@ impl Client {
         let endpoint = Endpoint::find(endpoint)
             .ok_or_else(|| CrispError::UnknownEndpoint { endpoint: endpoint.to_owned() })?;
         response::decode(endpoint, status, headers, body)
+    }
+
+    /// Decodes an answer, leaving `data` as JSON text. See [`response::decode_raw`].
+    ///
+    /// # Errors
+    /// The API's refusal, or an unreadable answer.
+    pub fn decode_raw<'a>(
+        &self,
+        endpoint: &str,
+        status: u16,
+        headers: &ResponseHeaders,
+        body: &'a [u8],
+    ) -> Result<RawDecoded<'a>, CrispError> {
+        let endpoint = Endpoint::find(endpoint)
+            .ok_or_else(|| CrispError::UnknownEndpoint { endpoint: endpoint.to_owned() })?;
+        response::decode_raw(endpoint, status, headers, body)
     }
 
     /// Whether and when to retry after a failed attempt, under this client's policy.

@@ -50,11 +50,15 @@ impl PageWalk {
 
     /// Records the page just fetched (its `data`) and says what comes next.
     pub fn advance(&mut self, data: &Value) -> Step<u32> {
+        self.advance_count(data.as_array().map(Vec::len))
+    }
+
+    /// As [`advance`](Self::advance), from the number of items on the page (`None`: not a list,
+    /// so there is nothing to walk). See [`crate::response::PageInfo`].
+    pub fn advance_count(&mut self, items: Option<usize>) -> Step<u32> {
         self.fetched += 1;
-        let len = match data {
-            Value::Array(items) => items.len(),
-            // Not a list: there is nothing to walk.
-            _ => return Step::Done,
+        let Some(len) = items else {
+            return Step::Done;
         };
         if len == 0 || self.per_page.is_some_and(|n| len < n as usize) {
             return Step::Done;
@@ -93,16 +97,22 @@ impl MessageWalk {
 
     /// Records a page (its HTTP status and `data`) and says which cursor comes next.
     pub fn advance(&mut self, status: u16, data: &Value) -> Step<u64> {
-        self.fetched += 1;
-        if status != 206 {
-            return Step::Done;
-        }
         let oldest = data
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|m| m.get("timestamp").and_then(Value::as_u64))
             .min();
+        self.advance_oldest(status, oldest)
+    }
+
+    /// As [`advance`](Self::advance), from the page's oldest message timestamp. See
+    /// [`crate::response::PageInfo`].
+    pub fn advance_oldest(&mut self, status: u16, oldest: Option<u64>) -> Step<u64> {
+        self.fetched += 1;
+        if status != 206 {
+            return Step::Done;
+        }
         match oldest {
             // A 206 that moves the cursor nowhere would loop forever: stop instead.
             Some(t) if self.timestamp_before.is_none_or(|prev| t < prev) => {

@@ -1,9 +1,11 @@
 //! Response decoding: status + headers + body bytes -> data, or one typed error.
 
-use serde::Serialize;
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
-use crate::catalog::Endpoint;
+use crate::catalog::{Endpoint, Paging};
 use crate::error::{ApiFailure, CrispError};
 use crate::retry::parse_retry_after;
 
@@ -54,6 +56,33 @@ pub struct Decoded {
     pub bloom_status: Option<String>,
 }
 
+/// A successful answer whose `data` is left as JSON text, for bindings whose host parses JSON
+/// faster than it can take a built object (V8's `JSON.parse`). The text is checked to be valid
+/// JSON, but not turned into a tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawDecoded<'a> {
+    /// The envelope's `data` as JSON text (`null` when absent; `true`/`false` for HEAD routes).
+    pub data: &'a str,
+    /// The HTTP status.
+    pub status: u16,
+    /// Crisp's raw `reason` on success, when given.
+    pub reason: Option<String>,
+    /// `Bloom-Status`, when present.
+    pub bloom_status: Option<String>,
+    /// What the paging walks need to know about this page, for paged endpoints.
+    pub page: PageInfo,
+}
+
+/// What a page holds, as far as paging cares.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageInfo {
+    /// How many items the page's `data` list holds (`None`: not a list, or not a paged endpoint).
+    pub items: Option<usize>,
+    /// The oldest message `timestamp` on a message-history page.
+    pub oldest_timestamp: Option<u64>,
+}
+
 /// Decodes an answer to a request for `endpoint`.
 ///
 /// HEAD routes give `true` on 2xx and `false` on 404, and never read a body. Everything else must
@@ -69,6 +98,44 @@ pub fn decode(
     headers: &ResponseHeaders,
     body: &[u8],
 ) -> Result<Decoded, CrispError> {
+    let raw = decode_raw(endpoint, status, headers, body)?;
+    let data = serde_json::from_str(raw.data).map_err(|_| CrispError::InvalidResponse {
+        endpoint: endpoint.id,
+        status,
+        message: "data too deeply nested".into(),
+        snippet: snippet(body),
+    })?;
+    Ok(Decoded { data, status: raw.status, reason: raw.reason, bloom_status: raw.bloom_status })
+}
+
+/// Envelope fields, borrowed from the body; anything else in the object is ignored.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    error: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    reason: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    data: Option<&'a RawValue>,
+}
+
+/// One message, as far as the history cursor cares.
+#[derive(Deserialize)]
+struct Stamped {
+    #[serde(default)]
+    timestamp: Option<u64>,
+}
+
+/// Like [`decode`], but leaves `data` as JSON text. See [`RawDecoded`].
+///
+/// # Errors
+/// As [`decode`].
+pub fn decode_raw<'a>(
+    endpoint: &'static Endpoint,
+    status: u16,
+    headers: &ResponseHeaders,
+    body: &'a [u8],
+) -> Result<RawDecoded<'a>, CrispError> {
     let id = endpoint.id;
     let retry_after_ms =
         headers.retry_after.as_deref().and_then(|v| parse_retry_after(v, headers.now_unix_ms));
@@ -83,7 +150,7 @@ pub fn decode(
             bloom_status: bloom_status.clone(),
         })))
     };
-    let invalid = |message: &str, body: &[u8]| {
+    let invalid = |message: &str| {
         Err(CrispError::InvalidResponse {
             endpoint: id,
             status,
@@ -91,13 +158,14 @@ pub fn decode(
             snippet: snippet(body),
         })
     };
+    let ok = |data: &'a str, reason: Option<String>, page: PageInfo| {
+        Ok(RawDecoded { data, status, reason, bloom_status: bloom_status.clone(), page })
+    };
 
     if endpoint.is_head() {
         return match status {
-            200..=299 => {
-                Ok(Decoded { data: Value::Bool(true), status, reason: None, bloom_status })
-            }
-            404 => Ok(Decoded { data: Value::Bool(false), status, reason: None, bloom_status }),
+            200..=299 => ok("true", None, PageInfo::default()),
+            404 => ok("false", None, PageInfo::default()),
             // The Node client's words for a HEAD failure, which has no body to read a reason from.
             500..=599 => fail("server_error".into(), Value::Null),
             _ => fail("route_error".into(), Value::Null),
@@ -105,38 +173,59 @@ pub fn decode(
     }
 
     if body.len() > MAX_BODY_BYTES {
-        return invalid("body larger than 64 MiB", body);
+        return invalid("body larger than 64 MiB");
     }
     if body.iter().all(u8::is_ascii_whitespace) {
         return if (200..300).contains(&status) {
             // 204 or an empty 200: nothing to decode, nothing went wrong.
-            Ok(Decoded { data: Value::Null, status, reason: None, bloom_status })
+            ok("null", None, PageInfo::default())
         } else {
             fail("http_error".into(), Value::Null)
         };
     }
-    let envelope: Value = match serde_json::from_slice(body) {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return invalid("not UTF-8");
+    };
+    // Serde would read a JSON array into the struct field by field: only an object is an envelope.
+    if !text.trim_start().starts_with('{') {
+        return match serde_json::from_str::<IgnoredAny>(text) {
+            Err(e) if e.is_eof() => invalid("truncated JSON"),
+            Err(_) => invalid("not JSON"),
+            Ok(_) => invalid("not a {error, reason, data} envelope"),
+        };
+    }
+    let envelope: Envelope<'a> = match serde_json::from_str(text) {
         Ok(v) => v,
-        Err(e) if e.is_eof() => return invalid("truncated JSON", body),
+        Err(e) if e.is_eof() => return invalid("truncated JSON"),
         // A proxy's HTML error page, say: the status is the news, the snippet the evidence.
-        Err(_) => return invalid("not JSON", body),
+        Err(e) if e.is_syntax() => return invalid("not JSON"),
+        Err(_) => return invalid("not a {error, reason, data} envelope"),
     };
-    let Value::Object(mut map) = envelope else {
-        return invalid("not a {error, reason, data} envelope", body);
-    };
-    let reason = match map.get("reason") {
-        Some(Value::String(s)) => Some(s.clone()),
-        _ => None,
-    };
-    let error_flag = map.get("error").and_then(Value::as_bool);
-    let data = map.remove("data").unwrap_or(Value::Null);
-    if status >= 400 || error_flag == Some(true) {
+    if envelope.error.is_none() && envelope.reason.is_none() && envelope.data.is_none() {
+        return invalid("not a {error, reason, data} envelope");
+    }
+    let reason = envelope.reason.and_then(|r| serde_json::from_str::<String>(r.get()).ok());
+    let error_flag = envelope.error.is_some_and(|e| e.get() == "true");
+    let data = envelope.data.map_or("null", RawValue::get);
+    if status >= 400 || error_flag {
+        let data = serde_json::from_str(data).unwrap_or(Value::Null);
         return fail(reason.unwrap_or_else(|| "http_error".into()), data);
     }
-    if error_flag.is_none() && reason.is_none() && !map.is_empty() {
-        return invalid("not a {error, reason, data} envelope", body);
-    }
-    Ok(Decoded { data, status, reason, bloom_status })
+    let page = match endpoint.paging {
+        Paging::None => PageInfo::default(),
+        Paging::PageNumber => PageInfo {
+            items: serde_json::from_str::<Vec<IgnoredAny>>(data).ok().map(|v| v.len()),
+            oldest_timestamp: None,
+        },
+        Paging::MessageCursor => match serde_json::from_str::<Vec<Stamped>>(data) {
+            Ok(messages) => PageInfo {
+                items: Some(messages.len()),
+                oldest_timestamp: messages.iter().filter_map(|m| m.timestamp).min(),
+            },
+            Err(_) => PageInfo::default(),
+        },
+    };
+    ok(data, reason, page)
 }
 
 /// The start of a body as printable text, for error messages.
@@ -239,6 +328,24 @@ mod tests {
         let e = dec("get_conversation", 404, r#"{"error":true,"reason":"not_found","data":{}}"#)
             .unwrap_err();
         assert_eq!((e.code(), e.status()), ("not_found", Some(404)));
+    }
+
+    #[test]
+    fn raw_decoding_keeps_data_as_text_and_reads_page_info() {
+        let body = br#"{"error":false,"reason":"resolved","data":[{"timestamp":30,"x":[1]},{"timestamp":20}]}"#;
+        let raw =
+            decode_raw(ep("get_messages_in_conversation"), 206, &ResponseHeaders::default(), body)
+                .unwrap();
+        assert_eq!(raw.data, r#"[{"timestamp":30,"x":[1]},{"timestamp":20}]"#);
+        assert_eq!(raw.page, PageInfo { items: Some(2), oldest_timestamp: Some(20) });
+        let body = br#"{"error":false,"reason":"resolved","data":[1,2,3]}"#;
+        let raw =
+            decode_raw(ep("list_conversations"), 200, &ResponseHeaders::default(), body).unwrap();
+        assert_eq!(raw.page.items, Some(3));
+        let raw =
+            decode_raw(ep("check_conversation_exists"), 404, &ResponseHeaders::default(), b"")
+                .unwrap();
+        assert_eq!(raw.data, "false");
     }
 
     #[test]

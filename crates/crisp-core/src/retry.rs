@@ -99,7 +99,7 @@ impl Outcome {
 
 /// The decision after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
+#[serde(tag = "action", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum Decision {
     /// Wait this long, then send the same request again.
     Retry {

@@ -4,6 +4,7 @@
 //! - `codegen`: write the TypeScript endpoint types and docs/ENDPOINTS.md from the catalog.
 //! - `codegen --check`: fail when those committed files are stale.
 
+mod compat;
 mod docs;
 mod ts;
 
@@ -16,11 +17,12 @@ struct Generated {
     contents: String,
 }
 
-fn generated() -> Vec<Generated> {
-    vec![
+fn generated() -> Result<Vec<Generated>, String> {
+    Ok(vec![
         Generated { path: ts::PATH, contents: ts::render() },
         Generated { path: docs::PATH, contents: docs::render() },
-    ]
+        Generated { path: compat::PATH, contents: compat::render()? },
+    ])
 }
 
 fn root() -> PathBuf {
@@ -29,7 +31,7 @@ fn root() -> PathBuf {
 
 fn codegen(check: bool) -> Result<(), String> {
     let mut stale = Vec::new();
-    for file in generated() {
+    for file in generated()? {
         let path = root().join(file.path);
         let current = std::fs::read_to_string(&path).unwrap_or_default();
         if current == file.contents {

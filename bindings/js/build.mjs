@@ -1,0 +1,51 @@
+// Builds the crisp-kit package: the napi addon (cargo, release) into native/, the TypeScript
+// façade into dist/ as ESM and CommonJS (esbuild), and the declarations (tsc).
+// Run from anywhere: `node bindings/js/build.mjs`.
+import { execFileSync } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+
+run("cargo", ["build", "--quiet", "--release", "-p", "crisp-kit-node"]);
+mkdirSync(join(here, "native"), { recursive: true });
+const lib = process.platform === "darwin" ? "libcrisp_kit_node.dylib" : process.platform === "win32" ? "crisp_kit_node.dll" : "libcrisp_kit_node.so";
+copyFileSync(join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", lib), join(here, "native", "crisp-kit.node"));
+
+const common = { bundle: true, platform: "node", target: "node18", logLevel: "warning" };
+// The compat and CLI entries import the package entry itself, kept external so that every entry
+// shares one loaded addon and one CrispError class.
+const self = (file) => ({
+  name: "self",
+  setup: (b) => b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: `./${file}`, external: true })),
+});
+const entries = [
+  { src: "index.ts", esm: "index.js", cjs: "index.cjs" },
+  { src: "compat.ts", esm: "compat.js", cjs: "compat.cjs" },
+];
+for (const { src, esm, cjs } of entries) {
+  const entryPoints = [join(here, "src", src)];
+  await build({ ...common, entryPoints, format: "esm", outfile: join(here, "dist", esm), plugins: src === "index.ts" ? [] : [self("index.js")] });
+  await build({
+    ...common, entryPoints, format: "cjs", outfile: join(here, "dist", cjs),
+    plugins: src === "index.ts" ? [] : [self("index.cjs")], logOverride: { "empty-import-meta": "silent" },
+    // `require("crisp-kit/compat")` is the class itself, as `require("crisp-api")` is.
+    ...(src === "compat.ts" ? { footer: { js: "module.exports = Object.assign(module.exports.default, module.exports);" } } : {}),
+  });
+}
+await build({
+  ...common,
+  entryPoints: [join(here, "src", "cli.ts")],
+  format: "esm",
+  outfile: join(here, "dist", "cli.js"),
+  banner: { js: "#!/usr/bin/env node" },
+  plugins: [self("index.js")],
+});
+chmodSync(join(here, "dist", "cli.js"), 0o755);
+
+run(join(root, "node_modules", ".bin", "tsc"), ["-p", join(here, "tsconfig.build.json")]);
+console.error("[build] crisp-kit: native/crisp-kit.node, dist/{index,compat}.{js,cjs,d.ts}, dist/cli.js");

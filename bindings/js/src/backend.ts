@@ -1,0 +1,30 @@
+// What a backend (the napi addon in Node, the wasm module in browsers) provides. Every function
+// returns JSON text decided by crisp-core; this package parses it once and throws errors once.
+
+/** A configured client inside a backend. */
+export interface BindingClient {
+  build(endpoint: string, paramsJson: string, account: string | null | undefined, redact: boolean): string;
+  decode(
+    endpoint: string,
+    status: number,
+    retryAfter: string | null,
+    bloomStatus: string | null,
+    nowUnixMs: number,
+    body: Uint8Array,
+  ): string;
+  retry(method: string, attempt: number, outcome: string, status: number, retryAfterMs: number | null, seed: number): string;
+  listAccounts(): string;
+}
+
+/** The functions a backend exports. */
+export interface Binding {
+  /** A client, or the error JSON of an invalid configuration. */
+  createClient(configJson: string): BindingClient | string;
+  transportError(endpoint: string, kind: string, message: string, timeoutMs: number): string;
+  pageWalkStart(start: number, perPage: number, maxPages: number): string;
+  pageWalkNext(walkJson: string, items: number | null): string;
+  messageWalkStart(timestampBefore: number | null, maxPages: number): string;
+  messageWalkNext(walkJson: string, status: number, oldest: number | null): string;
+  catalog(): string;
+  verifyHook(secret: string, timestamp: string, rawBody: Uint8Array, signature: string): boolean;
+}

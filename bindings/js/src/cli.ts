@@ -1,0 +1,169 @@
+// `npx crisp-kit`: the whole Crisp API from a shell. Credentials come from the environment; the
+// key is never printed. Exit codes: 0 done, 1 Crisp refused, 2 bad usage or params (nothing was
+// sent), 3 no answer (network, timeout, cancelled).
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { Crisp, type CrispOptions, CrispError, type EndpointInfo, type Tier } from "./index.js";
+
+const HELP = `crisp-kit: the Crisp REST API v1 from a shell
+
+Usage:
+  crisp-kit endpoints [--search TEXT] [--json]
+  crisp-kit call ENDPOINT [--param NAME=VALUE ...] [--body JSON] [--all-pages] [--dry-run] [--account NAME]
+
+  endpoints        list every endpoint (id, method, path; [w] marks writes, [d] deprecated)
+    --search TEXT  only those whose id, title or path contains TEXT
+    --json         the full catalog entries as JSON
+  call ENDPOINT    call one endpoint and print its data as JSON
+    --param K=V    a path or query parameter (repeatable); query values are read as JSON
+                   when they parse (true, 20, ["a"]) and as text otherwise
+    --body JSON    the JSON body
+    --all-pages    walk a paged list to the end: one JSON line per item, progress on stderr
+    --dry-run      print the request instead of sending it (key redacted)
+    --account NAME use this account of the config file (default: its defaultAccount)
+
+Environment:
+  CRISP_IDENTIFIER, CRISP_KEY   the token (required for call)
+  CRISP_TIER                    user | website | plugin (default user)
+  CRISP_WEBSITE_ID              default websiteID
+  CRISP_BASE_URL                default https://api.crisp.chat/v1/
+  CRISP_KIT_CONFIG              a JSON file of client options, for several accounts:
+                                {"accounts": {"eu": {"identifier": "...", "key": "...",
+                                 "tier": "plugin", "websiteId": "..."}}, "defaultAccount": "eu"}
+                                (the variables above, when set, make the account "default")
+
+Exit codes: 0 done; 1 Crisp refused the call; 2 bad usage or parameters (nothing sent);
+3 no answer (network error, timeout, cancelled).
+`;
+
+const NO_ANSWER = new Set(["network", "timeout", "aborted"]);
+
+function exitCodeOf(error: CrispError): number {
+  if (NO_ANSWER.has(error.code)) return 3;
+  return error.status === null ? 2 : 1;
+}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`crisp-kit: ${message}\n`);
+  process.exit(code);
+}
+
+function optionsFromEnv(): CrispOptions {
+  const env = process.env;
+  let options: CrispOptions = {};
+  if (env.CRISP_KIT_CONFIG) {
+    try {
+      options = JSON.parse(readFileSync(env.CRISP_KIT_CONFIG, "utf8")) as CrispOptions;
+    } catch (e) {
+      fail(`CRISP_KIT_CONFIG: cannot read ${env.CRISP_KIT_CONFIG}: ${(e as Error).message}`, 2);
+    }
+  }
+  if (env.CRISP_IDENTIFIER) options.identifier = env.CRISP_IDENTIFIER;
+  if (env.CRISP_KEY) options.key = env.CRISP_KEY;
+  if (env.CRISP_TIER) options.tier = env.CRISP_TIER as Tier;
+  if (env.CRISP_WEBSITE_ID) options.websiteId = env.CRISP_WEBSITE_ID;
+  if (env.CRISP_BASE_URL) options.baseUrl = env.CRISP_BASE_URL;
+  return options;
+}
+
+function queryValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function paramsFor(endpoint: EndpointInfo, pairs: string[], body: string | undefined): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  const query: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0) fail(`--param takes NAME=VALUE, got \`${pair}\``, 2);
+    const name = pair.slice(0, at);
+    const value = pair.slice(at + 1);
+    if (endpoint.query_params.some((q) => q.name === name)) query[name] = queryValue(value);
+    else params[name] = value; // path params, and anything unknown, which the core refuses by name
+  }
+  if (Object.keys(query).length > 0) params.query = query;
+  if (body !== undefined) {
+    try {
+      params.body = JSON.parse(body);
+    } catch (e) {
+      fail(`--body is not JSON: ${(e as Error).message}`, 2);
+    }
+  }
+  return params;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      search: { type: "string" },
+      json: { type: "boolean" },
+      param: { type: "string", multiple: true },
+      body: { type: "string" },
+      "all-pages": { type: "boolean" },
+      "dry-run": { type: "boolean" },
+      account: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const [command, id] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const catalog = Crisp.endpoints();
+  if (command === "endpoints") {
+    const needle = values.search?.toLowerCase();
+    const hits = catalog.filter(
+      (e) => !needle || [e.id, e.title, e.path ?? ""].some((s) => s.toLowerCase().includes(needle)),
+    );
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(hits, null, 2)}\n`);
+    } else {
+      for (const e of hits) {
+        const flags = `${e.write ? "w" : " "}${e.deprecated ? "d" : " "}`;
+        process.stdout.write(`${e.id.padEnd(56)} ${flags} ${(e.method ?? "-").padEnd(6)} ${e.path ?? "(client)"}\n`);
+      }
+    }
+    return;
+  }
+  if (command !== "call" || !id) fail("unknown command; see `crisp-kit --help`", 2);
+  const endpoint = catalog.find((e) => e.id === id);
+  if (!endpoint) {
+    const near = catalog.filter((e) => e.id.includes(id.split("_")[0] ?? id)).slice(0, 5).map((e) => e.id);
+    fail(`unknown endpoint \`${id}\`${near.length ? ` (did you mean ${near.join(", ")}?)` : ""}`, 2);
+  }
+  const params = paramsFor(endpoint, values.param ?? [], values.body);
+  const crisp = new Crisp(optionsFromEnv());
+  const call = { ...(values.account ? { account: values.account } : {}) };
+  if (values["dry-run"]) {
+    process.stdout.write(`${JSON.stringify(crisp.buildRequest(id as never, params as never, call), null, 2)}\n`);
+    return;
+  }
+  if (values["all-pages"]) {
+    if (endpoint.paging !== "page_number") fail(`${id} is not a paged list; --all-pages does not apply`, 2);
+    let pages = 0;
+    let items = 0;
+    for await (const page of crisp.pages(id as never, params as never, call)) {
+      pages++;
+      items += page.length;
+      for (const item of page) process.stdout.write(`${JSON.stringify(item)}\n`);
+      process.stderr.write(`\rcrisp-kit: ${id}: page ${pages}, ${items} items`);
+    }
+    process.stderr.write(`\rcrisp-kit: ${id}: ${pages} pages, ${items} items, done\n`);
+    return;
+  }
+  const data = await crisp.call(id as never, params as never, call);
+  process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof CrispError) fail(error.message, exitCodeOf(error));
+  if (error instanceof Error && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) fail(error.message, 2);
+  fail(error instanceof Error ? error.message : String(error), 2);
+});

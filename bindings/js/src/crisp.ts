@@ -1,0 +1,367 @@
+import type { Binding, BindingClient } from "./backend.js";
+import type { DataOf, EndpointId, JsonValue, PagedEndpointId, ParamsOf, PathValue } from "./endpoints.generated.js";
+import { CrispError, type ErrorInfo } from "./errors.js";
+
+/** The token tier, sent as `X-Crisp-Tier`. */
+export type Tier = "user" | "website" | "plugin";
+
+/** One account's credentials. */
+export interface AccountOptions {
+  identifier: string;
+  key: string;
+  /** Default: the client's tier, else `user` (as the official client). */
+  tier?: Tier;
+  /** Used when a call leaves `websiteID` out. */
+  websiteId?: string;
+  /** Default: the client's base URL. */
+  baseUrl?: string;
+  label?: string;
+}
+
+/** Retry policy. Reads are retried on 420/429/5xx/network/timeout; writes only with `retryWrites`. */
+export interface RetryOptions {
+  /** Retries after the first attempt (default 2; 0 disables). */
+  retries?: number;
+  /** First backoff ceiling in ms (default 300); doubles per attempt, full jitter. */
+  baseDelayMs?: number;
+  /** Backoff cap in ms (default 10000). */
+  maxDelayMs?: number;
+  /** Longest `Retry-After` worth waiting for, in ms (default 60000); longer stops. */
+  maxRetryAfterMs?: number;
+  /** Also retry POST/PUT/PATCH/DELETE. Off by default: a timed-out write may have happened. */
+  retryWrites?: boolean;
+}
+
+/** A fetch-compatible function. */
+export type FetchLike = (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }) => Promise<Response>;
+
+/** Options of `new Crisp(...)`. */
+export interface CrispOptions {
+  identifier?: string;
+  key?: string;
+  tier?: Tier;
+  websiteId?: string;
+  /** Default `https://api.crisp.chat/v1/`. */
+  baseUrl?: string;
+  label?: string;
+  /** More named accounts; pick one per call with `{ account }`. */
+  accounts?: Record<string, AccountOptions>;
+  /** The account used when a call names none. */
+  defaultAccount?: string;
+  /** The transport (default: the global `fetch`). */
+  fetch?: FetchLike;
+  /** Per-attempt timeout in ms (default 30000). */
+  timeoutMs?: number;
+  retry?: RetryOptions;
+  /** Refuse every write endpoint before any request exists. */
+  readOnly?: boolean;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Cancels the call (and its retries). */
+  signal?: AbortSignal;
+  /** The account to use (default: the default account). */
+  account?: string;
+}
+
+/** Options of `paginate`, `pages` and `messages`. */
+export interface WalkOptions extends CallOptions {
+  /** The most pages to fetch (default 1000). */
+  maxPages?: number;
+}
+
+/** A request as crisp-kit would send it. From `buildRequest`, the key is redacted. */
+export interface PreparedRequest {
+  endpoint: string;
+  account: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | null;
+  write: boolean;
+}
+
+/** An account as `listAccounts` shows it: never its key. */
+export interface AccountInfo {
+  id: string;
+  label: string;
+  tier: Tier;
+  websiteId: string | null;
+  baseUrl: string;
+  default: boolean;
+}
+
+/** One endpoint, as `Crisp.endpoints()` describes it. */
+export interface EndpointInfo {
+  id: EndpointId;
+  title: string;
+  doc: string;
+  group: string;
+  method: string | null;
+  path: string | null;
+  path_params: string[];
+  query_params: { name: string; type: "str" | "int" | "number" | "bool" | "json"; required: boolean }[];
+  body: "object" | "fields" | null;
+  body_fields: string[];
+  write: boolean;
+  status: "current" | "legacy-helpdesk" | "client-local";
+  deprecated: boolean;
+  paging: "none" | "page_number" | "message_cursor";
+}
+
+type WebsiteOptional<P> = P extends { websiteID: PathValue } ? Omit<P, "websiteID"> & { websiteID?: PathValue } : P;
+/** An endpoint's params under these options: `websiteID` is optional when a default website is set. */
+export type CallParams<E extends EndpointId, O extends CrispOptions> = "websiteId" extends keyof O
+  ? WebsiteOptional<ParamsOf<E>>
+  : ParamsOf<E>;
+type ParamArgs<E extends EndpointId, O extends CrispOptions, Opt> = {} extends CallParams<E, O>
+  ? [params?: CallParams<E, O>, options?: Opt]
+  : [params: CallParams<E, O>, options?: Opt];
+
+interface Built {
+  ok: true;
+  request: Omit<PreparedRequest, "headers"> & { headers: [string, string][] };
+  timeoutMs: number;
+}
+interface Failed {
+  ok: false;
+  error: ErrorInfo;
+}
+interface DecodedOk {
+  ok: true;
+  status: number;
+  data: unknown;
+  page: { items: number | null; oldestTimestamp: number | null };
+}
+type Step<T> = { action: "next"; next: T } | { action: "done" } | { action: "limit" };
+
+const TIMEOUT = Symbol("timeout");
+
+function parse<T>(json: string): T {
+  return JSON.parse(json) as T;
+}
+
+function unwrap<T extends { ok: true }>(result: T | Failed): T {
+  if (!result.ok) throw new CrispError(result.error);
+  return result;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+let binding: Binding | undefined;
+
+/** Sets the backend: done once by each entry point (Node: napi addon; browser: wasm). */
+export function useBinding(b: Binding): void {
+  binding = b;
+}
+
+function backend(): Binding {
+  if (!binding) {
+    throw new Error("crisp-kit: no backend loaded (in a browser, `await init()` from crisp-kit/web first)");
+  }
+  return binding;
+}
+
+/**
+ * A Crisp REST API v1 client. Every endpoint is reachable with `call(id, params)`; requests are
+ * decided by crisp-core (the same in Node and the browser) and sent with `fetch`.
+ */
+export class Crisp<O extends CrispOptions = CrispOptions> {
+  readonly #client: BindingClient;
+  readonly #fetch: FetchLike;
+
+  constructor(options: O) {
+    const { fetch: fetchImpl, ...config } = options;
+    const created = backend().createClient(JSON.stringify(config));
+    if (typeof created === "string") throw new CrispError(parse<Failed>(created).error);
+    this.#client = created;
+    const f = fetchImpl ?? (globalThis.fetch as FetchLike | undefined);
+    if (!f) throw new CrispError(configError("fetch", "no global fetch here: pass `fetch` in the options"));
+    this.#fetch = f;
+  }
+
+  /** Every endpoint of the catalog (like the seed's `_endpoints`). */
+  static endpoints(): EndpointInfo[] {
+    return parse<EndpointInfo[]>(backend().catalog());
+  }
+
+  /** The configured accounts (`list_accounts`), never their keys. */
+  listAccounts(): AccountInfo[] {
+    return parse<AccountInfo[]>(this.#client.listAccounts());
+  }
+
+  /** The request `call` would send, with the key redacted: a dry run. Throws what `call` would. */
+  buildRequest<E extends EndpointId>(endpoint: E, ...[params, options]: ParamArgs<E, O, { account?: string }>): PreparedRequest {
+    return toPrepared(this.#build(endpoint, params, options?.account, true).request);
+  }
+
+  /**
+   * Calls one endpoint and returns its `data` (`true`/`false` for the HEAD checks). Reads are
+   * retried per the retry policy; writes are sent once unless `retry.retryWrites` is set.
+   */
+  async call<E extends EndpointId>(endpoint: E, ...[params, options]: ParamArgs<E, O, CallOptions>): Promise<DataOf<E>> {
+    if ((endpoint as string) === "list_accounts") return this.listAccounts() as DataOf<E>;
+    const decoded = await this.#send(endpoint, params, options);
+    return decoded.data as DataOf<E>;
+  }
+
+  /** Every page of a page-number list, as arrays, from `pageNumber` (default 1) on. */
+  async *pages<E extends PagedEndpointId>(endpoint: E, ...[params, options]: ParamArgs<E, O, WalkOptions>): AsyncGenerator<unknown[]> {
+    const p = { ...(params as Record<string, unknown> | undefined) };
+    const perPage = Number((p.query as Record<string, unknown> | undefined)?.per_page ?? 0) || 0;
+    let walk = backend().pageWalkStart(Number(p.pageNumber ?? 1) || 1, perPage, options?.maxPages ?? 0);
+    let page = parse<{ page: number }>(walk).page;
+    for (;;) {
+      const decoded = await this.#send(endpoint, { ...p, pageNumber: page }, options);
+      if (Array.isArray(decoded.data) && decoded.data.length > 0) yield decoded.data;
+      const next = parse<{ walk: unknown; step: Step<number> }>(backend().pageWalkNext(walk, decoded.page.items));
+      if (next.step.action !== "next") return;
+      walk = JSON.stringify(next.walk);
+      page = next.step.next;
+    }
+  }
+
+  /** Every item of a page-number list, page after page. */
+  async *paginate<E extends PagedEndpointId>(endpoint: E, ...args: ParamArgs<E, O, WalkOptions>): AsyncGenerator<unknown> {
+    for await (const page of this.pages(endpoint, ...args)) yield* page;
+  }
+
+  /**
+   * A conversation's messages, newest page first, walking back with `timestamp_before` while Crisp
+   * answers 206. Each page's messages come in Crisp's order.
+   */
+  async *messages(
+    sessionID: string,
+    options: WalkOptions & { websiteID?: string; timestampBefore?: number } = {},
+  ): AsyncGenerator<Record<string, JsonValue>> {
+    const { websiteID, timestampBefore, ...callOptions } = options;
+    let walk = backend().messageWalkStart(timestampBefore ?? null, options.maxPages ?? 0);
+    let before = timestampBefore ?? null;
+    for (;;) {
+      const params: Record<string, unknown> = { sessionID };
+      if (websiteID !== undefined) params.websiteID = websiteID;
+      if (before !== null) params.query = { timestamp_before: before };
+      const decoded = await this.#send("get_messages_in_conversation", params, callOptions);
+      if (Array.isArray(decoded.data)) yield* decoded.data as Record<string, JsonValue>[];
+      const next = parse<{ walk: unknown; step: Step<number> }>(
+        backend().messageWalkNext(walk, decoded.status, decoded.page.oldestTimestamp),
+      );
+      if (next.step.action !== "next") return;
+      walk = JSON.stringify(next.walk);
+      before = next.step.next;
+    }
+  }
+
+  #build(endpoint: string, params: unknown, account: string | undefined, redact: boolean): Built {
+    return unwrap(parse<Built | Failed>(this.#client.build(endpoint, JSON.stringify(params ?? {}), account ?? null, redact)));
+  }
+
+  async #send(endpoint: string, params: unknown, options: CallOptions | undefined): Promise<DecodedOk> {
+    const built = this.#build(endpoint, params, options?.account, false);
+    const { request, timeoutMs } = built;
+    const headers = Object.fromEntries(request.headers);
+    const signal = options?.signal;
+    for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw this.#transportError(endpoint, "aborted", "", timeoutMs);
+      let failure: ErrorInfo;
+      let outcome: "status" | "network" | "timeout";
+      let status = 0;
+      const attemptSignal = new AbortController();
+      const onAbort = () => attemptSignal.abort(signal?.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const timer = setTimeout(() => attemptSignal.abort(TIMEOUT), timeoutMs);
+      try {
+        const init: Parameters<FetchLike>[1] = { method: request.method, headers, signal: attemptSignal.signal };
+        if (request.body !== null) init.body = request.body;
+        const response = await this.#fetch(request.url, init);
+        status = response.status;
+        const body = request.method === "HEAD" ? new Uint8Array(0) : new Uint8Array(await response.arrayBuffer());
+        const decoded = parse<DecodedOk | Failed>(
+          this.#client.decode(
+            endpoint,
+            status,
+            response.headers.get("retry-after"),
+            response.headers.get("bloom-status"),
+            Date.now(),
+            body,
+          ),
+        );
+        if (decoded.ok) return decoded;
+        failure = decoded.error;
+        outcome = "status";
+      } catch (error) {
+        if (signal?.aborted) throw this.#transportError(endpoint, "aborted", "", timeoutMs);
+        if (attemptSignal.signal.aborted && attemptSignal.signal.reason === TIMEOUT) {
+          outcome = "timeout";
+          failure = parse<ErrorInfo>(backend().transportError(endpoint, "timeout", "", timeoutMs));
+        } else {
+          outcome = "network";
+          failure = parse<ErrorInfo>(backend().transportError(endpoint, "network", describe(error), timeoutMs));
+        }
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      }
+      const decision = parse<{ action: "retry"; delayMs: number } | { action: "stop" }>(
+        this.#client.retry(request.method, attempt, outcome, status, failure.retryAfterMs, Math.floor(Math.random() * 2 ** 52)),
+      );
+      if (decision.action === "stop") throw new CrispError(failure);
+      try {
+        await sleep(decision.delayMs, signal);
+      } catch {
+        throw this.#transportError(endpoint, "aborted", "", timeoutMs);
+      }
+    }
+  }
+
+  #transportError(endpoint: string, kind: string, message: string, timeoutMs: number): CrispError {
+    return new CrispError(parse<ErrorInfo>(backend().transportError(endpoint, kind, message, timeoutMs)));
+  }
+}
+
+/** Whether a Crisp web hook signature is valid: HMAC-SHA256 over the raw body, constant-time. */
+export function verifyHook(secret: string, timestamp: string | number, rawBody: string | Uint8Array, signature: string): boolean {
+  const bytes = typeof rawBody === "string" ? new TextEncoder().encode(rawBody) : rawBody;
+  return backend().verifyHook(secret, String(timestamp), bytes, signature);
+}
+
+function toPrepared(r: Built["request"]): PreparedRequest {
+  return { ...r, headers: Object.fromEntries(r.headers) };
+}
+
+function configError(param: string, message: string): ErrorInfo {
+  return {
+    code: "invalid_config",
+    message: `invalid configuration \`${param}\`: ${message}`,
+    endpoint: null,
+    param,
+    status: null,
+    reason: null,
+    retryable: false,
+    retryAfterMs: null,
+    bloomStatus: null,
+    data: null,
+  };
+}
+
+/** A transport error's message, with its cause (Node's fetch hides ECONNRESET there). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  const inner = cause instanceof Error ? `: ${(cause as { code?: string }).code ?? cause.message}` : "";
+  return `${error.message}${inner}`;
+}

@@ -1,0 +1,58 @@
+/** The error record crisp-core produces; every backend hands over exactly this shape. */
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  endpoint: string | null;
+  param: string | null;
+  status: number | null;
+  reason: string | null;
+  retryable: boolean;
+  retryAfterMs: number | null;
+  bloomStatus: string | null;
+  data: unknown;
+}
+
+/**
+ * The one error crisp-kit throws, from every backend (Node and browser) and every layer (bad
+ * params, read-only refusals, Crisp's answers, network failures, timeouts, cancellation).
+ *
+ * `code` is stable and snake_case: `missing_param`, `invalid_param`, `unknown_param`,
+ * `unknown_endpoint`, `unknown_account`, `read_only`, `invalid_config`, `client_local`,
+ * `bad_request`, `unauthorized`, `payment_required`, `forbidden`, `not_found`, `conflict`,
+ * `payload_too_large`, `rate_limited`, `server_error`, `api_error`, `invalid_response`, `network`,
+ * `timeout`, `aborted`. Messages never contain a key.
+ */
+export class CrispError extends Error {
+  /** Stable snake_case code. */
+  readonly code: string;
+  /** HTTP status, when Crisp answered. */
+  readonly status: number | null;
+  /** Crisp's raw `reason` (`invalid_session`, `not_found`, ...), when it gave one. */
+  readonly reason: string | null;
+  /** The endpoint id. */
+  readonly endpoint: string | null;
+  /** The parameter (or option) at fault, for refusals. */
+  readonly param: string | null;
+  /** Whether the same read may succeed later (rate limits, 5xx, network, timeouts). */
+  readonly retryable: boolean;
+  /** `Retry-After` in milliseconds, when Crisp sent one. */
+  readonly retryAfterMs: number | null;
+  /** `Bloom-Status` (Crisp's cache), when present. */
+  readonly bloomStatus: string | null;
+  /** The envelope's `data`, when Crisp sent one with the error. */
+  readonly data: unknown;
+
+  constructor(info: ErrorInfo) {
+    super(info.message);
+    this.name = "CrispError";
+    this.code = info.code;
+    this.status = info.status;
+    this.reason = info.reason;
+    this.endpoint = info.endpoint;
+    this.param = info.param;
+    this.retryable = info.retryable;
+    this.retryAfterMs = info.retryAfterMs;
+    this.bloomStatus = info.bloomStatus;
+    this.data = info.data;
+  }
+}

@@ -1,0 +1,151 @@
+//! The Node binding of crisp-core: a handful of napi functions over [`crisp_core::boundary`].
+//! Each is a few lines; every decision is the core's, and every answer is JSON text that the
+//! TypeScript façade parses once. The transport (fetch) lives in JS.
+#![deny(missing_docs)]
+// napi hands arguments over owned, and every return value goes back to JS.
+#![allow(clippy::needless_pass_by_value, clippy::must_use_candidate)]
+
+use crisp_core::{Client, boundary};
+use napi::bindgen_prelude::{Either, Uint8Array};
+use napi_derive::napi;
+
+/// A configured client: validated accounts and policies.
+#[napi]
+pub struct BindingClient {
+    inner: Client,
+}
+
+/// Creates a client, or returns the `{"ok":false,"error":...}` JSON of an invalid configuration.
+#[napi]
+pub fn create_client(config_json: String) -> Either<BindingClient, String> {
+    match boundary::create(&config_json) {
+        Ok(inner) => Either::A(BindingClient { inner }),
+        Err(error) => Either::B(error),
+    }
+}
+
+#[napi]
+impl BindingClient {
+    /// The request for an endpoint as JSON (`redact` hides the key), or the refusal.
+    #[napi]
+    pub fn build(
+        &self,
+        endpoint: String,
+        params_json: String,
+        account: Option<String>,
+        redact: bool,
+    ) -> String {
+        boundary::build(&self.inner, &endpoint, &params_json, account.as_deref(), redact)
+    }
+
+    /// An answer decoded: data or error, as JSON.
+    #[napi]
+    pub fn decode(
+        &self,
+        endpoint: String,
+        status: u32,
+        retry_after: Option<String>,
+        bloom_status: Option<String>,
+        now_unix_ms: f64,
+        body: Uint8Array,
+    ) -> String {
+        let status = u16::try_from(status).unwrap_or(0);
+        boundary::decode(
+            &self.inner,
+            &endpoint,
+            status,
+            retry_after,
+            bloom_status,
+            to_u64(now_unix_ms),
+            &body,
+        )
+    }
+
+    /// Whether to retry a failed attempt, and after how long, as JSON.
+    #[napi]
+    pub fn retry(
+        &self,
+        method: String,
+        attempt: u32,
+        outcome: String,
+        status: u32,
+        retry_after_ms: Option<f64>,
+        seed: f64,
+    ) -> String {
+        let status = u16::try_from(status).unwrap_or(0);
+        let retry_after_ms = retry_after_ms.and_then(to_u64);
+        boundary::retry(
+            &self.inner,
+            &method,
+            attempt,
+            &outcome,
+            status,
+            retry_after_ms,
+            to_u64(seed).unwrap_or(0),
+        )
+    }
+
+    /// The configured accounts as JSON, never their keys.
+    #[napi]
+    pub fn list_accounts(&self) -> String {
+        boundary::list_accounts(&self.inner)
+    }
+}
+
+/// The error JSON for a request that got no answer (`network`, `timeout`, `aborted`).
+#[napi]
+pub fn transport_error(endpoint: String, kind: String, message: String, timeout_ms: f64) -> String {
+    boundary::transport_error(&endpoint, &kind, &message, to_u64(timeout_ms).unwrap_or(0))
+}
+
+/// Starts a page-number walk (0 means "not set" for each number).
+#[napi]
+pub fn page_walk_start(start: u32, per_page: u32, max_pages: u32) -> String {
+    boundary::page_walk_start(start, per_page, max_pages)
+}
+
+/// Records a page's item count (null: not a list); returns `{walk, step}` JSON.
+#[napi]
+pub fn page_walk_next(walk_json: String, items: Option<u32>) -> String {
+    boundary::page_walk_next(&walk_json, items.map(|n| n as usize))
+}
+
+/// Starts a message-history walk.
+#[napi]
+pub fn message_walk_start(timestamp_before: Option<f64>, max_pages: u32) -> String {
+    boundary::message_walk_start(timestamp_before.and_then(to_u64), max_pages)
+}
+
+/// Records a message page (status, oldest timestamp); returns `{walk, step}` JSON.
+#[napi]
+pub fn message_walk_next(walk_json: String, status: u32, oldest: Option<f64>) -> String {
+    boundary::message_walk_next(
+        &walk_json,
+        u16::try_from(status).unwrap_or(0),
+        oldest.and_then(to_u64),
+    )
+}
+
+/// Every endpoint of the catalog, as JSON.
+#[napi]
+pub fn catalog() -> String {
+    boundary::catalog()
+}
+
+/// Whether a Crisp web hook signature is valid for the raw body (constant-time).
+#[napi]
+pub fn verify_hook(
+    secret: String,
+    timestamp: String,
+    raw_body: Uint8Array,
+    signature: String,
+) -> bool {
+    crisp_core::verify_hook(secret.as_bytes(), &timestamp, &raw_body, &signature)
+}
+
+/// A JS number as a u64, if it is a whole, non-negative, safe integer.
+fn to_u64(n: f64) -> Option<u64> {
+    #[allow(clippy::cast_sign_loss)] // checked non-negative
+    (n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0)
+        .then_some(n as u64)
+}

@@ -1,0 +1,281 @@
+//! The JSON-text boundary both bindings expose, so Node and the browser get byte-identical answers.
+//!
+//! Each function takes plain values and returns JSON text that JS reads with one `JSON.parse`
+//! (faster in V8 than objects built field by field across the boundary). Failures are data,
+//! `{"ok":false,"error":{...}}`, and JS throws them once, as `CrispError`.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::catalog::{Endpoint, Method};
+use crate::error::CrispError;
+use crate::paging::{MessageWalk, PageWalk};
+use crate::request::CallOptions;
+use crate::response::ResponseHeaders;
+use crate::retry::Outcome;
+use crate::{Client, retry};
+
+fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| {
+        format!(r#"{{"ok":false,"error":{{"code":"internal","message":{:?}}}}}"#, e.to_string())
+    })
+}
+
+fn error(e: &CrispError) -> String {
+    format!(r#"{{"ok":false,"error":{}}}"#, json(&e.info()))
+}
+
+/// Creates a client from the JSON options; on failure returns the error JSON instead.
+///
+/// # Errors
+/// The `{"ok":false,"error":...}` text for an invalid configuration.
+pub fn create(config_json: &str) -> Result<Client, String> {
+    Client::from_json(config_json).map_err(|e| error(&e))
+}
+
+/// `build`: the request for an endpoint, or the refusal. With `redact`, the key is hidden (a
+/// preview, `crisp.buildRequest`).
+#[must_use]
+pub fn build(
+    client: &Client,
+    endpoint: &str,
+    params_json: &str,
+    account: Option<&str>,
+    redact: bool,
+) -> String {
+    let params: Value = match serde_json::from_str(params_json) {
+        Ok(v) => v,
+        Err(e) => {
+            return error(&CrispError::InvalidParam {
+                endpoint: Endpoint::find(endpoint).map_or("", |e| e.id),
+                param: "params".into(),
+                message: format!("not JSON: {e}"),
+            });
+        }
+    };
+    match client.build(endpoint, &params, CallOptions { account }) {
+        Ok(request) => {
+            let request = if redact { request.redacted() } else { request };
+            let mut out = String::with_capacity(request.url.len() + 256);
+            out.push_str(r#"{"ok":true,"request":"#);
+            out.push_str(&json(&request));
+            let _ = write!(out, r#","timeoutMs":{}}}"#, client.settings().timeout_ms);
+            out
+        }
+        Err(e) => error(&e),
+    }
+}
+
+/// `decode`: an answer's data, or the error. `data` is spliced in as the body's own JSON text.
+/// `retry_after` and `bloom_status` are the raw header values, if present; `now_unix_ms` dates a
+/// `Retry-After` given as an HTTP date.
+#[must_use]
+pub fn decode(
+    client: &Client,
+    endpoint: &str,
+    status: u16,
+    retry_after: Option<String>,
+    bloom_status: Option<String>,
+    now_unix_ms: Option<u64>,
+    body: &[u8],
+) -> String {
+    let headers = ResponseHeaders { retry_after, bloom_status, now_unix_ms };
+    match client.decode_raw(endpoint, status, &headers, body) {
+        Ok(raw) => {
+            let mut out = String::with_capacity(raw.data.len() + 128);
+            let _ = write!(
+                out,
+                r#"{{"ok":true,"status":{},"reason":{},"bloomStatus":{},"page":{},"data":"#,
+                raw.status,
+                json(&raw.reason),
+                json(&raw.bloom_status),
+                json(&raw.page)
+            );
+            out.push_str(raw.data);
+            out.push('}');
+            out
+        }
+        Err(e) => error(&e),
+    }
+}
+
+/// `retry`: whether to send a failed request again, and after how long.
+/// `outcome` is `"status"` (with `status`), `"network"` or `"timeout"`.
+#[must_use]
+pub fn retry(
+    client: &Client,
+    method: &str,
+    attempt: u32,
+    outcome: &str,
+    status: u16,
+    retry_after_ms: Option<u64>,
+    seed: u64,
+) -> String {
+    let outcome = match outcome {
+        "network" => Outcome::Network,
+        "timeout" => Outcome::Timeout,
+        _ => Outcome::Status { status },
+    };
+    // An unknown method is treated as a write: never retried by mistake.
+    let method = Method::parse(method).unwrap_or(Method::Post);
+    json(&retry::decide(&client.settings().retry, method, attempt, outcome, retry_after_ms, seed))
+}
+
+/// `transportError`: the error for a request that got no answer, worded by the core so every
+/// binding says the same. `kind` is `"network"`, `"timeout"` or `"aborted"`.
+#[must_use]
+pub fn transport_error(endpoint: &str, kind: &str, message: &str, timeout_ms: u64) -> String {
+    let endpoint = Endpoint::find(endpoint).map_or("", |e| e.id);
+    let e = match kind {
+        "timeout" => CrispError::Timeout { endpoint, timeout_ms },
+        "aborted" => CrispError::Aborted { endpoint },
+        _ => CrispError::Network { endpoint, message: message.to_owned() },
+    };
+    json(&e.info())
+}
+
+#[derive(Serialize)]
+struct Walked<W, S> {
+    walk: W,
+    step: S,
+}
+
+/// `pageWalk`: starts a page-number walk (`start`, `per_page`, `max_pages`: 0 for none).
+#[must_use]
+pub fn page_walk_start(start: u32, per_page: u32, max_pages: u32) -> String {
+    json(&PageWalk::new(
+        Some(start).filter(|&n| n > 0),
+        Some(per_page),
+        Some(max_pages).filter(|&n| n > 0),
+    ))
+}
+
+/// `pageWalk`: records a page's item count (`None`: not a list) and says what comes next.
+#[must_use]
+pub fn page_walk_next(walk_json: &str, items: Option<usize>) -> String {
+    let Ok(mut walk) = serde_json::from_str::<PageWalk>(walk_json) else {
+        return r#"{"step":{"action":"done"}}"#.to_owned();
+    };
+    let step = walk.advance_count(items);
+    json(&Walked { walk, step })
+}
+
+/// `messageWalk`: starts a message-history walk.
+#[must_use]
+pub fn message_walk_start(timestamp_before: Option<u64>, max_pages: u32) -> String {
+    json(&MessageWalk::new(timestamp_before, Some(max_pages).filter(|&n| n > 0)))
+}
+
+/// `messageWalk`: records a page (status, oldest timestamp) and says which cursor comes next.
+#[must_use]
+pub fn message_walk_next(walk_json: &str, status: u16, oldest: Option<u64>) -> String {
+    let Ok(mut walk) = serde_json::from_str::<MessageWalk>(walk_json) else {
+        return r#"{"step":{"action":"done"}}"#.to_owned();
+    };
+    let step = walk.advance_oldest(status, oldest);
+    json(&Walked { walk, step })
+}
+
+/// `catalog`: every endpoint, as discovery prints it.
+#[must_use]
+pub fn catalog() -> String {
+    json(&crate::catalog::describe_all())
+}
+
+/// `listAccounts`: the configured accounts, never their keys.
+#[must_use]
+pub fn list_accounts(client: &Client) -> String {
+    json(&client.list_accounts())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> Client {
+        create(r#"{"identifier":"i","key":"secret-key","websiteId":"w"}"#).unwrap()
+    }
+
+    #[test]
+    fn build_ok_and_refusal_are_json() {
+        let c = client();
+        let ok: Value = serde_json::from_str(&build(
+            &c,
+            "get_conversation",
+            r#"{"sessionID":"s"}"#,
+            None,
+            false,
+        ))
+        .unwrap();
+        assert_eq!(ok["request"]["url"], "https://api.crisp.chat/v1/website/w/conversation/s");
+        assert_eq!(ok["request"]["headers"][0][0], "Authorization");
+        let preview = build(&c, "get_conversation", r#"{"sessionID":"s"}"#, None, true);
+        assert!(!preview.contains("c2VjcmV0") && preview.contains("[redacted]"), "{preview}");
+        let err: Value =
+            serde_json::from_str(&build(&c, "get_conversation", "{}", None, false)).unwrap();
+        assert_eq!(err["ok"], false);
+        assert_eq!(err["error"]["param"], "sessionID");
+        let bad: Value =
+            serde_json::from_str(&build(&c, "get_conversation", "{", None, false)).unwrap();
+        assert_eq!(bad["error"]["param"], "params");
+    }
+
+    #[test]
+    fn decode_splices_the_data_text() {
+        let c = client();
+        let out = decode(
+            &c,
+            "list_conversations",
+            200,
+            None,
+            Some("HIT".into()),
+            None,
+            br#"{"error":false,"reason":"resolved","data":[{"a":"\u00e9"}]}"#,
+        );
+        assert_eq!(
+            out,
+            r#"{"ok":true,"status":200,"reason":"resolved","bloomStatus":"HIT","page":{"items":1,"oldestTimestamp":null},"data":[{"a":"\u00e9"}]}"#
+        );
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["data"][0]["a"], "é");
+        let err: Value = serde_json::from_str(&decode(
+            &c,
+            "get_conversation",
+            429,
+            Some("2".into()),
+            None,
+            None,
+            b"",
+        ))
+        .unwrap();
+        assert_eq!(err["error"]["retryAfterMs"], 2000);
+    }
+
+    #[test]
+    fn walks_round_trip_through_json() {
+        let w = page_walk_start(0, 0, 0);
+        let v: Value = serde_json::from_str(&page_walk_next(&w, Some(3))).unwrap();
+        assert_eq!(v["step"], serde_json::json!({"action": "next", "next": 2}));
+        let v: Value =
+            serde_json::from_str(&page_walk_next(&v["walk"].to_string(), Some(0))).unwrap();
+        assert_eq!(v["step"]["action"], "done");
+        let m = message_walk_start(None, 0);
+        let v: Value = serde_json::from_str(&message_walk_next(&m, 206, Some(10))).unwrap();
+        assert_eq!(v["step"], serde_json::json!({"action": "next", "next": 10}));
+    }
+
+    #[test]
+    fn retry_and_transport_errors() {
+        let c = client();
+        assert_eq!(
+            retry(&c, "POST", 1, "timeout", 0, None, 1),
+            r#"{"action":"stop","why":"write"}"#
+        );
+        assert!(retry(&c, "GET", 1, "status", 503, Some(5), 1).contains(r#""delayMs":5"#));
+        let t: Value =
+            serde_json::from_str(&transport_error("get_conversation", "timeout", "", 100)).unwrap();
+        assert_eq!((t["code"].as_str(), t["retryable"].as_bool()), (Some("timeout"), Some(true)));
+    }
+}

@@ -1,0 +1,65 @@
+// Shared by the JS suites: which crisp-kit backend to test, the vectors, and a real sandbox.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** The package under test. CRISP_KIT_BACKEND picks the backend (default: node, the napi addon). */
+export async function loadKit() {
+  const backend = process.env.CRISP_KIT_BACKEND ?? "node";
+  if (backend === "node") return import(join(root, "bindings", "js", "dist", "index.js"));
+  throw new Error(`unknown CRISP_KIT_BACKEND ${backend}`);
+}
+
+export function vectors(name) {
+  return JSON.parse(readFileSync(join(root, "tests", "vectors", name), "utf8"));
+}
+
+/**
+ * Starts the real sandbox binary on 127.0.0.1 (a free port) and returns its connection details
+ * and a `stop()` that ends it by pid. Extra CLI flags may be passed.
+ */
+export async function startSandbox(args = []) {
+  const bin = join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", "crisp-sandbox");
+  const child = spawn(bin, ["--port", "0", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`sandbox exited with ${code} before it was ready`)));
+    lines.once("line", resolve);
+  });
+  const info = JSON.parse(first);
+  const control = info.control ?? info.url.replace(/\/v1\/$/, "/_sandbox/");
+  return {
+    ...info,
+    control,
+    options: { identifier: info.identifier, key: info.key, websiteId: info.website_id, baseUrl: info.url, tier: "plugin" },
+    /** The requests the sandbox received since the last clear. */
+    async requests() {
+      const res = await fetch(`${control}requests`);
+      const body = await res.json();
+      return body.data ?? body;
+    },
+    async clearRequests() {
+      await fetch(`${control}requests`, { method: "DELETE" });
+    },
+    async reset() {
+      await fetch(`${control}reset`, { method: "POST" });
+    },
+    async control(path, init) {
+      const res = await fetch(`${control}${path}`, init);
+      if (!res.ok) throw new Error(`control ${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    },
+    stop() {
+      return new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        process.kill(child.pid, "SIGTERM");
+      });
+    },
+  };
+}

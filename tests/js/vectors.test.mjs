@@ -1,0 +1,96 @@
+// The shared JSON vectors through the JS package (the napi addon by default; CRISP_KIT_BACKEND
+// picks another). Each request vector is sent through `call` with a capturing fetch, so what is
+// checked is exactly what reaches the transport, key included; refusals must never reach it.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadKit, vectors } from "./support.mjs";
+
+const { Crisp, CrispError } = await loadKit();
+const requests = vectors("requests.json");
+const responses = vectors("responses.json");
+
+function capture(answer = { status: 200, body: '{"error":false,"reason":"resolved","data":{}}', headers: {} }) {
+  const seen = [];
+  const fetch = async (url, init) => {
+    seen.push({ url, init });
+    return new Response(answer.status === 204 ? null : answer.body, { status: answer.status, headers: answer.headers });
+  };
+  return { seen, fetch };
+}
+
+function clientFor(c, fetch) {
+  const config = c.config ? { ...c.config, accounts: requests.config.accounts } : requests.config;
+  return new Crisp({ ...config, fetch, retry: { retries: 0 } });
+}
+
+test("request vectors: what reaches fetch is exactly the expected request", async () => {
+  let checked = 0;
+  for (const c of requests.cases) {
+    const { seen, fetch } = capture();
+    const crisp = clientFor(c, fetch);
+    const call = crisp.call(c.endpoint, c.params, c.options);
+    if (c.error?.code === "client_local") {
+      // The core has no request for it; the JS client answers it itself, keys left out.
+      const accounts = await call;
+      assert.deepEqual(accounts.map((a) => a.id).sort(), ["default", "eu"]);
+      assert.ok(!JSON.stringify(accounts).includes(requests.config.key));
+      assert.equal(seen.length, 0);
+    } else if (c.request) {
+      await call;
+      assert.equal(seen.length, 1, c.name);
+      const { url, init } = seen[0];
+      assert.deepEqual(
+        { method: init.method, url, headers: init.headers, body: init.body ?? null },
+        c.request,
+        c.name,
+      );
+      // The dry run shows the same request with the key hidden.
+      const preview = crisp.buildRequest(c.endpoint, c.params, c.options);
+      assert.equal(preview.url, c.request.url, c.name);
+      assert.equal(preview.headers.Authorization, "Basic [redacted]", c.name);
+    } else {
+      await assert.rejects(call, (e) => {
+        assert.ok(e instanceof CrispError, c.name);
+        assert.equal(e.code, c.error.code, `${c.name}: ${e.message}`);
+        if (c.error.param) assert.equal(e.param, c.error.param, c.name);
+        assert.ok(!e.message.includes(requests.config.key), c.name);
+        return true;
+      });
+      assert.equal(seen.length, 0, `${c.name}: a refused call must send nothing`);
+    }
+    checked++;
+  }
+  assert.equal(checked, requests.cases.length);
+});
+
+test("response vectors: data, or one CrispError with the same fields", async () => {
+  const paramsFor = Object.fromEntries(
+    requests.cases.filter((c) => c.name.endsWith(": every parameter")).map((c) => [c.endpoint, c.params]),
+  );
+  for (const c of responses.cases) {
+    const { fetch } = capture(c);
+    const crisp = new Crisp({ ...requests.config, fetch, retry: { retries: 0 } });
+    const call = crisp.call(c.endpoint, paramsFor[c.endpoint]);
+    if (c.error) {
+      await assert.rejects(call, (e) => {
+        assert.ok(e instanceof CrispError);
+        for (const [k, v] of Object.entries(c.error)) {
+          if (k === "messageContains") assert.ok(e.message.includes(v), `${c.name}: ${e.message}`);
+          else assert.deepEqual(e[k], v, `${c.name}: ${k}`);
+        }
+        return true;
+      });
+    } else {
+      assert.deepEqual(await call, c.data, c.name);
+    }
+  }
+});
+
+test("the catalog reaches JS whole", () => {
+  const all = Crisp.endpoints();
+  assert.equal(all.length, 265);
+  const send = all.find((e) => e.id === "send_message_in_conversation");
+  assert.equal(send.method, "POST");
+  assert.equal(send.write, true);
+  assert.ok(all.filter((e) => e.deprecated).length === 35);
+});

@@ -15,17 +15,18 @@ step "generated files are up to date"
 cargo run -q -p xtask -- codegen --check
 node tests/vectors/generate.mjs --check
 
-step "TypeScript types"
-npx tsc -p bindings/js/tsconfig.json --noEmit
-
 step "crisp-core for wasm32 (sans-IO, no std I/O needed)"
-bash tests/build-wasm.sh -p crisp-core --quiet
+bash tests/build-wasm.sh -p crisp-core --release --quiet
 
 step "Rust tests"
 cargo test --workspace --quiet
 
-step "the crisp-kit package: napi addon and TypeScript façade"
+step "the crisp-kit package: napi addon, wasm build, TypeScript façade"
 node bindings/js/build.mjs
+npx tsc -p bindings/js/tsconfig.json --noEmit
 
-step "JS tests (Node backend)"
-node --test tests/js/
+step "JS tests, Node backend (napi addon)"
+CRISP_KIT_BACKEND=node node --test tests/js/
+
+step "JS tests, wasm backend (the browser build, in Node)"
+CRISP_KIT_BACKEND=wasm node --test tests/js/

@@ -16,6 +16,22 @@ mkdirSync(join(here, "native"), { recursive: true });
 const lib = process.platform === "darwin" ? "libcrisp_kit_node.dylib" : process.platform === "win32" ? "crisp_kit_node.dll" : "libcrisp_kit_node.so";
 copyFileSync(join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", lib), join(here, "native", "crisp-kit.node"));
 
+// The wasm build: cargo (size profile), wasm-bindgen (web target), wasm-opt (binaryen).
+const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+run("bash", ["tests/build-wasm.sh", "-p", "crisp-kit-wasm", "--profile", "wasm-release", "--quiet"]);
+const wasmDir = join(here, "wasm");
+mkdirSync(wasmDir, { recursive: true });
+run("wasm-bindgen", [
+  "--target", "web", "--out-dir", wasmDir, "--out-name", "crisp_kit_wasm",
+  join(targetDir, "wasm32-unknown-unknown", "wasm-release", "crisp_kit_wasm.wasm"),
+]);
+mkdirSync(join(here, "dist"), { recursive: true });
+run(join(root, "node_modules", ".bin", "wasm-opt"), [
+  "-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+  "--enable-reference-types", "--enable-multivalue", "--strip-debug", "--strip-producers",
+  join(wasmDir, "crisp_kit_wasm_bg.wasm"), "-o", join(here, "dist", "crisp_kit_wasm_bg.wasm"),
+]);
+
 const common = { bundle: true, platform: "node", target: "node18", logLevel: "warning" };
 // The compat and CLI entries import the package entry itself, kept external so that every entry
 // shares one loaded addon and one CrispError class.
@@ -46,6 +62,11 @@ await build({
   plugins: [self("index.js")],
 });
 chmodSync(join(here, "dist", "cli.js"), 0o755);
+// The browser entry: no Node built-ins, the glue bundled, the .wasm beside it.
+await build({
+  bundle: true, logLevel: "warning", entryPoints: [join(here, "src", "web.ts")], format: "esm",
+  platform: "browser", target: "es2022", outfile: join(here, "dist", "web.js"),
+});
 
 run(join(root, "node_modules", ".bin", "tsc"), ["-p", join(here, "tsconfig.build.json")]);
-console.error("[build] crisp-kit: native/crisp-kit.node, dist/{index,compat}.{js,cjs,d.ts}, dist/cli.js");
+console.error("[build] crisp-kit: native/crisp-kit.node, dist/{index,compat}.{js,cjs,d.ts}, dist/cli.js, dist/web.js + crisp_kit_wasm_bg.wasm");

@@ -11,6 +11,12 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export async function loadKit() {
   const backend = process.env.CRISP_KIT_BACKEND ?? "node";
   if (backend === "node") return import(join(root, "bindings", "js", "dist", "index.js"));
+  if (backend === "wasm") {
+    // The browser build, run in Node: same Crisp class, wasm core, global fetch.
+    const kit = await import(join(root, "bindings", "js", "dist", "web.js"));
+    await kit.init(readFileSync(join(root, "bindings", "js", "dist", "crisp_kit_wasm_bg.wasm")));
+    return kit;
+  }
   throw new Error(`unknown CRISP_KIT_BACKEND ${backend}`);
 }
 

@@ -1,7 +1,8 @@
 // crisp-kit/compat: the REST surface of the official Node client (`crisp-api` 11.3.0), so an app
 // switches by changing one import. Same method names and argument order; the requests go through
 // crisp-core, so path segments are percent-encoded (the official client inserts ids raw) and bad
-// ids are refused before anything is sent. Rejections keep the official shape
+// ids are refused before anything is sent, query flags go as 1/0 (the official client sends
+// `String(value)`, so `true`), and JSON objects are written with sorted keys. Rejections keep the official shape
 // `{ reason: "error", message, code, data }` and are also `CrispError`s.
 import { COMPAT_METHODS } from "./compat.generated.js";
 import type { BucketService, MediaService, PlanService, PluginService, WebsiteService } from "./compat.generated.js";
@@ -37,7 +38,9 @@ function toCompatError(error: CrispError): CompatError {
     code: error.status ?? 500,
     data: {
       namespace: noAnswer || error.status === null ? "request" : "response",
-      message: `${noAnswer ? "Got request error" : "Got response error"}: ${error.message}`,
+      message: noAnswer
+        ? `Got request error: ${error.message}`
+        : `Got response error: ${(error.data as { message?: string } | null)?.message || message}`,
     },
     cause: error,
     stack: error.stack,

@@ -1,0 +1,135 @@
+//! The browser binding of crisp-core: the same handful of functions as the napi binding, over
+//! [`crisp_core::boundary`], so both answer with byte-identical JSON. The transport (fetch) lives
+//! in the shared TypeScript façade.
+#![deny(missing_docs)]
+// wasm-bindgen hands arguments over owned, and every return value goes back to JS.
+#![allow(clippy::needless_pass_by_value, clippy::must_use_candidate)]
+
+use crisp_core::{Client, boundary};
+use wasm_bindgen::prelude::*;
+
+/// A configured client: validated accounts and policies.
+#[wasm_bindgen(js_name = BindingClient)]
+pub struct BindingClient {
+    inner: Client,
+}
+
+/// Creates a client, or returns the `{"ok":false,"error":...}` JSON of an invalid configuration.
+#[wasm_bindgen(js_name = createClient)]
+pub fn create_client(config_json: &str) -> JsValue {
+    match boundary::create(config_json) {
+        Ok(inner) => BindingClient { inner }.into(),
+        Err(error) => error.into(),
+    }
+}
+
+#[wasm_bindgen(js_class = BindingClient)]
+impl BindingClient {
+    /// The request for an endpoint as JSON (`redact` hides the key), or the refusal.
+    pub fn build(
+        &self,
+        endpoint: &str,
+        params_json: &str,
+        account: Option<String>,
+        redact: bool,
+    ) -> String {
+        boundary::build(&self.inner, endpoint, params_json, account.as_deref(), redact)
+    }
+
+    /// An answer decoded: data or error, as JSON.
+    pub fn decode(
+        &self,
+        endpoint: &str,
+        status: u16,
+        retry_after: Option<String>,
+        bloom_status: Option<String>,
+        now_unix_ms: f64,
+        body: &[u8],
+    ) -> String {
+        boundary::decode(
+            &self.inner,
+            endpoint,
+            status,
+            retry_after,
+            bloom_status,
+            to_u64(now_unix_ms),
+            body,
+        )
+    }
+
+    /// Whether to retry a failed attempt, and after how long, as JSON.
+    pub fn retry(
+        &self,
+        method: &str,
+        attempt: u32,
+        outcome: &str,
+        status: u16,
+        retry_after_ms: Option<f64>,
+        seed: f64,
+    ) -> String {
+        boundary::retry(
+            &self.inner,
+            method,
+            attempt,
+            outcome,
+            status,
+            retry_after_ms.and_then(to_u64),
+            to_u64(seed).unwrap_or(0),
+        )
+    }
+
+    /// The configured accounts as JSON, never their keys.
+    #[wasm_bindgen(js_name = listAccounts)]
+    pub fn list_accounts(&self) -> String {
+        boundary::list_accounts(&self.inner)
+    }
+}
+
+/// The error JSON for a request that got no answer (`network`, `timeout`, `aborted`).
+#[wasm_bindgen(js_name = transportError)]
+pub fn transport_error(endpoint: &str, kind: &str, message: &str, timeout_ms: f64) -> String {
+    boundary::transport_error(endpoint, kind, message, to_u64(timeout_ms).unwrap_or(0))
+}
+
+/// Starts a page-number walk (0 means "not set" for each number).
+#[wasm_bindgen(js_name = pageWalkStart)]
+pub fn page_walk_start(start: u32, per_page: u32, max_pages: u32) -> String {
+    boundary::page_walk_start(start, per_page, max_pages)
+}
+
+/// Records a page's item count (null: not a list); returns `{walk, step}` JSON.
+#[wasm_bindgen(js_name = pageWalkNext)]
+pub fn page_walk_next(walk_json: &str, items: Option<u32>) -> String {
+    boundary::page_walk_next(walk_json, items.map(|n| n as usize))
+}
+
+/// Starts a message-history walk.
+#[wasm_bindgen(js_name = messageWalkStart)]
+pub fn message_walk_start(timestamp_before: Option<f64>, max_pages: u32) -> String {
+    boundary::message_walk_start(timestamp_before.and_then(to_u64), max_pages)
+}
+
+/// Records a message page (status, oldest timestamp); returns `{walk, step}` JSON.
+#[wasm_bindgen(js_name = messageWalkNext)]
+pub fn message_walk_next(walk_json: &str, status: u16, oldest: Option<f64>) -> String {
+    boundary::message_walk_next(walk_json, status, oldest.and_then(to_u64))
+}
+
+/// Every endpoint of the catalog, as JSON.
+#[wasm_bindgen]
+pub fn catalog() -> String {
+    boundary::catalog()
+}
+
+/// Whether a Crisp web hook signature is valid for the raw body (constant-time).
+#[wasm_bindgen(js_name = verifyHook)]
+pub fn verify_hook(secret: &str, timestamp: &str, raw_body: &[u8], signature: &str) -> bool {
+    crisp_core::verify_hook(secret.as_bytes(), timestamp, raw_body, signature)
+}
+
+/// A JS number as a u64, if it is a whole, non-negative, safe integer.
+fn to_u64(n: f64) -> Option<u64> {
+    #[allow(clippy::cast_sign_loss)] // checked non-negative
+    (n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0)
+        .then_some(n as u64)
+}

@@ -24,6 +24,12 @@ export function vectors(name) {
   return JSON.parse(readFileSync(join(root, "tests", "vectors", name), "utf8"));
 }
 
+// Sandboxes still running when this process ends (a failed test, a crash) are stopped by pid.
+const running = new Set();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGTERM");
+});
+
 /**
  * Starts the real sandbox binary on 127.0.0.1 (a free port) and returns its connection details
  * and a `stop()` that ends it by pid. Extra CLI flags may be passed.
@@ -31,6 +37,8 @@ export function vectors(name) {
 export async function startSandbox(args = []) {
   const bin = join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", "crisp-sandbox");
   const child = spawn(bin, ["--port", "0", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   const lines = createInterface({ input: child.stdout });
   const first = await new Promise((resolve, reject) => {
     child.once("error", reject);

@@ -149,13 +149,15 @@ async function main(argv: string[]): Promise<void> {
     if (endpoint.paging !== "page_number") fail(`${id} is not a paged list; --all-pages does not apply`, 2);
     let pages = 0;
     let items = 0;
+    const tty = process.stderr.isTTY === true;
     for await (const page of crisp.pages(id as never, params as never, call)) {
       pages++;
       items += page.length;
       for (const item of page) process.stdout.write(`${JSON.stringify(item)}\n`);
-      process.stderr.write(`\rcrisp-kit: ${id}: page ${pages}, ${items} items`);
+      // One line rewritten in a terminal; one line per page in a log.
+      process.stderr.write(`${tty ? "\r" : ""}crisp-kit: ${id}: page ${pages}, ${items} items${tty ? "" : "\n"}`);
     }
-    process.stderr.write(`\rcrisp-kit: ${id}: ${pages} pages, ${items} items, done\n`);
+    process.stderr.write(`${tty ? "\r" : ""}crisp-kit: ${id}: ${pages} pages, ${items} items, done\n`);
     return;
   }
   const data = await crisp.call(id as never, params as never, call);

@@ -989,7 +989,7 @@ export interface EndpointMap {
    *
    * `GET /website/{websiteID}/people/profiles/{pageNumber}` · website.people
    */
-  list_people_profiles: { params: { websiteID: PathValue; /** 1-based; defaults to 1. */ pageNumber?: number; query?: { sort_field?: string; sort_order?: string; search_operator?: string; search_filter?: string | JsonValue[] | { [key: string]: JsonValue }; search_text?: string } }; data: unknown; write: false; paging: "page_number" };
+  list_people_profiles: { params: { websiteID: PathValue; /** 1-based; defaults to 1. */ pageNumber?: number; query?: { sort_field?: string; sort_order?: string; search_operator?: string; search_filter?: string | JsonValue[] | { [key: string]: JsonValue }; search_text?: string; per_page?: number } }; data: unknown; write: false; paging: "page_number" };
   /**
    * Lists spam conversations. Paged by page number.
    *

@@ -20,6 +20,12 @@ fn reference() -> Vec<Value> {
     serde_json::from_str(&ours).unwrap()
 }
 
+/// Known additions to the reference, each with its source.
+const EXTRA_QUERY: &[(&str, &str)] = &[
+    // CRISP_API.md: `per_page` (20..50) is taken by the conversations and people lists.
+    ("list_people_profiles", "per_page"),
+];
+
 #[test]
 fn catalog_matches_the_reference_table() {
     let reference = reference();
@@ -44,7 +50,12 @@ fn catalog_matches_the_reference_table() {
         check("write", Value::from(info.write), &r["write"]);
         check("group", Value::from(info.group.as_str()), &r["group"]);
         check("path_params", serde_json::to_value(&info.path_params).unwrap(), &r["path_params"]);
-        let query: Vec<&str> = info.query_params.iter().map(|q| q.name).collect();
+        let query: Vec<&str> = info
+            .query_params
+            .iter()
+            .map(|q| q.name)
+            .filter(|name| !EXTRA_QUERY.contains(&(id, *name)))
+            .collect();
         check("query_params", serde_json::to_value(query).unwrap(), &r["query_params"]);
         check("body", Value::from(e.body != Body::None), &r["body"]);
         check("paginated", Value::from(e.paging == Paging::PageNumber), &r["paginated"]);

@@ -1695,6 +1695,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             q("search_operator", Str),
             q("search_filter", Json),
             q("search_text", Str),
+            q("per_page", Int),
         ],
         paging: Paging::PageNumber,
         ..BASE

@@ -1,0 +1,272 @@
+//! crisp-sandbox: a local Crisp REST API v1 server on 127.0.0.1.
+//!
+//! It routes with crisp-core's catalog, so every endpoint answers under `/v1/`; it keeps a seeded,
+//! realistic in-memory store; and it injects faults on demand through `/_sandbox/`. It is the
+//! demo's default data source and the real peer of the integration tests and benchmarks.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let sandbox = crisp_sandbox::start(crisp_sandbox::Options::default()).await?;
+//! println!("{}", sandbox.url()); // http://127.0.0.1:PORT/v1/
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+// The seeded conversation is one large `json!` literal.
+#![recursion_limit = "256"]
+
+mod api;
+mod control;
+mod router;
+mod seed;
+mod service;
+mod store;
+
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+
+use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+pub use control::{FaultKind, FaultSpec, parse_rate};
+pub use seed::BASE_MS;
+
+/// How to start a sandbox.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Seed of the demo data (same seed, same data).
+    pub seed: u64,
+    /// Token-bucket rate limit in requests per second (burst = one second's worth); none by default.
+    pub rate_limit: Option<f64>,
+    /// Tokens the bucket holds (default: one second's worth, at least 1).
+    pub rate_limit_burst: Option<f64>,
+    /// Basic-auth identifier; derived from the seed when `None`.
+    pub identifier: Option<String>,
+    /// Basic-auth key; derived from the seed when `None`.
+    pub key: Option<String>,
+    /// The website id; derived from the seed when `None`.
+    pub website_id: Option<String>,
+    /// Faults active from the start (and again after `POST /_sandbox/reset`).
+    pub faults: Vec<FaultSpec>,
+    /// Largest accepted request body, in bytes (413 above).
+    pub max_body: usize,
+    /// How many requests `GET /_sandbox/requests` keeps (oldest dropped first); 0 disables the log.
+    pub request_log: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            port: 0,
+            seed: 1,
+            rate_limit: None,
+            rate_limit_burst: None,
+            identifier: None,
+            key: None,
+            website_id: None,
+            faults: Vec::new(),
+            max_body: 1 << 20,
+            request_log: 10_000,
+        }
+    }
+}
+
+/// A running sandbox. Dropping it does not stop it: call [`Sandbox::shutdown`].
+pub struct Sandbox {
+    addr: SocketAddr,
+    identifier: String,
+    key: String,
+    website_id: String,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Sandbox {
+    /// The API base URL, `http://127.0.0.1:PORT/v1/`.
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!("http://{}/v1/", self.addr)
+    }
+
+    /// The control API base URL, `http://127.0.0.1:PORT/_sandbox/`.
+    #[must_use]
+    pub fn control_url(&self) -> String {
+        format!("http://{}/_sandbox/", self.addr)
+    }
+
+    /// The bound address.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The Basic-auth identifier.
+    #[must_use]
+    pub fn identifier(&self) -> &str {
+        &self.identifier
+    }
+
+    /// The Basic-auth key.
+    #[must_use]
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The seeded website's id.
+    #[must_use]
+    pub fn website_id(&self) -> &str {
+        &self.website_id
+    }
+
+    /// The `Authorization` header value that the sandbox accepts.
+    #[must_use]
+    pub fn authorization(&self) -> String {
+        service::basic(&self.identifier, &self.key)
+    }
+
+    /// The one-line JSON the binary prints first: url, identifier, key, website_id, control.
+    #[must_use]
+    pub fn connection_line(&self) -> String {
+        // Written by hand to keep the documented key order.
+        let q = |s: &str| Value::from(s).to_string();
+        format!(
+            "{{\"url\": {}, \"identifier\": {}, \"key\": {}, \"website_id\": {}, \"control\": {}}}",
+            q(&self.url()),
+            q(&self.identifier),
+            q(&self.key),
+            q(&self.website_id),
+            q(&self.control_url()),
+        )
+    }
+
+    /// Stops accepting, lets open requests finish, and returns when the server loop has ended.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Binds 127.0.0.1 and serves on the current tokio runtime.
+///
+/// # Errors
+/// The port cannot be bound.
+pub async fn start(options: Options) -> io::Result<Sandbox> {
+    let listener = TcpListener::bind(("127.0.0.1", options.port)).await?;
+    let addr = listener.local_addr()?;
+    let mut g = seed::Gen::new(options.seed ^ 0xa11ce);
+    let identifier = options.identifier.clone().unwrap_or_else(|| g.uuid());
+    let key = options.key.clone().unwrap_or_else(|| g.hex(64));
+    let website_id = options.website_id.clone().unwrap_or_else(|| g.uuid());
+    let state = Arc::new(service::State::new(&options, &identifier, &key, &website_id));
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(accept_loop(listener, state, stopped));
+    Ok(Sandbox { addr, identifier, key, website_id, stop, task })
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    state: Arc<service::State>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => {
+                let Ok(accepted) = accepted else {
+                    // Out of descriptors and the like: back off a little instead of spinning.
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    continue;
+                };
+                accepted
+            }
+            _ = stopped.changed() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            let reset = Arc::new(AtomicBool::new(false));
+            let io = hyper_util::rt::TokioIo::new(Conn { inner: stream, reset: reset.clone() });
+            let svc = hyper::service::service_fn(move |req| {
+                service::serve(state.clone(), req, reset.clone())
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(io, svc);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = stopped.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+}
+
+/// The TCP stream, able to end in a reset (RST) when a `reset` fault asks for it.
+struct Conn {
+    inner: TcpStream,
+    reset: Arc<AtomicBool>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        if self.reset.load(Ordering::Relaxed) {
+            // Closing with a zero linger sends RST instead of FIN.
+            let _ = self.inner.set_zero_linger();
+        }
+    }
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.reset.load(Ordering::Relaxed) {
+            // No FIN: the drop above resets the connection.
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}

@@ -1,0 +1,214 @@
+// `npm run bench`: crisp-kit in Node against its alternatives, side by side in one run, against one
+// local server (the sandbox, release build, 127.0.0.1). Prints tables and writes them into
+// docs/BENCHMARKS.md between the "node" markers. Every loop is bounded in count and time.
+//
+//   raw fetch       the global fetch with the same URL and headers, then res.json()
+//   node:http       http.request with a keep-alive agent, then JSON.parse: the floor
+//   crisp-kit       crisp.call("get_conversation", ...) with the default transport
+//   crisp-api       the official client 11.3.0, website.getConversation(...)
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { root, startSandbox } from "../js/support.mjs";
+
+const require = createRequire(import.meta.url);
+const { Crisp } = await import(join(root, "bindings", "js", "dist", "index.js"));
+const Official = require("crisp-api").Crisp;
+
+const QUICK = process.argv.includes("--quick");
+const LEVELS = [1, 16, 64];
+const PER_LEVEL = QUICK ? 400 : 4000; // requests per client per concurrency level
+const ROUNDS = QUICK ? 1 : 3; // interleaved rounds, best kept, so drift hits every client alike
+
+const sandbox = await startSandbox(["--request-log", "0"]);
+const first = await fetch(`${sandbox.url}website/${sandbox.website_id}/conversations/1`, { headers: authHeaders() });
+const sessionID = (await first.json()).data[0].session_id;
+const url = `${sandbox.url}website/${sandbox.website_id}/conversation/${sessionID}`;
+
+function authHeaders() {
+  const token = Buffer.from(`${sandbox.identifier}:${sandbox.key}`).toString("base64");
+  return { Authorization: `Basic ${token}`, "X-Crisp-Tier": "plugin" };
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+const target = new URL(url);
+const headers = authHeaders();
+const crisp = new Crisp({ ...sandbox.options, retry: { retries: 0 } });
+const official = new Official();
+official.authenticateTier("plugin", sandbox.identifier, sandbox.key);
+official.setRestHost(sandbox.url.replace(/\/v1\/$/, ""));
+
+const clients = {
+  "node:http (floor)": () =>
+    new Promise((resolve, reject) => {
+      const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, agent, headers }, (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString()).data));
+      });
+      req.on("error", reject);
+      req.end();
+    }),
+  "raw fetch": async () => (await (await fetch(url, { headers })).json()).data,
+  "crisp-kit": () => crisp.call("get_conversation", { sessionID }),
+  "crisp-api 11.3.0": () => official.website.getConversation(sandbox.website_id, sessionID),
+};
+
+async function level(fn, concurrency, total) {
+  const latencies = new Float64Array(total);
+  let next = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const worker = async () => {
+    while (next < total) {
+      const i = next++;
+      const s = performance.now();
+      await fn();
+      latencies[i] = performance.now() - s;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  latencies.sort();
+  return {
+    rps: total / (wall / 1000),
+    p50: latencies[Math.floor(total * 0.5)],
+    p99: latencies[Math.floor(total * 0.99)],
+    cpuUs: (cpu.user + cpu.system) / total,
+  };
+}
+
+// Warm every client (connections, JIT), then measure in interleaved rounds.
+for (const fn of Object.values(clients)) for (let i = 0; i < 200; i++) await fn();
+const results = {};
+for (const c of LEVELS) {
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, fn] of Object.entries(clients)) {
+      const r = await level(fn, c, PER_LEVEL);
+      const key = `${name}@${c}`;
+      if (!results[key] || r.rps > results[key].rps) results[key] = r;
+    }
+  }
+}
+
+// Cold start: a fresh node process that loads the client and makes one call (median of runs).
+function coldStart(code) {
+  const runs = QUICK ? 3 : 9;
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    execFileSync(process.execPath, ["--input-type=module", "-e", code], {
+      env: { ...process.env, URL_: url, SID: sessionID, WID: sandbox.website_id, ID_: sandbox.identifier, KEY_: sandbox.key, HOST_: sandbox.url.replace(/\/v1\/$/, "") },
+      stdio: "ignore",
+    });
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(runs / 2)];
+}
+const e = "process.env";
+const cold = {
+  "node (baseline: empty script)": coldStart("0"),
+  "crisp-kit": coldStart(
+    `const {Crisp}=await import(${JSON.stringify(join(root, "bindings/js/dist/index.js"))});const c=new Crisp({identifier:${e}.ID_,key:${e}.KEY_,tier:"plugin",baseUrl:${e}.HOST_+"/v1/"});await c.call("get_conversation",{websiteID:${e}.WID,sessionID:${e}.SID});`,
+  ),
+  "crisp-api 11.3.0": coldStart(
+    `const {createRequire}=await import("node:module");const C=createRequire(${JSON.stringify(join(root, "package.json"))})("crisp-api").Crisp;const c=new C();c.authenticateTier("plugin",${e}.ID_,${e}.KEY_);c.setRestHost(${e}.HOST_);await c.website.getConversation(${e}.WID,${e}.SID);`,
+  ),
+};
+
+// Installed size: what `npm install` puts on disk for each (package + its dependencies).
+function duBytes(paths) {
+  return Number(execFileSync("du", ["-sbc", ...paths]).toString().trim().split("\n").pop().split("\t")[0]);
+}
+const officialTree = execFileSync("npm", ["ls", "crisp-api", "--all", "--parseable"], { cwd: root }).toString().trim().split("\n").filter((p) => p.includes("node_modules"));
+const size = {
+  "crisp-kit (dist + native addon)": duBytes([join(root, "bindings/js/dist"), join(root, "bindings/js/native"), join(root, "bindings/js/package.json")]),
+  "crisp-api 11.3.0 (with dependencies)": duBytes([...new Set(officialTree)]),
+};
+
+// The bulk job: export every conversation (list pages, then each conversation's messages) under
+// a sandbox rate limit, as a user with a nightly export would.
+async function bulk(kind, rate) {
+  const limited = await startSandbox(["--rate-limit", `${rate}/s`, "--request-log", "0"]);
+  const t0 = performance.now();
+  let ok = 0;
+  let failed = 0;
+  let firstError = "";
+  const record = (p) => p.then(() => ok++, (err) => { failed++; firstError ||= err.message ?? String(err); });
+  try {
+    if (kind === "crisp-kit") {
+      const c = new Crisp({ ...limited.options, retry: { retries: 10, maxRetryAfterMs: 5000 } });
+      const sessions = [];
+      for await (const conv of c.paginate("list_conversations", { query: { per_page: 50 } })) sessions.push(conv.session_id);
+      ok += Math.ceil(sessions.length / 50) + 1;
+      let i = 0;
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        while (i < sessions.length) await record(c.call("get_messages_in_conversation", { sessionID: sessions[i++] }));
+      }));
+    } else {
+      const c = new Official();
+      c.authenticateTier("plugin", limited.identifier, limited.key);
+      c.setRestHost(limited.url.replace(/\/v1\/$/, ""));
+      const sessions = [];
+      for (let page = 1; page < 100; page++) {
+        const list = await c.website.listConversations(limited.website_id, page, { per_page: 50 }).catch((err) => { failed++; firstError ||= err.message; return null; });
+        if (list === null) continue;
+        ok++;
+        if (list.length === 0) break;
+        sessions.push(...list.map((s) => s.session_id));
+      }
+      let i = 0;
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        while (i < sessions.length) await record(c.website.getMessagesInConversation(limited.website_id, sessions[i++]));
+      }));
+    }
+  } finally {
+    await limited.stop();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  // The bucket starts full (a burst of `rate`), then refills at `rate` per second.
+  return { ok, failed, seconds, share: ok / (rate + rate * seconds), firstError };
+}
+const RATE = 50;
+const bulkResults = { "crisp-kit": await bulk("crisp-kit", RATE), "crisp-api 11.3.0": await bulk("official", RATE) };
+await sandbox.stop();
+
+// Tables.
+const f = (n, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+let md = `<!-- node:start (written by \`npm run bench\`; do not edit by hand) -->\n## crisp-kit in Node\n\n`;
+md += `\`npm run bench\` (tests/bench/node.mjs), Node ${process.version}, against the sandbox (release build) on 127.0.0.1, `;
+md += `GET \`get_conversation\`, ${f(PER_LEVEL)} requests per client per level, best of ${ROUNDS} interleaved rounds. `;
+md += `Client and server share the machine's 2 cores, so compare ratios within a row group.\n\n`;
+md += `| client | concurrency | requests/s | vs raw fetch | p50 ms | p99 ms | client CPU µs/call |\n|---|---:|---:|---:|---:|---:|---:|\n`;
+for (const c of LEVELS) {
+  const base = results[`raw fetch@${c}`];
+  for (const name of Object.keys(clients)) {
+    const r = results[`${name}@${c}`];
+    md += `| ${name} | ${c} | ${f(r.rps)} | ${f(r.rps / base.rps, 2)}x | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.cpuUs, 1)} |\n`;
+  }
+}
+const over = LEVELS.map((c) => results[`crisp-kit@${c}`].cpuUs - results[`raw fetch@${c}`].cpuUs);
+md += `\nClient CPU per call above raw fetch: ${over.map((x, i) => `${f(x, 1)} µs at ${LEVELS[i]}`).join(", ")}.\n\n`;
+md += `| cold start (new process, load, first call; median) | ms | vs crisp-api |\n|---|---:|---:|\n`;
+for (const [k, v] of Object.entries(cold)) md += `| ${k} | ${f(v, 1)} | ${f(v / cold["crisp-api 11.3.0"], 2)}x |\n`;
+md += `\n| installed size | bytes | vs crisp-api |\n|---|---:|---:|\n`;
+for (const [k, v] of Object.entries(size)) md += `| ${k} | ${f(v)} | ${f(v / size["crisp-api 11.3.0 (with dependencies)"], 2)}x |\n`;
+md += `\nBulk export under \`--rate-limit ${RATE}/s\` (list every conversation, then each one's messages; 8 workers). The share counts successful calls against what the token bucket allows in that time (its burst of ${RATE} plus ${RATE}/s):\n\n`;
+md += `| client | calls ok | calls failed | seconds | share of the allowed rate |\n|---|---:|---:|---:|---:|\n`;
+for (const [k, v] of Object.entries(bulkResults)) md += `| ${k} | ${f(v.ok)} | ${f(v.failed)} | ${f(v.seconds, 1)} | ${f(v.share * 100, 0)}% |\n`;
+if (bulkResults["crisp-api 11.3.0"].failed) md += `\nThe official client does not retry 429: its failures read \`${bulkResults["crisp-api 11.3.0"].firstError}\`.\n`;
+md += `<!-- node:end -->\n`;
+
+process.stdout.write(md);
+const docs = join(root, "docs", "BENCHMARKS.md");
+const current = readFileSync(docs, "utf8");
+const start = current.indexOf("<!-- node:start");
+const end = current.indexOf("<!-- node:end -->");
+const next = start >= 0 && end > start ? current.slice(0, start) + md + current.slice(end + "<!-- node:end -->\n".length) : `${current.trimEnd()}\n\n${md}`;
+if (!QUICK) writeFileSync(docs, next);
+agent.destroy();

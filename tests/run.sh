@@ -21,8 +21,9 @@ bash tests/build-wasm.sh -p crisp-core --release --quiet
 step "Rust tests"
 cargo test --workspace --quiet
 
-step "the crisp-kit package: napi addon, wasm build, TypeScript façade"
+step "the crisp-kit package (napi addon, wasm build, TypeScript façade) and the sandbox"
 node bindings/js/build.mjs
+cargo build --quiet --release -p crisp-sandbox
 npx tsc -p bindings/js/tsconfig.json --noEmit
 
 step "JS tests, Node backend (napi addon)"

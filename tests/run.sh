@@ -31,3 +31,6 @@ CRISP_KIT_BACKEND=node node --test tests/js/
 
 step "JS tests, wasm backend (the browser build, in Node)"
 CRISP_KIT_BACKEND=wasm node --test tests/js/
+
+step "browser suite: the web build in headless Chromium, against the sandbox on another origin"
+node tests/browser/run.mjs

@@ -46,7 +46,14 @@ if [ -n "$want" ]; then
   fi
 fi
 
-# 3. npm packages, from the lock file. Reinstalled only when the lock file is newer.
+# 3. Chromium for the browser suite: Debian's package (a test tool's own browser download cannot
+#    work here), driven by playwright-core from npm.
+if ! command -v chromium >/dev/null; then
+  say "installing Debian's chromium (once)"
+  apt_install chromium
+fi
+
+# 4. npm packages, from the lock file. Reinstalled only when the lock file is newer.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error >&2

@@ -189,9 +189,11 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     const created = backend().createClient(JSON.stringify(config));
     if (typeof created === "string") throw new CrispError(parse<Failed>(created).error);
     this.#client = created;
-    const f = fetchImpl ?? (globalThis.fetch as FetchLike | undefined);
-    if (!f) throw new CrispError(configError("fetch", "no global fetch here: pass `fetch` in the options"));
-    this.#fetch = f;
+    if (!fetchImpl && typeof globalThis.fetch !== "function") {
+      throw new CrispError(configError("fetch", "no global fetch here: pass `fetch` in the options"));
+    }
+    // Called unbound: a browser's fetch throws "Illegal invocation" when `this` is not the window.
+    this.#fetch = fetchImpl ? (url, init) => fetchImpl(url, init) : (url, init) => globalThis.fetch(url, init);
   }
 
   /** Every endpoint of the catalog (like the seed's `_endpoints`). */

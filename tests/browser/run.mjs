@@ -1,0 +1,62 @@
+// Runs tests/browser/suite.js in headless Chromium (Debian's, driven by playwright-core): a page on
+// one 127.0.0.1 origin loads the crisp-kit web build and calls the sandbox on another origin.
+// Prints one line per test and a closing "N passed, N failed" line; exits non-zero on failure.
+import { readFile } from "node:fs/promises";
+import http from "node:http";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { extname, join, normalize } from "node:path";
+import { chromium } from "playwright-core";
+import { root, startSandbox } from "../js/support.mjs";
+
+const TYPES = { ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".html": "text/html" };
+const MOUNTS = { "/dist/": join(root, "bindings/js/dist"), "/vectors/": join(root, "tests/vectors"), "/suite/": join(root, "tests/browser") };
+
+const server = http.createServer(async (req, res) => {
+  const path = new URL(req.url, "http://x").pathname;
+  if (path === "/") {
+    res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>crisp-kit browser suite</title>");
+    return;
+  }
+  const mount = Object.keys(MOUNTS).find((m) => path.startsWith(m));
+  const file = mount && normalize(join(MOUNTS[mount], path.slice(mount.length)));
+  if (!file || !file.startsWith(MOUNTS[mount])) return res.writeHead(404).end();
+  try {
+    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" }).end(await readFile(file));
+  } catch {
+    res.writeHead(404).end();
+  }
+});
+await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+const sandbox = await startSandbox(["--seed", "5"]);
+const profile = mkdtempSync(join(tmpdir(), "crisp-kit-chromium-"));
+const browser = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+let failed = 0;
+try {
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  const consoleErrors = [];
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  await page.goto(`${origin}/`);
+  const info = { url: sandbox.url, control: sandbox.url.replace(/\/v1\/$/, "/_sandbox/"), identifier: sandbox.identifier, key: sandbox.key, website_id: sandbox.website_id };
+  const { results, instantiateMs } = await page.evaluate(async (s) => (await import("/suite/suite.js")).run(s), info);
+  for (const r of results) {
+    console.log(`${r.ok ? "ok" : "not ok"} - ${r.name}${r.ok ? "" : `\n${r.error.replace(/^/gm, "    ")}`}`);
+    if (!r.ok) failed++;
+  }
+  if (consoleErrors.length) console.log(`page errors:\n${consoleErrors.join("\n")}`);
+  console.error(`(wasm instantiated in ${instantiateMs.toFixed(1)} ms, Chromium ${browser.browser()?.version() ?? ""})`);
+  console.log(`browser: ${results.length - failed} passed, ${failed} failed`);
+} finally {
+  await browser.close();
+  await sandbox.stop();
+  server.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);

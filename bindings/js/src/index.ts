@@ -4,20 +4,4 @@ import { loadNative } from "./native.js";
 
 useBinding(loadNative());
 
-export {
-  Crisp,
-  verifyHook,
-  type AccountInfo,
-  type AccountOptions,
-  type CallOptions,
-  type CallParams,
-  type CrispOptions,
-  type EndpointInfo,
-  type FetchLike,
-  type PreparedRequest,
-  type RetryOptions,
-  type Tier,
-  type WalkOptions,
-} from "./crisp.js";
-export type * from "./endpoints.generated.js";
-export { CrispError, type ErrorInfo } from "./errors.js";
+export * from "./public.js";

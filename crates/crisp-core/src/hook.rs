@@ -16,21 +16,24 @@ pub fn verify_hook(secret: &[u8], timestamp: &str, raw_body: &[u8], signature: &
     if secret.is_empty() || timestamp.is_empty() {
         return false;
     }
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
-        return false;
-    };
-    mac.update(b"[");
-    mac.update(timestamp.as_bytes());
-    mac.update(b";");
-    mac.update(raw_body);
-    mac.update(b"]");
     // `verify_slice` compares in constant time.
-    mac.verify_slice(&expected).is_ok()
+    trace_mac(secret, timestamp, raw_body).verify_slice(&expected).is_ok()
 }
 
 /// The hex signature of a body, for tests and for servers that send hooks (the sandbox).
 #[must_use]
 pub fn sign_hook(secret: &[u8], timestamp: &str, raw_body: &[u8]) -> String {
+    trace_mac(secret, timestamp, raw_body).finalize().into_bytes().iter().fold(
+        String::with_capacity(64),
+        |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        },
+    )
+}
+
+/// The HMAC over Crisp's signed trace, `[timestamp;raw body]`: the one place its shape is written.
+fn trace_mac(secret: &[u8], timestamp: &str, raw_body: &[u8]) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret)
         .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     mac.update(b"[");
@@ -38,10 +41,7 @@ pub fn sign_hook(secret: &[u8], timestamp: &str, raw_body: &[u8]) -> String {
     mac.update(b";");
     mac.update(raw_body);
     mac.update(b"]");
-    mac.finalize().into_bytes().iter().fold(String::with_capacity(64), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+    mac
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {

@@ -1,0 +1,136 @@
+// Builds the extension from one source into two unpacked folders:
+//   extension/dist/chrome   MV3 with chrome.sidePanel (Chromium browsers)
+//   extension/dist/firefox  MV3 with sidebar_action (Firefox)
+// It bundles the panel (Preact + the crisp-kit web build) and the background script with esbuild and
+// copies the wasm core. Needs bindings/js/dist (node bindings/js/build.mjs) first.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { deflateSync } from "node:zlib";
+import * as esbuild from "esbuild";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+const kitDist = join(root, "bindings/js/dist");
+const version = JSON.parse(readFileSync(join(root, "bindings/js/package.json"), "utf8")).version;
+
+if (!existsSync(join(kitDist, "web.js")) || !existsSync(join(kitDist, "crisp_kit_wasm_bg.wasm"))) {
+  console.error("extension: bindings/js/dist is missing; run `node bindings/js/build.mjs` first");
+  process.exit(1);
+}
+
+const API = "https://api.crisp.chat/*";
+const DASHBOARD = "https://app.crisp.chat/*";
+const common = {
+  manifest_version: 3,
+  name: "crisp-kit sidebar",
+  version,
+  description: "The open Crisp conversation's contact, history and quick actions beside the Crisp dashboard, with your own API token.",
+  // The dashboard (to read its URL) and the API; other API origins (a local sandbox) only on request.
+  host_permissions: [DASHBOARD, API],
+  optional_host_permissions: ["https://*/*", "http://127.0.0.1/*", "http://localhost/*"],
+  content_security_policy: { extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self';" },
+  icons: { 16: "icons/16.png", 32: "icons/32.png", 48: "icons/48.png", 128: "icons/128.png" },
+  action: { default_title: "crisp-kit sidebar", default_icon: { 16: "icons/16.png", 32: "icons/32.png" } },
+};
+const manifests = {
+  chrome: {
+    ...common,
+    minimum_chrome_version: "116",
+    permissions: ["sidePanel", "storage"],
+    background: { service_worker: "background.js" },
+    side_panel: { default_path: "panel.html" },
+  },
+  firefox: {
+    ...common,
+    permissions: ["storage"],
+    background: { scripts: ["background.js"] },
+    sidebar_action: { default_panel: "panel.html", default_title: "crisp-kit", default_icon: { 16: "icons/16.png", 32: "icons/32.png" }, open_at_install: false },
+    browser_specific_settings: {
+      gecko: { id: "crisp-kit-sidebar@crisp-kit.dev", strict_min_version: "128.0", data_collection_permissions: { required: ["none"] } },
+    },
+  },
+};
+
+const out = join(here, "dist");
+rmSync(out, { recursive: true, force: true });
+const staging = join(out, ".bundle");
+await esbuild.build({
+  entryPoints: { panel: join(here, "src/panel.tsx") },
+  outdir: staging,
+  bundle: true,
+  format: "esm",
+  minify: true,
+  sourcemap: false,
+  target: ["chrome116", "firefox128"],
+  jsx: "automatic",
+  jsxImportSource: "preact",
+  legalComments: "none",
+  logLevel: "warning",
+});
+// The background is a plain script: Firefox's background.scripts are not modules.
+await esbuild.build({ entryPoints: [join(here, "src/background.ts")], outfile: join(staging, "background.js"), bundle: true, format: "iife", minify: true, target: ["chrome116", "firefox128"], logLevel: "warning" });
+
+const icons = Object.fromEntries([16, 32, 48, 128].map((size) => [size, icon(size)]));
+for (const [browser, manifest] of Object.entries(manifests)) {
+  const dir = join(out, browser);
+  mkdirSync(join(dir, "icons"), { recursive: true });
+  writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  for (const file of ["panel.js", "background.js"]) copyFileSync(join(staging, file), join(dir, file));
+  for (const file of ["panel.html", "panel.css"]) copyFileSync(join(here, "static", file), join(dir, file));
+  copyFileSync(join(kitDist, "crisp_kit_wasm_bg.wasm"), join(dir, "crisp_kit_wasm_bg.wasm"));
+  for (const [size, png] of Object.entries(icons)) writeFileSync(join(dir, "icons", `${size}.png`), png);
+}
+rmSync(staging, { recursive: true, force: true });
+console.error(`extension: built ${Object.keys(manifests).map((b) => `extension/dist/${b}`).join(" and ")}`);
+
+/** The toolbar icon: a speech bubble, drawn as an anti-aliased RGBA PNG (no image tool needed). */
+function icon(size) {
+  const px = Buffer.alloc(size * size * 4);
+  const c = size / 2;
+  const r = size * 0.42;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      let cover = 0;
+      for (let sy = 0; sy < 4; sy++) {
+        for (let sx = 0; sx < 4; sx++) {
+          const fx = x + (sx + 0.5) / 4;
+          const fy = y + (sy + 0.5) / 4;
+          const inCircle = (fx - c) ** 2 + (fy - c * 0.92) ** 2 <= r * r;
+          const inTail = fy > c && fy < size * 0.97 && fx > size * 0.22 && fx < size * 0.5 - (fy - c) * 0.55;
+          if (inCircle || inTail) cover++;
+        }
+      }
+      const i = (y * size + x) * 4;
+      px[i] = 0x19;
+      px[i + 1] = 0x72;
+      px[i + 2] = 0xf5;
+      px[i + 3] = Math.round((cover / 16) * 255);
+    }
+  }
+  const rows = Buffer.alloc(size * (size * 4 + 1));
+  for (let y = 0; y < size; y++) px.copy(rows, y * (size * 4 + 1) + 1, y * size * 4, (y + 1) * size * 4);
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 6;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(rows)), chunk("IEND", Buffer.alloc(0))]);
+}
+
+function crc32(buf) {
+  let crc = ~0;
+  for (const byte of buf) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return ~crc >>> 0;
+}

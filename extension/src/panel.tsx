@@ -1,0 +1,161 @@
+// The sidebar: follows the dashboard tab, picks the account for its website, and shows the
+// conversation, the knowledge base, the API explorer and the settings.
+import { render } from "preact";
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { Crisp, init } from "crisp-kit/web";
+import { type Account, AccountStore, DEFAULT_SETTINGS, type Settings, pickAccount } from "./accounts.js";
+import { type DashboardContext, contextKey, parseDashboardUrl } from "./context.js";
+import { demoHost } from "./host-demo.js";
+import { extensionHost } from "./host-extension.js";
+import type { Host } from "./host.js";
+import { Empty, ErrorNote } from "./ui.js";
+import { ContactView, ConversationView } from "./views/Conversation.js";
+import { ExplorerView } from "./views/Explorer.js";
+import { KnowledgeView } from "./views/Knowledge.js";
+import { SettingsView } from "./views/Settings.js";
+import { WriterProvider } from "./writes.js";
+
+type Tab = "context" | "kb" | "explorer" | "settings";
+const TABS: [Tab, string][] = [
+  ["context", "Conversation"],
+  ["kb", "Knowledge"],
+  ["explorer", "API"],
+  ["settings", "Settings"],
+];
+
+function App({ host }: { host: Host }) {
+  const store = useMemo(() => new AccountStore(host), [host]);
+  const [tab, setTab] = useState<Tab>("context");
+  const [context, setContext] = useState<DashboardContext>(parseDashboardUrl(null));
+  const [accounts, setAccounts] = useState<Account[] | null>(null);
+  const [keyed, setKeyed] = useState<Set<string>>(new Set());
+  const [settings, setSettings] = useState<Settings>(DEFAULT_SETTINGS);
+  const [clients, setClients] = useState<Map<string, Crisp>>(new Map());
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [version, setVersion] = useState(0);
+
+  useEffect(() => host.watch((url) => setContext((prev) => {
+    const next = parseDashboardUrl(url);
+    return contextKey(next) === contextKey(prev) ? prev : next;
+  })), [host]);
+
+  useEffect(() => {
+    void (async () => {
+      try {
+        const [list, s] = await Promise.all([store.list(), store.settings()]);
+        const made = new Map<string, Crisp>();
+        const withKey = new Set<string>();
+        for (const a of list) {
+          const key = await store.key(a.id);
+          if (!key) continue;
+          withKey.add(a.id);
+          made.set(a.id, new Crisp({ identifier: a.identifier, key, tier: a.tier, websiteId: a.websiteId || undefined, baseUrl: a.baseUrl, readOnly: s.readOnly, timeoutMs: 15_000, retry: { retries: 2 } }));
+        }
+        setAccounts(list);
+        setSettings(s);
+        setKeyed(withKey);
+        setClients(made);
+      } catch (error) {
+        setLoadError(error);
+      }
+    })();
+  }, [store, version]);
+
+  const websiteId = context.kind === "none" ? context.websiteId : context.websiteId;
+  const account = accounts ? pickAccount(accounts, websiteId) : undefined;
+  const crisp = account ? clients.get(account.id) ?? null : null;
+  const effectiveWebsite = websiteId ?? account?.websiteId ?? null;
+
+  let body;
+  if (loadError) body = <ErrorNote error={loadError} />;
+  else if (!accounts) body = <p class="muted">Loading…</p>;
+  else if (tab === "settings") {
+    body = <SettingsView host={host} store={store} accounts={accounts} keyed={keyed} settings={settings} activeId={account?.id ?? null} websiteId={websiteId} onChanged={() => setVersion((v) => v + 1)} />;
+  } else if (!account) {
+    body = (
+      <Empty title={accounts.length ? `No account for website ${websiteId}` : "Add your Crisp account"}>
+        {accounts.length ? "Add an account for this website, or one that serves any website." : "The panel calls Crisp with your own token; nothing goes through a third party."}{" "}
+        <button type="button" class="link" onClick={() => setTab("settings")}>
+          Open Settings
+        </button>
+      </Empty>
+    );
+  } else if (!crisp) {
+    body = (
+      <Empty title={`Enter the key of ${account.label || account.identifier} again`}>
+        It was kept for the browser session only.{" "}
+        <button type="button" class="link" onClick={() => setTab("settings")}>
+          Open Settings
+        </button>
+      </Empty>
+    );
+  } else if (tab === "explorer") {
+    body = <ExplorerView crisp={crisp} context={context} websiteId={effectiveWebsite} />;
+  } else if (tab === "kb") {
+    body = effectiveWebsite ? (
+      <KnowledgeView crisp={crisp} websiteId={effectiveWebsite} sessionId={context.kind === "conversation" ? context.sessionId : null} accountId={account.id} />
+    ) : (
+      <Empty title="Open your Crisp dashboard">The knowledge base is per website.</Empty>
+    );
+  } else {
+    const common = { crisp, host, refreshMs: settings.refreshSeconds * 1000, accountId: account.id };
+    body =
+      context.kind === "conversation" ? (
+        <ConversationView key={contextKey(context)} {...common} websiteId={context.websiteId} sessionId={context.sessionId} />
+      ) : context.kind === "contact" ? (
+        <ContactView key={contextKey(context)} {...common} websiteId={context.websiteId} peopleId={context.peopleId} />
+      ) : (
+        <Empty title="Open a conversation">Pick a conversation or a contact in the Crisp dashboard; this panel follows it.</Empty>
+      );
+  }
+
+  return (
+    <WriterProvider crisp={crisp} settings={settings}>
+      <header class="top">
+        <div class="brand">
+          <strong>crisp-kit</strong>
+          <span class="muted small" title="The account used for this website">
+            {account ? account.label || account.identifier : "no account"}
+          </span>
+          {settings.readOnly && <span class="chip warn">read-only</span>}
+        </div>
+        <nav role="tablist" aria-label="Panel sections">
+          {TABS.map(([id, label]) => (
+            <button type="button" role="tab" id={`tab-${id}`} aria-selected={tab === id} aria-controls="main" class={tab === id ? "active" : ""} onClick={() => setTab(id)}>
+              {label}
+            </button>
+          ))}
+        </nav>
+      </header>
+      <main id="main" aria-labelledby={`tab-${tab}`} data-context={contextKey(context)}>
+        {body}
+      </main>
+    </WriterProvider>
+  );
+}
+
+/** The `npm start` demo serves the sandbox's credentials; the first visit adds them as an account. */
+async function seedDemoAccount(host: Host) {
+  const store = new AccountStore(host);
+  if ((await store.list()).length) return;
+  const response = await fetch("demo-account.json").catch(() => null);
+  if (!response?.ok) return;
+  const { key, ...account } = (await response.json()) as Account & { key: string };
+  await store.save(account, key);
+}
+
+async function start() {
+  const root = document.getElementById("app")!;
+  const isExtension = typeof chrome !== "undefined" && Boolean(chrome.runtime?.id);
+  const host = isExtension ? extensionHost() : demoHost();
+  try {
+    await init(new URL("crisp_kit_wasm_bg.wasm", location.href));
+  } catch (error) {
+    root.textContent = `crisp-kit could not start its WebAssembly core: ${(error as Error).message}`;
+    return;
+  }
+  if (host.kind === "demo") await seedDemoAccount(host);
+  render(<App host={host} />, root);
+}
+
+void start();

@@ -1,0 +1,547 @@
+// The conversation beside the dashboard: who it is, where it stands, what was said, what they did,
+// and the actions an operator takes from here.
+import { useEffect, useState } from "preact/hooks";
+import type { Crisp } from "crisp-kit/web";
+import { contactUrl, conversationUrl } from "../context.js";
+import type { Host } from "../host.js";
+import { type Live, useLive } from "../live.js";
+import { Empty, ErrorNote, JsonTree, Section, When, describeError, initials } from "../ui.js";
+import { useWriter } from "../writes.js";
+
+// Crisp's answers, as far as the panel reads them.
+// biome-ignore lint/suspicious/noExplicitAny: JSON from the API, read defensively below.
+type J = Record<string, any>;
+
+interface Props {
+  crisp: Crisp;
+  host: Host;
+  websiteId: string;
+  refreshMs: number;
+  accountId: string;
+}
+
+function settled<T>(r: PromiseSettledResult<T>): T | undefined {
+  return r.status === "fulfilled" ? r.value : undefined;
+}
+
+/** Operators of a website, cached per account for a few minutes (they rarely change). */
+const operatorCache = new Map<string, { at: number; value: Promise<J[]> }>();
+function operators(crisp: Crisp, accountId: string, websiteID: string, signal: AbortSignal): Promise<J[]> {
+  const key = `${accountId}:${websiteID}`;
+  const hit = operatorCache.get(key);
+  if (hit && Date.now() - hit.at < 300_000) return hit.value;
+  const value = crisp.call("list_website_operators", { websiteID }, { signal }).then((d) => (Array.isArray(d) ? (d as J[]) : []));
+  value.catch(() => operatorCache.delete(key));
+  operatorCache.set(key, { at: Date.now(), value });
+  return value;
+}
+
+function operatorName(list: J[] | undefined, userId: string | undefined): string | null {
+  if (!userId) return null;
+  const op = list?.find((o) => o.details?.user_id === userId)?.details;
+  return op ? [op.first_name, op.last_name].filter(Boolean).join(" ") || op.email : userId;
+}
+
+export function ConversationView({ crisp, host, websiteId, sessionId, refreshMs, accountId }: Props & { sessionId: string }) {
+  const key = `${accountId}:${websiteId}:${sessionId}`;
+  const p = { websiteID: websiteId, sessionID: sessionId };
+  const live = useLive(
+    key,
+    async (signal) => {
+      const [conversation, messages, block] = await Promise.all([
+        crisp.call("get_conversation", p, { signal }),
+        crisp.call("get_messages_in_conversation", p, { signal }),
+        crisp.call("get_block_status_for_conversation", p, { signal }),
+      ]);
+      return { conversation: conversation as J, messages: (Array.isArray(messages) ? messages : []) as J[], blocked: Boolean((block as J)?.blocked) };
+    },
+    refreshMs,
+  );
+  const peopleId: string | undefined = live.data?.conversation.people_id ?? undefined;
+  const extra = useLive(
+    live.data ? `${key}:${peopleId ?? ""}` : null,
+    async (signal) => {
+      const o = { signal };
+      const w = { websiteID: websiteId };
+      const results = await Promise.allSettled([
+        operators(crisp, accountId, websiteId, signal),
+        crisp.call("list_inboxes", { ...w, pageNumber: 1 }, o),
+        crisp.call("list_conversation_pages", { ...p, pageNumber: 1 }, o),
+        peopleId ? crisp.call("get_people_profile", { ...w, peopleID: peopleId }, o) : Promise.resolve(undefined),
+        peopleId ? crisp.call("list_people_conversations", { ...w, peopleID: peopleId, pageNumber: 1 }, o) : Promise.resolve([]),
+        peopleId ? crisp.call("list_people_events", { ...w, peopleID: peopleId, pageNumber: 1 }, o) : Promise.resolve([]),
+        crisp.call("list_suggested_conversation_segments", { ...w, pageNumber: 1 }, o),
+      ]);
+      const ids = ((settled(results[4]) as string[] | undefined) ?? []).filter((id) => typeof id === "string" && id !== sessionId);
+      const previous = await Promise.allSettled(ids.slice(0, 5).map((id) => crisp.call("get_conversation", { websiteID: websiteId, sessionID: id }, o)));
+      return {
+        operators: settled(results[0]) as J[] | undefined,
+        inboxes: settled(results[1]) as J[] | undefined,
+        pages: settled(results[2]) as J[] | undefined,
+        profile: settled(results[3]) as J | undefined,
+        profileError: results[3].status === "rejected" ? results[3].reason : undefined,
+        previous: ids.map((id, i) => ({ id, conversation: previous[i] ? (settled(previous[i]!) as J | undefined) : undefined })),
+        events: settled(results[5]) as J[] | undefined,
+        suggestions: ((settled(results[6]) as J[] | undefined) ?? []).map((s) => String(s.segment)),
+      };
+    },
+    0,
+  );
+
+  if (live.error) return <ErrorNote error={live.error}> <button type="button" onClick={live.reload}>Try again</button></ErrorNote>;
+  if (!live.data) return <Loading what="conversation" />;
+  const { conversation: c, messages, blocked } = live.data;
+  const meta: J = c.meta ?? {};
+  const x = extra.data;
+  const inbox = x?.inboxes?.find((i) => i.inbox_id === c.inbox_id);
+  const assignee = operatorName(x?.operators, c.assigned?.user_id);
+  return (
+    <div class="stack" data-session={sessionId}>
+      <RefreshState live={live} />
+      <ContactCard
+        name={meta.nickname}
+        email={meta.email}
+        phone={meta.phone}
+        avatar={meta.avatar ?? x?.profile?.person?.avatar}
+        location={meta.device?.geolocation}
+        verified={Boolean(c.is_verified)}
+        company={x?.profile?.company?.name}
+        title={x?.profile?.person?.employment?.title}
+        onOpenProfile={peopleId ? () => host.open(contactUrl(websiteId, peopleId)) : undefined}
+      />
+      <Section title="Conversation">
+        <dl class="facts">
+          <dt>State</dt>
+          <dd>
+            <span class={`chip state-${c.state}`}>{c.state}</span>
+            {blocked && <span class="chip danger">blocked</span>}
+            {c.unread?.operator ? <span class="chip">{c.unread.operator} unread</span> : null}
+          </dd>
+          <dt>Assignee</dt>
+          <dd>{assignee ?? <span class="muted">nobody</span>}</dd>
+          <dt>Inbox</dt>
+          <dd>{inbox ? `${inbox.emoji ?? ""} ${inbox.name}`.trim() : c.inbox_id ? <code>{c.inbox_id}</code> : <span class="muted">none</span>}</dd>
+          {meta.subject && (
+            <>
+              <dt>Subject</dt>
+              <dd>{meta.subject}</dd>
+            </>
+          )}
+          <dt>Started</dt>
+          <dd>
+            <When ms={c.created_at} />
+          </dd>
+        </dl>
+      </Section>
+      <Actions
+        crisp={crisp}
+        websiteId={websiteId}
+        sessionId={sessionId}
+        conversation={c}
+        blocked={blocked}
+        operators={x?.operators}
+        suggestions={x?.suggestions ?? []}
+        onChanged={live.reload}
+      />
+      <Section title="Custom data">
+        {meta.data && Object.keys(meta.data).length ? (
+          <dl class="facts">
+            {Object.entries(meta.data as J).map(([k, v]) => (
+              <>
+                <dt>{k}</dt>
+                <dd>{typeof v === "object" ? JSON.stringify(v) : String(v)}</dd>
+              </>
+            ))}
+          </dl>
+        ) : (
+          <p class="muted">No custom data.</p>
+        )}
+      </Section>
+      <Messages messages={messages} />
+      <Previous host={host} websiteId={websiteId} items={x?.previous} loading={extra.loading} />
+      <Events events={x?.events} loading={extra.loading} error={x?.profileError} />
+      <Section title="Pages visited">
+        {x?.pages?.length ? (
+          <ul class="list">
+            {x.pages.slice(0, 8).map((page) => (
+              <li>
+                <span class="truncate" title={page.page_url}>
+                  {page.page_title || page.page_url}
+                </span>
+                <span class="muted small">
+                  <When ms={page.timestamp} />
+                </span>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p class="muted">{extra.loading ? "Loading…" : "No pages recorded."}</p>
+        )}
+      </Section>
+    </div>
+  );
+}
+
+export function ContactView({ crisp, host, websiteId, peopleId, refreshMs, accountId }: Props & { peopleId: string }) {
+  const key = `${accountId}:${websiteId}:people:${peopleId}`;
+  const live = useLive(
+    key,
+    async (signal) => {
+      const w = { websiteID: websiteId, peopleID: peopleId };
+      const profile = (await crisp.call("get_people_profile", w, { signal })) as J;
+      const [sessions, events, data] = await Promise.allSettled([
+        crisp.call("list_people_conversations", { ...w, pageNumber: 1 }, { signal }),
+        crisp.call("list_people_events", { ...w, pageNumber: 1 }, { signal }),
+        crisp.call("get_people_data", w, { signal }),
+      ]);
+      const ids = ((settled(sessions) as string[] | undefined) ?? []).filter((id) => typeof id === "string");
+      const previous = await Promise.allSettled(ids.slice(0, 5).map((id) => crisp.call("get_conversation", { websiteID: websiteId, sessionID: id }, { signal })));
+      return {
+        profile,
+        previous: ids.map((id, i) => ({ id, conversation: previous[i] ? (settled(previous[i]!) as J | undefined) : undefined })),
+        events: settled(events) as J[] | undefined,
+        data: (settled(data) as J | undefined)?.data as J | undefined,
+      };
+    },
+    refreshMs,
+  );
+  if (live.error) return <ErrorNote error={live.error}> <button type="button" onClick={live.reload}>Try again</button></ErrorNote>;
+  if (!live.data) return <Loading what="contact" />;
+  const { profile: pr, previous, events, data } = live.data;
+  const person: J = pr.person ?? {};
+  return (
+    <div class="stack" data-people={peopleId}>
+      <RefreshState live={live} />
+      <ContactCard
+        name={person.nickname}
+        email={pr.email}
+        phone={person.phone}
+        avatar={person.avatar}
+        location={person.geolocation}
+        verified={false}
+        company={pr.company?.name}
+        title={person.employment?.title}
+      />
+      <Section title="Segments">
+        <Chips items={pr.segments ?? []} empty="No segments." />
+      </Section>
+      <Section title="Custom data">
+        {data && Object.keys(data).length ? <JsonTree value={data} /> : <p class="muted">No custom data.</p>}
+      </Section>
+      <Previous host={host} websiteId={websiteId} items={previous} loading={false} title="Conversations" />
+      <Events events={events} loading={false} />
+    </div>
+  );
+}
+
+function Loading({ what }: { what: string }) {
+  return (
+    <div class="stack" aria-busy="true">
+      <p class="muted" role="status">
+        Loading the {what}…
+      </p>
+      <div class="skeleton" />
+      <div class="skeleton short" />
+    </div>
+  );
+}
+
+function RefreshState<T>({ live }: { live: Live<T> }) {
+  const [, tick] = useState(0);
+  useEffect(() => {
+    if (!live.retryAt) return;
+    const t = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(t);
+  }, [live.retryAt]);
+  if (!live.refreshError) return null;
+  const seconds = live.retryAt ? Math.max(0, Math.ceil((live.retryAt - Date.now()) / 1000)) : null;
+  return (
+    <p class="note warn" role="status">
+      Showing the last good data. {describeError(live.refreshError)}
+      {seconds !== null ? ` Retrying in ${seconds} s.` : ""}{" "}
+      <button type="button" class="link" onClick={live.reload}>
+        Retry now
+      </button>
+    </p>
+  );
+}
+
+function ContactCard(props: {
+  name?: string;
+  email?: string;
+  phone?: string;
+  avatar?: string | null;
+  location?: J;
+  verified: boolean;
+  company?: string;
+  title?: string;
+  onOpenProfile?: () => void;
+}) {
+  const [broken, setBroken] = useState(false);
+  const name = props.name || props.email || "Unknown visitor";
+  const place = [props.location?.city, props.location?.country].filter(Boolean).join(", ");
+  return (
+    <section class="card contact" aria-label="Contact">
+      <div class="avatar" aria-hidden="true">
+        {props.avatar && !broken ? <img src={props.avatar} alt="" onError={() => setBroken(true)} /> : initials(name)}
+      </div>
+      <div class="contact-main">
+        <h2 class="contact-name">
+          {name}
+          {props.verified && (
+            <span class="chip ok" title="Identity verified by Crisp">
+              verified
+            </span>
+          )}
+        </h2>
+        {(props.title || props.company) && <p class="muted">{[props.title, props.company].filter(Boolean).join(" · ")}</p>}
+        <ul class="plain">
+          {props.email && (
+            <li>
+              <a href={`mailto:${props.email}`}>{props.email}</a>
+            </li>
+          )}
+          {props.phone && <li>{props.phone}</li>}
+          {place && <li>{place}</li>}
+        </ul>
+        {props.onOpenProfile && (
+          <button type="button" class="link" onClick={props.onOpenProfile}>
+            Open contact profile
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function Chips({ items, empty }: { items: string[]; empty: string }) {
+  if (!items.length) return <p class="muted">{empty}</p>;
+  return (
+    <ul class="chips">
+      {items.map((s) => (
+        <li class="chip">{s}</li>
+      ))}
+    </ul>
+  );
+}
+
+function Messages({ messages }: { messages: J[] }) {
+  const last = messages.slice(-8);
+  return (
+    <Section title="Last messages">
+      {last.length ? (
+        <ol class="messages">
+          {last.map((m) => (
+            <li class={`message from-${m.from} type-${m.type}`}>
+              <div class="message-head">
+                <strong>{m.type === "note" ? "Private note" : m.from === "operator" ? m.user?.nickname ?? "Operator" : m.user?.nickname ?? "Visitor"}</strong>
+                <span class="muted small">
+                  <When ms={m.timestamp} />
+                </span>
+              </div>
+              <p class="message-body">{typeof m.content === "string" ? m.content : `[${m.type}]`}</p>
+            </li>
+          ))}
+        </ol>
+      ) : (
+        <p class="muted">No messages yet.</p>
+      )}
+    </Section>
+  );
+}
+
+function Previous({ host, websiteId, items, loading, title = "Previous conversations" }: { host: Host; websiteId: string; items?: { id: string; conversation?: J }[]; loading: boolean; title?: string }) {
+  return (
+    <Section title={title}>
+      {items?.length ? (
+        <ul class="list">
+          {items.map(({ id, conversation: c }) => {
+            const url = conversationUrl(websiteId, id);
+            return (
+              <li>
+                <a
+                  href={url}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    host.open(url);
+                  }}
+                >
+                  {c?.meta?.subject || c?.topic || c?.last_message || id}
+                </a>
+                {c && (
+                  <span class="muted small">
+                    {c.state} · <When ms={c.updated_at} />
+                  </span>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      ) : (
+        <p class="muted">{loading ? "Loading…" : "None."}</p>
+      )}
+    </Section>
+  );
+}
+
+function Events({ events, loading, error }: { events?: J[]; loading: boolean; error?: unknown }) {
+  return (
+    <Section title="Recent events">
+      {events?.length ? (
+        <ul class="list">
+          {events.slice(0, 10).map((e) => (
+            <li>
+              <span>
+                <span class={`dot color-${e.color ?? "grey"}`} aria-hidden="true" />
+                {e.text}
+              </span>
+              <span class="muted small">
+                <When ms={e.timestamp} />
+              </span>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p class="muted">{loading ? "Loading…" : error ? `No contact profile (${describeError(error)})` : "No events."}</p>
+      )}
+    </Section>
+  );
+}
+
+function Actions(props: {
+  crisp: Crisp;
+  websiteId: string;
+  sessionId: string;
+  conversation: J;
+  blocked: boolean;
+  operators?: J[];
+  suggestions: string[];
+  onChanged: () => void;
+}) {
+  const { websiteId, sessionId, conversation: c } = props;
+  const writer = useWriter();
+  const p = { websiteID: websiteId, sessionID: sessionId };
+  const who = c.meta?.nickname || "this visitor";
+  const [assignee, setAssignee] = useState<string>(c.assigned?.user_id ?? "");
+  const [note, setNote] = useState("");
+  const current: string[] = c.meta?.segments ?? [];
+  const [segments, setSegments] = useState<string[] | null>(null);
+  const [segmentInput, setSegmentInput] = useState("");
+  useEffect(() => {
+    setAssignee(c.assigned?.user_id ?? "");
+    setSegments(null);
+    setNote("");
+  }, [sessionId]);
+
+  const run = async (endpoint: string, params: J, summary: string) => {
+    const result = await writer.write({ endpoint, params: { ...p, ...params }, summary });
+    if (result?.ok) props.onChanged();
+    return result;
+  };
+  const resolved = c.state === "resolved";
+  const editing = segments ?? current;
+  return (
+    <Section title="Actions">
+      <div class="row wrap">
+        <button type="button" class="primary" disabled={writer.busy} onClick={() => run("change_conversation_state", { body: { state: resolved ? "unresolved" : "resolved" } }, `${resolved ? "Reopen" : "Resolve"} the conversation with ${who}`)}>
+          {resolved ? "Unresolve" : "Resolve"}
+        </button>
+        <button type="button" disabled={writer.busy} onClick={() => run("mark_messages_read_in_conversation", { body: { from: "user", origin: "chat" } }, `Mark ${who}'s messages as read`)}>
+          Mark read
+        </button>
+        <button type="button" class={props.blocked ? "" : "danger"} disabled={writer.busy} onClick={() => run("block_incoming_messages_for_conversation", { body: { blocked: !props.blocked } }, `${props.blocked ? "Unblock" : "Block"} incoming messages from ${who}`)}>
+          {props.blocked ? "Unblock" : "Block"}
+        </button>
+      </div>
+      <form
+        class="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const op = props.operators?.find((o) => o.details?.user_id === assignee)?.details;
+          const name = op ? `${op.first_name ?? ""} ${op.last_name ?? ""}`.trim() : "nobody";
+          void run("assign_conversation_routing", { body: { assigned: assignee ? { user_id: assignee } : null } }, `Assign the conversation with ${who} to ${name}`);
+        }}
+      >
+        <label class="grow">
+          <span class="label">Assign to</span>
+          <select value={assignee} onChange={(e) => setAssignee((e.target as HTMLSelectElement).value)}>
+            <option value="">Nobody</option>
+            {props.operators?.map((o) => (
+              <option value={o.details?.user_id}>{`${o.details?.first_name ?? ""} ${o.details?.last_name ?? ""}`.trim() || o.details?.email}</option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" disabled={writer.busy || assignee === (c.assigned?.user_id ?? "")}>
+          Assign
+        </button>
+      </form>
+      <div>
+        <span class="label" id="segments-label">
+          Segments
+        </span>
+        <ul class="chips" aria-labelledby="segments-label">
+          {editing.map((s) => (
+            <li class="chip">
+              {s}
+              <button type="button" class="chip-x" aria-label={`Remove segment ${s}`} onClick={() => setSegments(editing.filter((x) => x !== s))}>
+                ✕
+              </button>
+            </li>
+          ))}
+          {!editing.length && <li class="muted">none</li>}
+        </ul>
+        <form
+          class="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const value = segmentInput.trim().toLowerCase();
+            if (value && !editing.includes(value)) setSegments([...editing, value]);
+            setSegmentInput("");
+          }}
+        >
+          <input aria-label="Add a segment" list="segment-suggestions" placeholder="Add a segment" value={segmentInput} onInput={(e) => setSegmentInput((e.target as HTMLInputElement).value)} class="grow" />
+          <datalist id="segment-suggestions">
+            {props.suggestions.map((s) => (
+              <option value={s} />
+            ))}
+          </datalist>
+          <button type="submit">Add</button>
+          <button
+            type="button"
+            disabled={writer.busy || segments === null || same(segments, current)}
+            onClick={async () => {
+              const result = await run("update_conversation_metas", { body: { segments: editing } }, `Set the segments of the conversation with ${who} to ${editing.length ? editing.join(", ") : "none"}`);
+              if (result?.ok) setSegments(null);
+            }}
+          >
+            Save segments
+          </button>
+        </form>
+      </div>
+      <form
+        class="stack"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const content = note.trim();
+          if (!content) return;
+          const result = await run("send_message_in_conversation", { body: { type: "note", from: "operator", origin: "chat", content } }, `Add a private note to the conversation with ${who}`);
+          if (result?.ok) setNote("");
+        }}
+      >
+        <label>
+          <span class="label">Private note (operators only)</span>
+          <textarea rows={2} value={note} onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)} />
+        </label>
+        <div class="row end">
+          <button type="submit" disabled={writer.busy || !note.trim()}>
+            Add note
+          </button>
+        </div>
+      </form>
+    </Section>
+  );
+}
+
+function same(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

@@ -1,0 +1,305 @@
+// The API explorer: every catalog endpoint, searchable and grouped, with a form generated from the
+// catalog, a request preview (key redacted), "copy as curl", the response as collapsible JSON, and
+// "fetch all pages" for paged lists. Writes go through the same confirmation as every action.
+import { useMemo, useRef, useState } from "preact/hooks";
+import { Crisp, type EndpointInfo, type PreparedRequest } from "crisp-kit/web";
+import type { DashboardContext } from "../context.js";
+import { CopyButton, ErrorNote, JsonTree, describeError } from "../ui.js";
+import { useWriter } from "../writes.js";
+
+type Values = Record<string, string>;
+
+const MAX_PAGES = 200;
+
+export function ExplorerView({ crisp, context, websiteId }: { crisp: Crisp; context: DashboardContext; websiteId: string | null }) {
+  const catalog = useMemo(() => Crisp.endpoints().filter((e) => e.method !== null), []);
+  const [search, setSearch] = useState("");
+  const [selected, setSelected] = useState<EndpointInfo | null>(null);
+  const groups = useMemo(() => {
+    const words = search.toLowerCase().split(/\s+/).filter(Boolean);
+    const hit = (e: EndpointInfo) => words.every((w) => `${e.id} ${e.title} ${e.group} ${e.method} ${e.path}`.toLowerCase().includes(w));
+    const map = new Map<string, EndpointInfo[]>();
+    for (const e of catalog) if (hit(e)) map.set(e.group, [...(map.get(e.group) ?? []), e]);
+    return [...map.entries()].sort(([a], [b]) => a.localeCompare(b));
+  }, [search, catalog]);
+  const count = groups.reduce((n, [, list]) => n + list.length, 0);
+
+  if (selected) return <EndpointForm key={selected.id} crisp={crisp} endpoint={selected} context={context} websiteId={websiteId} onBack={() => setSelected(null)} />;
+  return (
+    <div class="stack">
+      <label>
+        <span class="label">Search {catalog.length} endpoints</span>
+        <input type="search" value={search} placeholder="conversation state, people, helpdesk…" onInput={(e) => setSearch((e.target as HTMLInputElement).value)} autofocus />
+      </label>
+      <p class="muted small" role="status">
+        {count} match{count === 1 ? "" : "es"}
+      </p>
+      {groups.map(([group, list]) => (
+        <details open={Boolean(search) || groups.length <= 3}>
+          <summary>
+            {group} <span class="muted">({list.length})</span>
+          </summary>
+          <ul class="list selectable">
+            {list.map((e) => (
+              <li>
+                <button type="button" class="row-button" onClick={() => setSelected(e)} data-endpoint={e.id}>
+                  <span class={`method m-${e.method}`}>{e.method}</span>
+                  <span class="truncate">{e.title}</span>
+                  {e.write && <span class="chip warn">write</span>}
+                  {e.deprecated && <span class="chip">deprecated</span>}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </details>
+      ))}
+    </div>
+  );
+}
+
+function prefill(endpoint: EndpointInfo, context: DashboardContext, websiteId: string | null): Values {
+  const values: Values = {};
+  for (const name of endpoint.path_params) {
+    if (name === "websiteID" && websiteId) values[name] = websiteId;
+    else if (name === "sessionID" && context.kind === "conversation") values[name] = context.sessionId;
+    else if (name === "peopleID" && context.kind === "contact") values[name] = context.peopleId;
+    else if (name === "pageNumber") values[name] = "1";
+    else values[name] = "";
+  }
+  return values;
+}
+
+function bodyTemplate(endpoint: EndpointInfo): string {
+  if (endpoint.body === "fields") return JSON.stringify(Object.fromEntries(endpoint.body_fields.map((f) => [f, null])), null, 2);
+  if (endpoint.body === "object") return "{}";
+  return "";
+}
+
+/** The params object from the form, or the first problem, naming the parameter. */
+function collect(endpoint: EndpointInfo, path: Values, query: Values, body: string): { params: Record<string, unknown> } | { problem: string } {
+  const params: Record<string, unknown> = {};
+  for (const name of endpoint.path_params) {
+    const v = path[name]?.trim() ?? "";
+    if (v !== "") params[name] = name === "pageNumber" && /^\d+$/.test(v) ? Number(v) : v;
+  }
+  const q: Record<string, unknown> = {};
+  for (const p of endpoint.query_params) {
+    const v = query[p.name]?.trim() ?? "";
+    if (v === "") continue;
+    if (p.type === "int" || p.type === "number") {
+      const n = Number(v);
+      if (!Number.isFinite(n)) return { problem: `query.${p.name} must be a number` };
+      q[p.name] = n;
+    } else if (p.type === "bool") q[p.name] = v === "true";
+    else if (p.type === "json") {
+      try {
+        q[p.name] = JSON.parse(v);
+      } catch {
+        return { problem: `query.${p.name} is not valid JSON` };
+      }
+    } else q[p.name] = v;
+  }
+  if (Object.keys(q).length) params.query = q;
+  if (endpoint.body && body.trim()) {
+    try {
+      const parsed = JSON.parse(body);
+      if (endpoint.body === "fields" && parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
+        params.body = Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== null));
+      } else params.body = parsed;
+    } catch (error) {
+      return { problem: `body is not valid JSON (${(error as Error).message})` };
+    }
+  }
+  return { params };
+}
+
+function curl(r: PreparedRequest): string {
+  const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+  const parts = [`curl -X ${r.method} ${q(r.url)}`];
+  for (const [k, v] of Object.entries(r.headers)) parts.push(`-H ${q(`${k}: ${v}`)}`);
+  if (r.body !== null) parts.push(`--data-raw ${q(r.body)}`);
+  return parts.join(" \\\n  ");
+}
+
+type Outcome = { kind: "data"; data: unknown; ms: number } | { kind: "error"; error: unknown } | { kind: "pages"; pages: number; items: unknown[]; done: boolean; error?: unknown };
+
+function EndpointForm({ crisp, endpoint, context, websiteId, onBack }: { crisp: Crisp; endpoint: EndpointInfo; context: DashboardContext; websiteId: string | null; onBack: () => void }) {
+  const writer = useWriter();
+  const [path, setPath] = useState<Values>(() => prefill(endpoint, context, websiteId));
+  const [query, setQuery] = useState<Values>({});
+  const [body, setBody] = useState(() => bodyTemplate(endpoint));
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [running, setRunning] = useState(false);
+  const stop = useRef<AbortController | null>(null);
+
+  const collected = collect(endpoint, path, query, body);
+  let preview: PreparedRequest | null = null;
+  let problem: string | null = "problem" in collected ? collected.problem : null;
+  if ("params" in collected) {
+    try {
+      preview = crisp.buildRequest(endpoint.id, collected.params as never);
+    } catch (error) {
+      problem = describeError(error);
+    }
+  }
+
+  const send = async () => {
+    if (!("params" in collected) || !preview) return;
+    if (endpoint.write) {
+      const result = await writer.write({ endpoint: endpoint.id, params: collected.params, summary: `${endpoint.title} (${endpoint.method} ${endpoint.path})` });
+      if (result) setOutcome(result.ok ? { kind: "data", data: result.data, ms: 0 } : { kind: "error", error: result.error });
+      return;
+    }
+    setRunning(true);
+    const started = performance.now();
+    try {
+      const data = await crisp.call(endpoint.id, collected.params as never);
+      setOutcome({ kind: "data", data, ms: performance.now() - started });
+    } catch (error) {
+      setOutcome({ kind: "error", error });
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  const fetchAll = async () => {
+    if (!("params" in collected)) return;
+    const controller = new AbortController();
+    stop.current = controller;
+    setRunning(true);
+    const items: unknown[] = [];
+    let pages = 0;
+    setOutcome({ kind: "pages", pages, items, done: false });
+    try {
+      for await (const page of crisp.pages(endpoint.id as never, collected.params as never, { signal: controller.signal, maxPages: MAX_PAGES })) {
+        pages++;
+        items.push(...page);
+        setOutcome({ kind: "pages", pages, items: [...items], done: false });
+      }
+      setOutcome({ kind: "pages", pages, items, done: true });
+    } catch (error) {
+      setOutcome({ kind: "pages", pages, items, done: true, error });
+    } finally {
+      stop.current = null;
+      setRunning(false);
+    }
+  };
+
+  return (
+    <div class="stack">
+      <button type="button" class="link back" onClick={onBack}>
+        ← All endpoints
+      </button>
+      <header>
+        <h2>
+          {endpoint.title} {endpoint.write && <span class="chip warn">write</span>}
+        </h2>
+        <p class="muted small">
+          <code>{endpoint.id}</code> · {endpoint.doc}
+        </p>
+      </header>
+      <form
+        class="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void send();
+        }}
+      >
+        {endpoint.path_params.length > 0 && (
+          <fieldset>
+            <legend>Path</legend>
+            {endpoint.path_params.map((name) => (
+              <label>
+                <span class="label">{name}</span>
+                <input value={path[name] ?? ""} required onInput={(e) => setPath({ ...path, [name]: (e.target as HTMLInputElement).value })} />
+              </label>
+            ))}
+          </fieldset>
+        )}
+        {endpoint.query_params.length > 0 && (
+          <fieldset>
+            <legend>Query</legend>
+            {endpoint.query_params.map((p) => (
+              <label>
+                <span class="label">
+                  {p.name} <span class="muted">({p.type}{p.required ? ", required" : ""})</span>
+                </span>
+                {p.type === "bool" ? (
+                  <select value={query[p.name] ?? ""} onChange={(e) => setQuery({ ...query, [p.name]: (e.target as HTMLSelectElement).value })}>
+                    <option value="">(not set)</option>
+                    <option value="true">true</option>
+                    <option value="false">false</option>
+                  </select>
+                ) : (
+                  <input inputMode={p.type === "int" || p.type === "number" ? "numeric" : undefined} value={query[p.name] ?? ""} onInput={(e) => setQuery({ ...query, [p.name]: (e.target as HTMLInputElement).value })} />
+                )}
+              </label>
+            ))}
+          </fieldset>
+        )}
+        {endpoint.body && (
+          <label>
+            <span class="label">Body (JSON{endpoint.body === "fields" ? `: ${endpoint.body_fields.join(", ")}; null fields are left out` : ""})</span>
+            <textarea class="code" rows={6} value={body} spellcheck={false} onInput={(e) => setBody((e.target as HTMLTextAreaElement).value)} />
+          </label>
+        )}
+        <div>
+          <span class="label">Request preview (key redacted)</span>
+          {problem ? (
+            <p class="note error" role="alert">
+              {problem}
+            </p>
+          ) : (
+            preview && (
+              <pre class="preview" aria-label="Request preview">
+                {`${preview.method} ${preview.url}`}
+                {preview.body ? `\n\n${preview.body}` : ""}
+              </pre>
+            )
+          )}
+        </div>
+        <div class="row wrap end">
+          {preview && <CopyButton label="Copy as curl" text={() => curl(preview!)} />}
+          {endpoint.paging === "page_number" && !endpoint.write && (
+            running && stop.current ? (
+              <button type="button" onClick={() => stop.current?.abort()}>
+                Stop
+              </button>
+            ) : (
+              <button type="button" disabled={!preview || running} onClick={fetchAll}>
+                Fetch all pages
+              </button>
+            )
+          )}
+          <button type="submit" class={endpoint.write ? "danger" : "primary"} disabled={!preview || running || writer.busy}>
+            {endpoint.write ? "Send (write)…" : "Send"}
+          </button>
+        </div>
+      </form>
+      {outcome && <OutcomeView outcome={outcome} />}
+    </div>
+  );
+}
+
+function OutcomeView({ outcome }: { outcome: Outcome }) {
+  if (outcome.kind === "error") return <ErrorNote error={outcome.error} />;
+  if (outcome.kind === "pages") {
+    return (
+      <section class="card" aria-label="Response">
+        <p role="status">
+          {outcome.done ? "Fetched" : "Fetching…"} {outcome.pages} page{outcome.pages === 1 ? "" : "s"}, {outcome.items.length} items
+          {outcome.done && outcome.pages >= MAX_PAGES ? ` (stopped at the ${MAX_PAGES}-page limit)` : ""}
+        </p>
+        {!outcome.done ? <progress aria-label="Fetching pages" /> : <progress aria-label="Fetching pages" value={1} max={1} />}
+        {outcome.error ? <ErrorNote error={outcome.error} /> : null}
+        {outcome.done && <JsonTree value={outcome.items} />}
+      </section>
+    );
+  }
+  return (
+    <section class="card response" aria-label="Response">
+      <p class="muted small">{outcome.ms ? `Answered in ${Math.round(outcome.ms)} ms` : "Answered"}</p>
+      <JsonTree value={outcome.data} />
+    </section>
+  );
+}

@@ -60,6 +60,8 @@ await build({
   outfile: join(here, "dist", "cli.js"),
   banner: { js: "#!/usr/bin/env node" },
   plugins: [self("index.js")],
+  // `crisp-kit mcp` imports the MCP SDK lazily: an optional peer dependency, never bundled.
+  external: ["@modelcontextprotocol/sdk", "@modelcontextprotocol/sdk/*"],
 });
 chmodSync(join(here, "dist", "cli.js"), 0o755);
 // The browser entry: no Node built-ins, the glue bundled, the .wasm beside it.

@@ -10,6 +10,7 @@ const HELP = `crisp-kit: the Crisp REST API v1 from a shell
 Usage:
   crisp-kit endpoints [--search TEXT] [--json]
   crisp-kit call ENDPOINT [--param NAME=VALUE ...] [--body JSON] [--all-pages] [--dry-run] [--account NAME]
+  crisp-kit mcp [--tools=compact|full] [--allow-writes] [--max-result-bytes N] [--max-pages N]
 
   endpoints        list every endpoint (id, method, path; [w] marks writes, [d] deprecated)
     --search TEXT  only those whose id, title or path contains TEXT
@@ -21,6 +22,10 @@ Usage:
     --all-pages    walk a paged list to the end: one JSON line per item, progress on stderr
     --dry-run      print the request instead of sending it (key redacted)
     --account NAME use this account of the config file (default: its defaultAccount)
+  mcp              serve the API as Model Context Protocol tools over stdio, read-only unless
+                   --allow-writes; needs @modelcontextprotocol/sdk beside crisp-kit:
+                   npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit mcp
+                   (\`crisp-kit mcp --help\` for its flags; docs/MCP.md for client setup)
 
 Environment:
   CRISP_IDENTIFIER, CRISP_KEY   the token (required for call)
@@ -97,6 +102,11 @@ function paramsFor(endpoint: EndpointInfo, pairs: string[], body: string | undef
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === "mcp") {
+    // Its own flags; the MCP SDK is loaded there, lazily (an optional peer dependency).
+    const { runMcp } = await import("./mcp.js");
+    return runMcp(argv.slice(1), argv.includes("--help") || argv.includes("-h") ? {} : optionsFromEnv());
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -47,7 +47,8 @@ const manifests = {
     background: { scripts: ["background.js"] },
     sidebar_action: { default_panel: "panel.html", default_title: "crisp-kit", default_icon: { 16: "icons/16.png", 32: "icons/32.png" }, open_at_install: false },
     browser_specific_settings: {
-      gecko: { id: "crisp-kit-sidebar@crisp-kit.dev", strict_min_version: "128.0", data_collection_permissions: { required: ["none"] } },
+      gecko: { id: "crisp-kit-sidebar@crisp-kit.dev", strict_min_version: "140.0", data_collection_permissions: { required: ["none"] } },
+      gecko_android: { strict_min_version: "142.0" },
     },
   },
 };

@@ -34,3 +34,9 @@ CRISP_KIT_BACKEND=wasm node --test tests/js/
 
 step "browser suite: the web build in headless Chromium, against the sandbox on another origin"
 node tests/browser/run.mjs
+
+step "the sidebar extension: build, types, Firefox lint, end to end in headless Chromium"
+node extension/build.mjs
+npx tsc -p extension/tsconfig.json
+npx web-ext lint --source-dir extension/dist/firefox --no-input
+node --test tests/extension/

@@ -1,7 +1,7 @@
 // Data that follows the open conversation: loaded when the context changes, refreshed while the
 // panel is visible, paused while it is hidden, backing off on errors (Retry-After first), and never
 // shown under another context's key, so switching conversations cannot show stale data.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { CrispError } from "crisp-kit/web";
 
 export interface Live<T> {
@@ -34,6 +34,9 @@ const MAX_BACKOFF_MS = 120_000;
 export function useLive<T>(key: string | null, load: (signal: AbortSignal) => Promise<T>, intervalMs: number): Live<T> {
   const [state, setState] = useState<State<T>>({ key: null, data: undefined, error: undefined, refreshError: undefined, retryAt: null });
   const [nonce, setNonce] = useState(0);
+  // Refreshes use the latest loader (a rebuilt client after a settings change), same key.
+  const loader = useRef(load);
+  loader.current = load;
 
   useEffect(() => {
     if (key === null) return;
@@ -56,7 +59,7 @@ export function useLive<T>(key: string | null, load: (signal: AbortSignal) => Pr
       running = true;
       timer = undefined;
       try {
-        const data = await load(controller.signal);
+        const data = await loader.current(controller.signal);
         if (controller.signal.aborted) return;
         hadData = true;
         delay = intervalMs;

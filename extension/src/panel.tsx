@@ -61,6 +61,12 @@ function App({ host }: { host: Host }) {
     })();
   }, [store, version]);
 
+  // Shown at once; stored, then the clients are rebuilt (read-only mode lives in them too).
+  const saveSettings = (next: Settings) => {
+    setSettings(next);
+    void store.saveSettings(next).then(() => setVersion((v) => v + 1), setLoadError);
+  };
+
   const websiteId = context.kind === "none" ? context.websiteId : context.websiteId;
   const account = accounts ? pickAccount(accounts, websiteId) : undefined;
   const crisp = account ? clients.get(account.id) ?? null : null;
@@ -70,7 +76,7 @@ function App({ host }: { host: Host }) {
   if (loadError) body = <ErrorNote error={loadError} />;
   else if (!accounts) body = <p class="muted">Loading…</p>;
   else if (tab === "settings") {
-    body = <SettingsView host={host} store={store} accounts={accounts} keyed={keyed} settings={settings} activeId={account?.id ?? null} websiteId={websiteId} onChanged={() => setVersion((v) => v + 1)} />;
+    body = <SettingsView host={host} store={store} accounts={accounts} keyed={keyed} settings={settings} activeId={account?.id ?? null} websiteId={websiteId} onChanged={() => setVersion((v) => v + 1)} onSettings={saveSettings} />;
   } else if (!account) {
     body = (
       <Empty title={accounts.length ? `No account for website ${websiteId}` : "Add your Crisp account"}>
@@ -155,6 +161,7 @@ async function start() {
     return;
   }
   if (host.kind === "demo") await seedDemoAccount(host);
+  root.textContent = "";
   render(<App host={host} />, root);
 }
 

@@ -45,6 +45,13 @@ export function WriterProvider({ crisp, settings, children }: { crisp: Crisp | n
   const inFlight = useRef(false);
   const dialog = useRef<HTMLDialogElement>(null);
 
+  // Successes fade after a few seconds; errors stay until dismissed.
+  useEffect(() => {
+    if (!status?.ok) return;
+    const t = setTimeout(() => setStatus(null), 6000);
+    return () => clearTimeout(t);
+  }, [status]);
+
   useEffect(() => {
     const d = dialog.current;
     if (!d) return;
@@ -98,6 +105,7 @@ export function WriterProvider({ crisp, settings, children }: { crisp: Crisp | n
 
   return (
     <WriterContext.Provider value={writer}>
+      {children}
       {status && (
         <div class={`toast ${status.ok ? "ok" : "error"}`} role="status">
           <span>{status.text}</span>
@@ -106,7 +114,6 @@ export function WriterProvider({ crisp, settings, children }: { crisp: Crisp | n
           </button>
         </div>
       )}
-      {children}
       <dialog ref={dialog} class="confirm" aria-labelledby="confirm-title" onCancel={(e) => {
         e.preventDefault();
         if (!inFlight.current) close(null);

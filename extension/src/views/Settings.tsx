@@ -15,15 +15,13 @@ interface Props {
   activeId: string | null;
   websiteId: string | null;
   onChanged: () => void;
+  onSettings: (settings: Settings) => void;
 }
 
 export function SettingsView(props: Props) {
   const [editing, setEditing] = useState<Account | null>(null);
   const { settings } = props;
-  const update = async (patch: Partial<Settings>) => {
-    await props.store.saveSettings({ ...settings, ...patch });
-    props.onChanged();
-  };
+  const update = (patch: Partial<Settings>) => props.onSettings({ ...settings, ...patch });
   if (editing) {
     return (
       <AccountForm
@@ -93,7 +91,7 @@ export function SettingsView(props: Props) {
             value={settings.refreshSeconds}
             onChange={(e) => {
               const n = Number((e.target as HTMLInputElement).value);
-              if (Number.isFinite(n) && n >= 5 && n <= 600) void update({ refreshSeconds: Math.round(n) });
+              if (Number.isFinite(n) && n >= 5 && n <= 600) update({ refreshSeconds: Math.round(n) });
             }}
           />
         </label>

@@ -1,0 +1,127 @@
+// The real extension in headless Chromium (Debian's, via playwright-core) against the real sandbox:
+// the unpacked extension/dist/chrome build is loaded into a persistent context, app.crisp.chat is
+// served by context.route with the stand-in dashboard (extension/demo), api.crisp.chat is refused
+// (and counted), and the panel page is opened in a tab pinned to the dashboard tab (a side panel
+// cannot be opened headless). Shared by the end-to-end tests, the screenshots and the benchmark.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { dashboardHandler } from "../../extension/demo/serve.mjs";
+import { root, startSandbox } from "../js/support.mjs";
+
+export const EXTENSION = join(root, "extension/dist/chrome");
+const FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+/** Basic auth for direct sandbox calls from the test runner. */
+function auth(s) {
+  return { Authorization: `Basic ${Buffer.from(`${s.identifier}:${s.key}`).toString("base64")}`, "X-Crisp-Tier": "plugin" };
+}
+
+export async function launch({ colorScheme = "light", viewport = { width: 420, height: 900 }, sandboxArgs = [] } = {}) {
+  const sandbox = await startSandbox(["--seed", "1", ...sandboxArgs]);
+  const control = sandbox.url.replace(/\/v1\/$/, "/_sandbox/");
+  const profile = mkdtempSync(join(tmpdir(), "crisp-kit-extension-"));
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+      headless: true,
+      colorScheme,
+      viewport,
+      args: [...FLAGS, `--disable-extensions-except=${EXTENSION}`, `--load-extension=${EXTENSION}`],
+    });
+  } catch (error) {
+    await sandbox.stop();
+    rmSync(profile, { recursive: true, force: true });
+    throw error;
+  }
+  // The stand-in dashboard page loads its inbox from the sandbox on loopback; Chromium's Local
+  // Network Access asks the user first for a public origin, so the test grants it (the real
+  // dashboard talks to Crisp, not to a sandbox). The panel gets no such grant.
+  await context.grantPermissions(["local-network-access"], { origin: "https://app.crisp.chat" });
+  const apiCalls = [];
+  await context.route("https://api.crisp.chat/**", (route) => {
+    apiCalls.push(route.request().url());
+    return route.abort();
+  });
+  await context.route("https://avatars.sandbox.crisp.local/**", (route) => route.abort());
+  const handle = dashboardHandler(sandbox);
+  await context.route("https://app.crisp.chat/**", (route) => {
+    const found = handle(new URL(route.request().url()).pathname);
+    if (!found) return route.fulfill({ status: 404, body: "not found" });
+    return route.fulfill({ status: 200, contentType: found.type, body: found.file ? readFileSync(found.file) : found.body });
+  });
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker"));
+  const extensionId = new URL(worker.url()).host;
+  const W = sandbox.website_id;
+
+  const dashboard = context.pages()[0] ?? (await context.newPage());
+  const pageErrors = [];
+  dashboard.on("pageerror", (e) => pageErrors.push(`dashboard: ${e.message}`));
+  if (process.env.DEBUG_E2E) dashboard.on("console", (m) => console.error("dashboard console:", m.text()));
+  await dashboard.goto(`https://app.crisp.chat/website/${W}/inbox/`);
+  await dashboard.waitForSelector("#list a[data-session]");
+  const tabId = await worker.evaluate(async () => (await chrome.tabs.query({ url: "https://app.crisp.chat/*" }))[0]?.id);
+  const panel = await context.newPage();
+  panel.on("pageerror", (e) => pageErrors.push(`panel: ${e.message}`));
+  await panel.goto(`chrome-extension://${extensionId}/panel.html?tab=${tabId}`);
+
+  const api = async (path) => {
+    const res = await fetch(`${sandbox.url}${path}`, { headers: auth(sandbox) });
+    return (await res.json()).data;
+  };
+  return {
+    sandbox,
+    context,
+    worker,
+    dashboard,
+    panel,
+    extensionId,
+    websiteId: W,
+    apiCalls,
+    pageErrors,
+    api,
+    /** The sandbox's request log (optionally for one endpoint id). */
+    async log(endpoint) {
+      const res = await fetch(`${control}requests${endpoint ? `?endpoint=${endpoint}` : ""}`);
+      const body = await res.json();
+      return body.data ?? body;
+    },
+    async clearLog() {
+      await fetch(`${control}requests`, { method: "DELETE" });
+    },
+    async fault(rule) {
+      const res = await fetch(`${control}faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rule) });
+      if (!res.ok) throw new Error(`fault ${res.status}: ${await res.text()}`);
+    },
+    async clearFaults() {
+      await fetch(`${control}faults`, { method: "DELETE" });
+    },
+    /** Adds the sandbox as an account through the Settings form, as a user would. */
+    async addAccount({ label = "Sandbox", remember = false } = {}) {
+      await panel.getByRole("tab", { name: "Settings" }).click();
+      await panel.getByRole("button", { name: "Add account" }).click();
+      await panel.getByLabel("Label").fill(label);
+      await panel.getByLabel("Identifier").fill(sandbox.identifier);
+      await panel.getByLabel(/^Key/).fill(sandbox.key);
+      if (remember) await panel.getByLabel(/Remember the key/).check();
+      await panel.getByLabel(/^Website id/).fill(W);
+      await panel.getByLabel("API base URL").fill(sandbox.url);
+    },
+    /** Clicks a link in the dashboard (pushState navigation, like the real dashboard). */
+    async openConversation(sessionId) {
+      await dashboard.click(`.tabs a[data-route="inbox"]`);
+      await dashboard.click(`#list a[data-session="${sessionId}"]`);
+    },
+    async openContact(peopleId) {
+      await dashboard.click(`.tabs a[data-route="contacts"]`);
+      await dashboard.click(`#list a[data-people="${peopleId}"]`);
+    },
+    async close() {
+      await context.close().catch(() => undefined);
+      await sandbox.stop();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

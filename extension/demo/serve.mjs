@@ -11,7 +11,6 @@ import { parseArgs } from "node:util";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "../..");
-const { values } = parseArgs({ options: { port: { type: "string", default: process.env.CRISP_DEMO_PORT ?? "8780" }, "sandbox-port": { type: "string", default: process.env.CRISP_SANDBOX_PORT ?? "8787" } } });
 
 const TYPES = { ".js": "text/javascript", ".css": "text/css", ".html": "text/html; charset=utf-8", ".wasm": "application/wasm", ".json": "application/json", ".png": "image/png" };
 
@@ -48,6 +47,7 @@ export function dashboardHandler(sandbox) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === normalize(process.argv[1])) {
+  const { values } = parseArgs({ options: { port: { type: "string", default: process.env.CRISP_DEMO_PORT ?? "8780" }, "sandbox-port": { type: "string", default: process.env.CRISP_SANDBOX_PORT ?? "8787" } } });
   const sandbox = await startSandbox(Number(values["sandbox-port"]));
   const stop = () => {
     sandbox.child.kill("SIGTERM");

@@ -115,6 +115,17 @@ function App({ host }: { host: Host }) {
       );
   }
 
+  // The tab list as ARIA expects: arrow keys, Home and End move between tabs.
+  const onTabKey = (e: KeyboardEvent) => {
+    const at = TABS.findIndex(([id]) => id === tab);
+    const next = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: TABS.length - 1 }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    const [id] = TABS[(next + TABS.length) % TABS.length]!;
+    setTab(id);
+    document.getElementById(`tab-${id}`)?.focus();
+  };
+
   return (
     <WriterProvider crisp={crisp} settings={settings}>
       <header class="top">
@@ -125,9 +136,9 @@ function App({ host }: { host: Host }) {
           </span>
           {settings.readOnly && <span class="chip warn">read-only</span>}
         </div>
-        <nav role="tablist" aria-label="Panel sections">
+        <nav role="tablist" aria-label="Panel sections" onKeyDown={onTabKey}>
           {TABS.map(([id, label]) => (
-            <button type="button" role="tab" id={`tab-${id}`} aria-selected={tab === id} aria-controls="main" class={tab === id ? "active" : ""} onClick={() => setTab(id)}>
+            <button type="button" role="tab" id={`tab-${id}`} aria-selected={tab === id} aria-controls="main" tabIndex={tab === id ? 0 : -1} class={tab === id ? "active" : ""} onClick={() => setTab(id)}>
               {label}
             </button>
           ))}

@@ -93,6 +93,20 @@ test("the panel follows the dashboard: a conversation, another one (never stale)
   await main().getByText("Open a conversation").waitFor();
 });
 
+test("keyboard: arrow keys move between the tabs, and focus is visible", async () => {
+  await h.panel.getByRole("tab", { name: "Conversation" }).click();
+  await h.panel.getByRole("tab", { name: "Conversation" }).focus();
+  await h.panel.keyboard.press("ArrowRight");
+  assert.equal(await h.panel.getByRole("tab", { name: "Knowledge" }).getAttribute("aria-selected"), "true");
+  const focused = await h.panel.evaluate(() => ({ text: document.activeElement?.textContent, outline: getComputedStyle(document.activeElement).outlineStyle }));
+  assert.equal(focused.text, "Knowledge");
+  assert.notEqual(focused.outline, "none", "no visible focus ring");
+  await h.panel.keyboard.press("End");
+  assert.equal(await h.panel.getByRole("tab", { name: "Settings" }).getAttribute("aria-selected"), "true");
+  await h.panel.keyboard.press("ArrowRight");
+  assert.equal(await h.panel.getByRole("tab", { name: "Conversation" }).getAttribute("aria-selected"), "true");
+});
+
 test("every action asks first, shows the request without the key, and reaches the sandbox exactly once", async () => {
   const c = conversations.find((x) => x.state !== "resolved" && !x.is_blocked);
   await showConversation(c);

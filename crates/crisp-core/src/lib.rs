@@ -33,6 +33,7 @@
 pub mod boundary;
 pub mod catalog;
 pub mod config;
+mod decimal;
 pub mod error;
 pub mod hook;
 pub mod paging;

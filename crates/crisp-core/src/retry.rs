@@ -184,15 +184,25 @@ pub fn parse_retry_after(value: &str, now_unix_ms: Option<u64>) -> Option<u64> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(secs.saturating_mul(1000));
     }
-    if let Ok(secs) = value.parse::<f64>() {
+    if let Some(secs) = crate::decimal::parse_finite(value) {
         // Not in the RFC, but some proxies send fractions; treat them as seconds.
         #[allow(clippy::cast_sign_loss)] // checked non-negative just before
-        return (secs.is_finite() && secs >= 0.0).then(|| (secs * 1000.0).round() as u64);
+        return (secs >= 0.0).then(|| (secs * 1000.0).round() as u64);
+    }
+    if is_non_finite(value) {
+        return None;
     }
     let now = now_unix_ms?;
     let at = httpdate::parse_http_date(value).ok()?;
     let at_ms = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as u64;
     Some(at_ms.saturating_sub(now))
+}
+
+/// `inf`, `infinity` or `nan` in any case, signed or not: numbers to `str::parse::<f64>`, so a
+/// `Retry-After` that says so is an unusable number, not a date.
+fn is_non_finite(value: &str) -> bool {
+    let word = value.strip_prefix(['+', '-']).unwrap_or(value);
+    ["inf", "infinity", "nan"].iter().any(|w| word.eq_ignore_ascii_case(w))
 }
 
 #[cfg(test)]
@@ -290,6 +300,11 @@ mod tests {
         assert_eq!(parse_retry_after(" 0 ", None), Some(0));
         assert_eq!(parse_retry_after("1.5", None), Some(1500));
         assert_eq!(parse_retry_after("-1", None), None);
+        // Rust float syntax, as before: a sign, a bare fraction, a trailing dot; never a date.
+        assert_eq!(parse_retry_after("+.5", None), Some(500));
+        assert_eq!(parse_retry_after("2.", None), Some(2000));
+        assert_eq!(parse_retry_after("-inf", Some(0)), None);
+        assert_eq!(parse_retry_after("NaN", Some(0)), None);
         assert_eq!(parse_retry_after("soon", Some(0)), None);
         // Sun, 06 Nov 1994 08:49:37 GMT = 784111777 s.
         let now = 784_111_777_000 - 10_000;

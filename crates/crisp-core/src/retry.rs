@@ -10,8 +10,10 @@ use crate::catalog::Method;
 use crate::error::CrispError;
 
 /// How hard to retry. JS: `retry: { retries, baseDelayMs, maxDelayMs, maxRetryAfterMs, retryWrites }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+///
+/// Read from JSON with [`RetryPolicy::from_value`] (or serde, which goes through it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 disables retrying).
     pub retries: u32,
@@ -34,6 +36,13 @@ impl Default for RetryPolicy {
             max_retry_after_ms: 60_000,
             retry_writes: false,
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for RetryPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RetryPolicy::from_value(&serde_json::Value::deserialize(d)?)
+            .map_err(serde::de::Error::custom)
     }
 }
 

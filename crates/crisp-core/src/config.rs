@@ -6,6 +6,7 @@ use std::fmt;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::error::CrispError;
 use crate::retry::RetryPolicy;
@@ -45,8 +46,7 @@ impl Tier {
 }
 
 /// One account as the caller writes it (JS: `{ identifier, key, tier, websiteId, baseUrl, label }`).
-#[derive(Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Clone, Default)]
 pub struct AccountConfig {
     /// Token identifier.
     pub identifier: Option<String>,
@@ -77,8 +77,10 @@ impl fmt::Debug for AccountConfig {
 
 /// The whole client configuration as the caller writes it (JS: the `new Crisp({...})` options,
 /// less the transport). Top-level credentials make the account named `default`.
-#[derive(Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+///
+/// Read from JSON with [`Config::from_value`] (or serde, which goes through it): camelCase
+/// options, unknown ones refused, `null` the same as leaving an option out.
+#[derive(Clone, Default)]
 pub struct Config {
     /// Token identifier of the default account.
     pub identifier: Option<String>,
@@ -93,18 +95,197 @@ pub struct Config {
     /// A human label for the default account.
     pub label: Option<String>,
     /// More named accounts.
-    #[serde(default)]
     pub accounts: BTreeMap<String, AccountConfig>,
     /// The account used when a call names none (default: `default`, or the only account).
     pub default_account: Option<String>,
     /// Per-attempt timeout in milliseconds (default 30 s).
     pub timeout_ms: Option<u64>,
     /// Retry policy (default: reads retried twice, writes never).
-    #[serde(default)]
     pub retry: RetryPolicy,
     /// Refuse every write endpoint before any request exists.
-    #[serde(default)]
     pub read_only: bool,
+}
+
+/// The options a [`Config`] takes, as the error for an unknown one lists them.
+const CONFIG_OPTIONS: &[&str] = &[
+    "identifier",
+    "key",
+    "tier",
+    "websiteId",
+    "baseUrl",
+    "label",
+    "accounts",
+    "defaultAccount",
+    "timeoutMs",
+    "retry",
+    "readOnly",
+];
+
+/// The options an [`AccountConfig`] takes.
+const ACCOUNT_OPTIONS: &[&str] = &["identifier", "key", "tier", "websiteId", "baseUrl", "label"];
+
+/// The options a [`RetryPolicy`] takes.
+const RETRY_OPTIONS: &[&str] =
+    &["retries", "baseDelayMs", "maxDelayMs", "maxRetryAfterMs", "retryWrites"];
+
+// Read by hand from a `serde_json::Value` (which the bindings parse the params with anyway) rather
+// than with `#[derive(Deserialize)]`: the derived visitors for these four types were 6 KB of the
+// gzipped wasm build (budget: 60 KB), and reading by hand names the option at fault in the error.
+
+/// The object's entries, each unknown key refused with the ones `known` lists. `path` prefixes
+/// the option names in errors (`""`, `"retry."`, `"accounts.eu."`).
+fn object<'a>(
+    path: &str,
+    value: &'a Value,
+    known: &[&str],
+) -> Result<&'a Map<String, Value>, CrispError> {
+    let Value::Object(map) = value else {
+        let name = path.trim_end_matches('.');
+        return Err(invalid(if name.is_empty() { "options" } else { name }, "must be an object"));
+    };
+    if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
+        let expected = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+        return Err(invalid(
+            format!("{path}{key}"),
+            format!("unknown option (expected one of {expected})"),
+        ));
+    }
+    Ok(map)
+}
+
+/// An option's value, `None` when absent or null.
+fn option<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    map.get(key).filter(|v| !v.is_null())
+}
+
+fn string(map: &Map<String, Value>, path: &str, key: &str) -> Result<Option<String>, CrispError> {
+    match option(map, key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(invalid(format!("{path}{key}"), "must be a string")),
+    }
+}
+
+fn whole(map: &Map<String, Value>, path: &str, key: &str) -> Result<Option<u64>, CrispError> {
+    match option(map, key) {
+        None => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| invalid(format!("{path}{key}"), "must be a whole number, 0 or more")),
+    }
+}
+
+fn flag(map: &Map<String, Value>, path: &str, key: &str) -> Result<Option<bool>, CrispError> {
+    match option(map, key) {
+        None => Ok(None),
+        Some(v) => v
+            .as_bool()
+            .map(Some)
+            .ok_or_else(|| invalid(format!("{path}{key}"), "must be true or false")),
+    }
+}
+
+fn tier(map: &Map<String, Value>, path: &str) -> Result<Option<Tier>, CrispError> {
+    match string(map, path, "tier")?.as_deref() {
+        None => Ok(None),
+        Some("user") => Ok(Some(Tier::User)),
+        Some("website") => Ok(Some(Tier::Website)),
+        Some("plugin") => Ok(Some(Tier::Plugin)),
+        Some(_) => Err(invalid(format!("{path}tier"), "must be `user`, `website` or `plugin`")),
+    }
+}
+
+impl AccountConfig {
+    /// Reads an account's options; `path` prefixes the option names in errors (`accounts.eu.`).
+    ///
+    /// # Errors
+    /// [`CrispError::InvalidConfig`] naming the option: unknown, or of the wrong type.
+    pub fn from_value(value: &Value, path: &str) -> Result<AccountConfig, CrispError> {
+        let map = object(path, value, ACCOUNT_OPTIONS)?;
+        Ok(AccountConfig {
+            identifier: string(map, path, "identifier")?,
+            key: string(map, path, "key")?,
+            tier: tier(map, path)?,
+            website_id: string(map, path, "websiteId")?,
+            base_url: string(map, path, "baseUrl")?,
+            label: string(map, path, "label")?,
+        })
+    }
+}
+
+impl RetryPolicy {
+    /// Reads a retry policy; options left out keep their default.
+    ///
+    /// # Errors
+    /// [`CrispError::InvalidConfig`] naming the option: unknown, or of the wrong type.
+    pub fn from_value(value: &Value) -> Result<RetryPolicy, CrispError> {
+        const PATH: &str = "retry.";
+        let map = object(PATH, value, RETRY_OPTIONS)?;
+        let default = RetryPolicy::default();
+        let retries = match whole(map, PATH, "retries")? {
+            None => default.retries,
+            Some(n) => {
+                u32::try_from(n).map_err(|_| invalid("retry.retries", "must be at most 10"))?
+            }
+        };
+        Ok(RetryPolicy {
+            retries,
+            base_delay_ms: whole(map, PATH, "baseDelayMs")?.unwrap_or(default.base_delay_ms),
+            max_delay_ms: whole(map, PATH, "maxDelayMs")?.unwrap_or(default.max_delay_ms),
+            max_retry_after_ms: whole(map, PATH, "maxRetryAfterMs")?
+                .unwrap_or(default.max_retry_after_ms),
+            retry_writes: flag(map, PATH, "retryWrites")?.unwrap_or(default.retry_writes),
+        })
+    }
+}
+
+impl Config {
+    /// Reads the options as the caller wrote them (JSON, camelCase).
+    ///
+    /// # Errors
+    /// [`CrispError::InvalidConfig`] naming the option: unknown, or of the wrong type.
+    pub fn from_value(value: &Value) -> Result<Config, CrispError> {
+        let map = object("", value, CONFIG_OPTIONS)?;
+        let mut accounts = BTreeMap::new();
+        if let Some(v) = option(map, "accounts") {
+            let Value::Object(named) = v else {
+                return Err(invalid("accounts", "must be an object"));
+            };
+            for (name, account) in named {
+                let path = format!("accounts.{name}.");
+                accounts.insert(name.clone(), AccountConfig::from_value(account, &path)?);
+            }
+        }
+        Ok(Config {
+            identifier: string(map, "", "identifier")?,
+            key: string(map, "", "key")?,
+            tier: tier(map, "")?,
+            website_id: string(map, "", "websiteId")?,
+            base_url: string(map, "", "baseUrl")?,
+            label: string(map, "", "label")?,
+            accounts,
+            default_account: string(map, "", "defaultAccount")?,
+            timeout_ms: whole(map, "", "timeoutMs")?,
+            retry: option(map, "retry")
+                .map(RetryPolicy::from_value)
+                .transpose()?
+                .unwrap_or_default(),
+            read_only: flag(map, "", "readOnly")?.unwrap_or(false),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Config {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Config::from_value(&Value::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for AccountConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        AccountConfig::from_value(&Value::deserialize(d)?, "").map_err(serde::de::Error::custom)
+    }
 }
 
 impl Config {
@@ -398,6 +579,39 @@ mod tests {
             let err = Settings::new(&config(c.clone())).unwrap_err();
             assert_eq!(err.param(), Some(field), "{c}: {err}");
         }
+    }
+
+    #[test]
+    fn reading_names_the_option_at_fault() {
+        let err = |v: serde_json::Value| Config::from_value(&v).map(|_| ()).unwrap_err();
+        let cases = [
+            (json!([]), "options", "must be an object"),
+            (
+                json!({"identifer": "i"}),
+                "identifer",
+                "unknown option (expected one of `identifier`",
+            ),
+            (json!({"timeoutMs": -1}), "timeoutMs", "must be a whole number"),
+            (json!({"timeoutMs": 1.5}), "timeoutMs", "must be a whole number"),
+            (json!({"tier": "admin"}), "tier", "must be `user`, `website` or `plugin`"),
+            (json!({"readOnly": "yes"}), "readOnly", "must be true or false"),
+            (json!({"accounts": []}), "accounts", "must be an object"),
+            (json!({"accounts": {"eu": {"id": "x"}}}), "accounts.eu.id", "unknown option"),
+            (json!({"accounts": {"eu": 1}}), "accounts.eu", "must be an object"),
+            (json!({"retry": {"retries": "2"}}), "retry.retries", "must be a whole number"),
+            (json!({"retry": {"retries": 1u64 << 40}}), "retry.retries", "must be at most 10"),
+            (json!({"retry": {"jitter": true}}), "retry.jitter", "unknown option"),
+        ];
+        for (c, field, message) in cases {
+            let e = err(c.clone());
+            assert_eq!(e.param(), Some(field), "{c}: {e}");
+            assert!(e.to_string().contains(message), "{c}: {e}");
+        }
+        // null is the same as leaving the option out; serde goes through the same reader.
+        let c =
+            config(json!({"identifier": "i", "key": "k", "tier": null, "retry": {"retries": 0}}));
+        assert_eq!((c.tier, c.retry.retries), (None, 0));
+        assert!(serde_json::from_value::<Config>(json!({"nope": 1})).is_err());
     }
 
     #[test]

@@ -33,6 +33,7 @@
 pub mod boundary;
 pub mod catalog;
 pub mod config;
+mod decimal;
 pub mod error;
 pub mod hook;
 pub mod paging;
@@ -73,10 +74,10 @@ impl Client {
     /// # Errors
     /// [`CrispError::InvalidConfig`] for unreadable JSON, an unknown option or a bad value.
     pub fn from_json(config: &str) -> Result<Client, CrispError> {
-        let config: Config = serde_json::from_str(config).map_err(|e| {
+        let config: Value = serde_json::from_str(config).map_err(|e| {
             CrispError::InvalidConfig { field: "options".into(), message: e.to_string() }
         })?;
-        Client::new(&config)
+        Client::new(&Config::from_value(&config)?)
     }
 
     /// The validated settings.

@@ -385,7 +385,7 @@ fn query_value(
         }
         (QueryType::Int, Value::String(s)) if s.parse::<i64>().is_ok() => Ok(s.clone()),
         (QueryType::Int, _) => Err(invalid("must be a whole number")),
-        (QueryType::Number, Value::String(s)) if s.parse::<f64>().is_ok_and(f64::is_finite) => {
+        (QueryType::Number, Value::String(s)) if crate::decimal::parse_finite(s).is_some() => {
             Ok(s.clone())
         }
         (QueryType::Number, _) => Err(invalid("must be a number")),

@@ -10,8 +10,10 @@ use crate::catalog::Method;
 use crate::error::CrispError;
 
 /// How hard to retry. JS: `retry: { retries, baseDelayMs, maxDelayMs, maxRetryAfterMs, retryWrites }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+///
+/// Read from JSON with [`RetryPolicy::from_value`] (or serde, which goes through it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 disables retrying).
     pub retries: u32,
@@ -34,6 +36,13 @@ impl Default for RetryPolicy {
             max_retry_after_ms: 60_000,
             retry_writes: false,
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for RetryPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RetryPolicy::from_value(&serde_json::Value::deserialize(d)?)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -184,15 +193,25 @@ pub fn parse_retry_after(value: &str, now_unix_ms: Option<u64>) -> Option<u64> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(secs.saturating_mul(1000));
     }
-    if let Ok(secs) = value.parse::<f64>() {
+    if let Some(secs) = crate::decimal::parse_finite(value) {
         // Not in the RFC, but some proxies send fractions; treat them as seconds.
         #[allow(clippy::cast_sign_loss)] // checked non-negative just before
-        return (secs.is_finite() && secs >= 0.0).then(|| (secs * 1000.0).round() as u64);
+        return (secs >= 0.0).then(|| (secs * 1000.0).round() as u64);
+    }
+    if is_non_finite(value) {
+        return None;
     }
     let now = now_unix_ms?;
     let at = httpdate::parse_http_date(value).ok()?;
     let at_ms = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as u64;
     Some(at_ms.saturating_sub(now))
+}
+
+/// `inf`, `infinity` or `nan` in any case, signed or not: numbers to `str::parse::<f64>`, so a
+/// `Retry-After` that says so is an unusable number, not a date.
+fn is_non_finite(value: &str) -> bool {
+    let word = value.strip_prefix(['+', '-']).unwrap_or(value);
+    ["inf", "infinity", "nan"].iter().any(|w| word.eq_ignore_ascii_case(w))
 }
 
 #[cfg(test)]
@@ -290,6 +309,11 @@ mod tests {
         assert_eq!(parse_retry_after(" 0 ", None), Some(0));
         assert_eq!(parse_retry_after("1.5", None), Some(1500));
         assert_eq!(parse_retry_after("-1", None), None);
+        // Rust float syntax, as before: a sign, a bare fraction, a trailing dot; never a date.
+        assert_eq!(parse_retry_after("+.5", None), Some(500));
+        assert_eq!(parse_retry_after("2.", None), Some(2000));
+        assert_eq!(parse_retry_after("-inf", Some(0)), None);
+        assert_eq!(parse_retry_after("NaN", Some(0)), None);
         assert_eq!(parse_retry_after("soon", Some(0)), None);
         // Sun, 06 Nov 1994 08:49:37 GMT = 784111777 s.
         let now = 784_111_777_000 - 10_000;

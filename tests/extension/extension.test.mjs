@@ -91,6 +91,12 @@ test("the panel follows the dashboard: a conversation, another one (never stale)
 
   await h.dashboard.click(`.tabs a[data-route="settings"]`);
   await main().getByText("Open a conversation").waitFor();
+
+  // The account is picked by the dashboard's website id: another website has none here.
+  await h.dashboard.evaluate(() => history.pushState(null, "", "/website/00000000-0000-4000-8000-000000000000/inbox/"));
+  await main().getByText("No account for website 00000000-0000-4000-8000-000000000000").waitFor();
+  await h.dashboard.evaluate((w) => history.pushState(null, "", `/website/${w}/inbox/`), h.websiteId);
+  await main().getByText("Open a conversation").waitFor();
 });
 
 test("keyboard: arrow keys move between the tabs, and focus is visible", async () => {

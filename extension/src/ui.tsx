@@ -64,8 +64,8 @@ export function When({ ms }: { ms: unknown }) {
 }
 
 /** JSON as a collapsible tree; objects and arrays past the first levels start folded. */
-export function JsonTree({ value, name, depth = 0 }: { value: unknown; name?: string; depth?: number }) {
-  const [open, setOpen] = useState(depth < 2);
+export function JsonTree({ value, name, depth = 0, openLevels = 2 }: { value: unknown; name?: string; depth?: number; openLevels?: number }) {
+  const [open, setOpen] = useState(depth < openLevels);
   const label = name !== undefined ? <span class="json-key">{name}: </span> : null;
   if (value === null || typeof value !== "object") {
     const cls = value === null ? "json-null" : `json-${typeof value}`;
@@ -90,7 +90,7 @@ export function JsonTree({ value, name, depth = 0 }: { value: unknown; name?: st
       {open && (
         <div class="json-children">
           {entries.map(([k, v]) => (
-            <JsonTree key={k} name={k} value={v} depth={depth + 1} />
+            <JsonTree key={k} name={k} value={v} depth={depth + 1} openLevels={openLevels} />
           ))}
           <span class="muted">{brackets[1]}</span>
         </div>

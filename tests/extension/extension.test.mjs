@@ -75,6 +75,15 @@ test("the panel follows the dashboard: a conversation, another one (never stale)
   await showConversation(a);
   assert.equal(await main().locator(".contact-name").innerText().then((t) => t.includes(a.meta.nickname)), true);
 
+  // A previous conversation of the same person opens in the dashboard tab, and the panel follows.
+  const [previous] = (await h.api(`website/${h.websiteId}/people/conversations/${a.people_id}/list/1`)).filter((id) => id !== a.session_id);
+  if (previous) {
+    await main().locator(`a[href$="/inbox/${previous}/"]`).click();
+    await h.dashboard.waitForURL(`https://app.crisp.chat/website/${h.websiteId}/inbox/${previous}/`);
+    await main().locator(`[data-session="${previous}"] .contact-name`).waitFor();
+  } else assert.fail("the seed gives the first conversation's person no other conversation");
+  await showConversation(a);
+
   // Slow down the next conversation's load: while it loads, nothing of the previous one shows.
   await h.fault({ kind: "latency", endpoint: "get_conversation", latency_ms: 800, count: 1 });
   await h.openConversation(b.session_id);

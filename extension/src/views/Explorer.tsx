@@ -292,7 +292,14 @@ function OutcomeView({ outcome }: { outcome: Outcome }) {
         </p>
         {!outcome.done ? <progress aria-label="Fetching pages" /> : <progress aria-label="Fetching pages" value={1} max={1} />}
         {outcome.error ? <ErrorNote error={outcome.error} /> : null}
-        {outcome.done && <JsonTree value={outcome.items} />}
+        {outcome.done && (
+          <>
+            <div class="row end">
+              <CopyButton label="Copy all as JSON" text={() => JSON.stringify(outcome.items, null, 2)} />
+            </div>
+            <JsonTree value={outcome.items} openLevels={1} />
+          </>
+        )}
       </section>
     );
   }

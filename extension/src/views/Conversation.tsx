@@ -36,6 +36,16 @@ function operators(crisp: Crisp, accountId: string, websiteID: string, signal: A
   return value;
 }
 
+/**
+ * A person's conversations (session ids from list_people_conversations) with the first five
+ * loaded for their subject and state; the others are listed by id. `except`: the open one.
+ */
+async function conversationsOf(crisp: Crisp, websiteID: string, list: unknown, except: string | null, signal: AbortSignal) {
+  const ids = (Array.isArray(list) ? list : []).filter((id): id is string => typeof id === "string" && id !== except);
+  const loaded = await Promise.allSettled(ids.slice(0, 5).map((sessionID) => crisp.call("get_conversation", { websiteID, sessionID }, { signal })));
+  return ids.map((id, i) => ({ id, conversation: loaded[i] ? (settled(loaded[i]!) as J | undefined) : undefined }));
+}
+
 function operatorName(list: J[] | undefined, userId: string | undefined): string | null {
   if (!userId) return null;
   const op = list?.find((o) => o.details?.user_id === userId)?.details;
@@ -72,15 +82,14 @@ export function ConversationView({ crisp, host, websiteId, sessionId, refreshMs,
         peopleId ? crisp.call("list_people_events", { ...w, peopleID: peopleId, pageNumber: 1 }, o) : Promise.resolve([]),
         crisp.call("list_suggested_conversation_segments", { ...w, pageNumber: 1 }, o),
       ]);
-      const ids = ((settled(results[4]) as string[] | undefined) ?? []).filter((id) => typeof id === "string" && id !== sessionId);
-      const previous = await Promise.allSettled(ids.slice(0, 5).map((id) => crisp.call("get_conversation", { websiteID: websiteId, sessionID: id }, o)));
+      const previous = await conversationsOf(crisp, websiteId, settled(results[4]), sessionId, signal);
       return {
         operators: settled(results[0]) as J[] | undefined,
         inboxes: settled(results[1]) as J[] | undefined,
         pages: settled(results[2]) as J[] | undefined,
         profile: settled(results[3]) as J | undefined,
         profileError: results[3].status === "rejected" ? results[3].reason : undefined,
-        previous: ids.map((id, i) => ({ id, conversation: previous[i] ? (settled(previous[i]!) as J | undefined) : undefined })),
+        previous,
         events: settled(results[5]) as J[] | undefined,
         suggestions: ((settled(results[6]) as J[] | undefined) ?? []).map((s) => String(s.segment)),
       };
@@ -194,11 +203,10 @@ export function ContactView({ crisp, host, websiteId, peopleId, refreshMs, accou
         crisp.call("list_people_events", { ...w, pageNumber: 1 }, { signal }),
         crisp.call("get_people_data", w, { signal }),
       ]);
-      const ids = ((settled(sessions) as string[] | undefined) ?? []).filter((id) => typeof id === "string");
-      const previous = await Promise.allSettled(ids.slice(0, 5).map((id) => crisp.call("get_conversation", { websiteID: websiteId, sessionID: id }, { signal })));
+      const previous = await conversationsOf(crisp, websiteId, settled(sessions), null, signal);
       return {
         profile,
-        previous: ids.map((id, i) => ({ id, conversation: previous[i] ? (settled(previous[i]!) as J | undefined) : undefined })),
+        previous,
         events: settled(events) as J[] | undefined,
         data: (settled(data) as J | undefined)?.data as J | undefined,
       };

@@ -146,7 +146,8 @@ type Step<T> = { action: "next"; next: T } | { action: "done" } | { action: "lim
 const TIMEOUT = Symbol("timeout");
 const NO_PAGE: DecodedOk["page"] = Object.freeze({ items: null, oldestTimestamp: null });
 const EMPTY = new Uint8Array(0);
-const utf8 = new TextDecoder();
+// ignoreBOM keeps a leading U+FEFF in the text, so that JSON.parse refuses it as the core does.
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 function abortForTimeout(controller: AbortController): void {
   controller.abort(TIMEOUT);

@@ -15,6 +15,7 @@ import http from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
+
 import { root, startSandbox } from "../js/support.mjs";
 
 const require = createRequire(import.meta.url);
@@ -23,11 +24,12 @@ const Official = require("crisp-api").Crisp;
 
 const QUICK = process.argv.includes("--quick");
 const LEVELS = [1, 16, 64];
-const PER_LEVEL = QUICK ? 400 : 3000; // requests per client per concurrency level and round
+const PER_LEVEL = QUICK ? 400 : 1000; // requests per client per concurrency level and round
 // Interleaved rounds, in a rotating order, so that drift and the other load on this shared machine
 // hit every client alike; each figure is the median over rounds, each ratio the median of the
 // ratios measured within one round.
-const ROUNDS = QUICK ? 1 : 7;
+// Many short rounds beat a few long ones here: the other load comes and goes within seconds.
+const ROUNDS = QUICK ? 1 : 15;
 const BASE = "raw fetch";
 
 const sandbox = await startSandbox(["--request-log", "0"]);
@@ -118,6 +120,46 @@ for (const c of LEVELS) {
       cpuOverBare: of((r) => r[name].cpuUs - r["raw fetch, no timeout"].cpuUs),
     };
   }
+}
+
+// The client's own work per call, without sockets: the global fetch is swapped for one that answers
+// at once with the sandbox's own answer (same status, headers and body bytes), so what is left is
+// each client's work around fetch (building, timeouts, reading, decoding) plus the Response
+// object fetch would make. Far steadier than the loopback runs above, whose socket work is ~95%
+// of each call and swings with the machine's other load.
+const sample = await fetch(url, { headers });
+const sampleStatus = sample.status;
+const sampleHeaders = [...sample.headers];
+const sampleBody = new Uint8Array(await sample.arrayBuffer());
+const realFetch = globalThis.fetch;
+const stubFetch = async (input, init) => {
+  if (init?.signal?.aborted) throw init.signal.reason;
+  return new Response(sampleBody, { status: sampleStatus, headers: sampleHeaders });
+};
+const STUB_LEVELS = [1, 16];
+const STUB_CALLS = QUICK ? 500 : 4000;
+const stubNames = names.filter((n) => n !== "node:http (floor)");
+const stubbed = {};
+globalThis.fetch = stubFetch;
+try {
+  for (const fn of stubNames.map((n) => clients[n])) for (let i = 0; i < 500; i++) await fn();
+  for (const c of STUB_LEVELS) {
+    const rounds = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = stubNames.map((_, i) => stubNames[(i + round) % stubNames.length]);
+      const measured = {};
+      for (const name of order) measured[name] = await level(clients[name], c, STUB_CALLS);
+      rounds.push(measured);
+    }
+    for (const name of stubNames) {
+      stubbed[`${name}@${c}`] = {
+        cpuUs: median(rounds.map((r) => r[name].cpuUs)),
+        over: median(rounds.map((r) => r[name].cpuUs - r[BASE].cpuUs)),
+      };
+    }
+  }
+} finally {
+  globalThis.fetch = realFetch;
 }
 
 // Cold start: a fresh node process that loads the client and makes one call (median of runs).
@@ -260,6 +302,15 @@ const over = LEVELS.map((c) => results[`crisp-kit@${c}`].cpuOverBase);
 const overBare = LEVELS.map((c) => results[`crisp-kit@${c}`].cpuOverBare);
 md += `\nClient CPU per call above raw fetch: ${over.map((x, i) => `${f(x, 1)} µs at ${LEVELS[i]}`).join(", ")} `;
 md += `(above raw fetch with no timeout at all: ${overBare.map((x, i) => `${f(x, 1)} µs at ${LEVELS[i]}`).join(", ")}).\n\n`;
+md += `The client's own work per call, without sockets: the same calls with the global \`fetch\` swapped for one that answers at once with the sandbox's own answer `;
+md += `(same status, headers and ${f(sampleBody.length)} body bytes), so each figure is the client's work around fetch plus the Response object fetch makes. `;
+md += `${f(STUB_CALLS)} calls per client per level in each of ${ROUNDS} interleaved rounds, medians as above. Far steadier than the loopback rows, where sockets are most of each call's CPU.\n\n`;
+md += `| client, transport stubbed | ${STUB_LEVELS.map((c) => `CPU µs/call at ${c}`).join(" | ")} | ${STUB_LEVELS.map((c) => `above raw fetch at ${c}`).join(" | ")} |\n`;
+md += `|---|${STUB_LEVELS.map(() => "---:|").join("")}${STUB_LEVELS.map(() => "---:|").join("")}\n`;
+for (const name of stubNames) {
+  md += `| ${name} | ${STUB_LEVELS.map((c) => f(stubbed[`${name}@${c}`].cpuUs, 1)).join(" | ")} | ${STUB_LEVELS.map((c) => (name === BASE ? "—" : f(stubbed[`${name}@${c}`].over, 1))).join(" | ")} |\n`;
+}
+md += `\n`;
 md += `| cold start (new process, load, first call; median) | ms | vs crisp-api |\n|---|---:|---:|\n`;
 for (const [k, v] of Object.entries(cold)) md += `| ${k} | ${f(v, 1)} | ${f(v / cold["crisp-api 11.3.0"], 2)}x |\n`;
 md += `\nInstalled size: the bytes of the files \`npm install\` puts on disk, summed the same way for both (no directory blocks). `;

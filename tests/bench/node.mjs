@@ -2,16 +2,20 @@
 // local server (the sandbox, release build, 127.0.0.1). Prints tables and writes them into
 // docs/BENCHMARKS.md between the "node" markers. Every loop is bounded in count and time.
 //
-//   raw fetch       the global fetch with the same URL and headers, then res.json()
 //   node:http       http.request with a keep-alive agent, then JSON.parse: the floor
+//   raw fetch, no timeout   the global fetch with the same URL and headers, then res.json(): shown
+//                   for reference only, as no client can ship without a timeout
+//   raw fetch       the same with a per-request timeout, as the official client sends it
+//                   (`signal: AbortSignal.timeout(30000)`): the baseline every ratio is against
 //   crisp-kit       crisp.call("get_conversation", ...) with the default transport
 //   crisp-api       the official client 11.3.0, website.getConversation(...)
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
+
 import { root, startSandbox } from "../js/support.mjs";
 
 const require = createRequire(import.meta.url);
@@ -20,8 +24,13 @@ const Official = require("crisp-api").Crisp;
 
 const QUICK = process.argv.includes("--quick");
 const LEVELS = [1, 16, 64];
-const PER_LEVEL = QUICK ? 400 : 4000; // requests per client per concurrency level
-const ROUNDS = QUICK ? 1 : 3; // interleaved rounds, best kept, so drift hits every client alike
+const PER_LEVEL = QUICK ? 400 : 1000; // requests per client per concurrency level and round
+// Interleaved rounds, in a rotating order, so that drift and the other load on this shared machine
+// hit every client alike; each figure is the median over rounds, each ratio the median of the
+// ratios measured within one round.
+// Many short rounds beat a few long ones here: the other load comes and goes within seconds.
+const ROUNDS = QUICK ? 1 : 15;
+const BASE = "raw fetch";
 
 const sandbox = await startSandbox(["--request-log", "0"]);
 const first = await fetch(`${sandbox.url}website/${sandbox.website_id}/conversations/1`, { headers: authHeaders() });
@@ -52,7 +61,8 @@ const clients = {
       req.on("error", reject);
       req.end();
     }),
-  "raw fetch": async () => (await (await fetch(url, { headers })).json()).data,
+  "raw fetch, no timeout": async () => (await (await fetch(url, { headers })).json()).data,
+  [BASE]: async () => (await (await fetch(url, { headers, signal: AbortSignal.timeout(30000) })).json()).data,
   "crisp-kit": () => crisp.call("get_conversation", { sessionID }),
   "crisp-api 11.3.0": () => official.website.getConversation(sandbox.website_id, sessionID),
 };
@@ -84,15 +94,72 @@ async function level(fn, concurrency, total) {
 
 // Warm every client (connections, JIT), then measure in interleaved rounds.
 for (const fn of Object.values(clients)) for (let i = 0; i < 200; i++) await fn();
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 const results = {};
+const names = Object.keys(clients);
 for (const c of LEVELS) {
+  const rounds = [];
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, fn] of Object.entries(clients)) {
-      const r = await level(fn, c, PER_LEVEL);
-      const key = `${name}@${c}`;
-      if (!results[key] || r.rps > results[key].rps) results[key] = r;
+    const order = names.map((_, i) => names[(i + round) % names.length]);
+    const measured = {};
+    for (const name of order) measured[name] = await level(clients[name], c, PER_LEVEL);
+    rounds.push(measured);
+  }
+  for (const name of names) {
+    const of = (pick) => median(rounds.map(pick));
+    results[`${name}@${c}`] = {
+      rps: of((r) => r[name].rps),
+      p50: of((r) => r[name].p50),
+      p99: of((r) => r[name].p99),
+      cpuUs: of((r) => r[name].cpuUs),
+      vsBase: of((r) => r[name].rps / r[BASE].rps),
+      cpuOverBase: of((r) => r[name].cpuUs - r[BASE].cpuUs),
+      cpuOverBare: of((r) => r[name].cpuUs - r["raw fetch, no timeout"].cpuUs),
+    };
+  }
+}
+
+// The client's own work per call, without sockets: the global fetch is swapped for one that answers
+// at once with the sandbox's own answer (same status, headers and body bytes), so what is left is
+// each client's work around fetch (building, timeouts, reading, decoding) plus the Response
+// object fetch would make. Far steadier than the loopback runs above, whose socket work is ~95%
+// of each call and swings with the machine's other load.
+const sample = await fetch(url, { headers });
+const sampleStatus = sample.status;
+const sampleHeaders = [...sample.headers];
+const sampleBody = new Uint8Array(await sample.arrayBuffer());
+const realFetch = globalThis.fetch;
+const stubFetch = async (input, init) => {
+  if (init?.signal?.aborted) throw init.signal.reason;
+  return new Response(sampleBody, { status: sampleStatus, headers: sampleHeaders });
+};
+const STUB_LEVELS = [1, 16];
+const STUB_CALLS = QUICK ? 500 : 4000;
+const stubNames = names.filter((n) => n !== "node:http (floor)");
+const stubbed = {};
+globalThis.fetch = stubFetch;
+try {
+  for (const fn of stubNames.map((n) => clients[n])) for (let i = 0; i < 500; i++) await fn();
+  for (const c of STUB_LEVELS) {
+    const rounds = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = stubNames.map((_, i) => stubNames[(i + round) % stubNames.length]);
+      const measured = {};
+      for (const name of order) measured[name] = await level(clients[name], c, STUB_CALLS);
+      rounds.push(measured);
+    }
+    for (const name of stubNames) {
+      stubbed[`${name}@${c}`] = {
+        cpuUs: median(rounds.map((r) => r[name].cpuUs)),
+        over: median(rounds.map((r) => r[name].cpuUs - r[BASE].cpuUs)),
+      };
     }
   }
+} finally {
+  globalThis.fetch = realFetch;
 }
 
 // Cold start: a fresh node process that loads the client and makes one call (median of runs).
@@ -121,15 +188,53 @@ const cold = {
   ),
 };
 
-// Installed size: what `npm install` puts on disk for each (package + its dependencies).
-function duBytes(paths) {
-  return Number(execFileSync("du", ["-sbc", ...paths]).toString().trim().split("\n").pop().split("\t")[0]);
+// Installed size: the bytes of the files `npm install` puts on disk for each, counted the same way
+// for both (file sizes summed, no directory blocks). crisp-kit: the files `npm pack` would publish
+// (it has no dependencies). crisp-api: its installed folder plus every package its `dependencies`
+// pull in, transitively, each counted once.
+function fileBytes(dir) {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== "node_modules") total += fileBytes(path);
+    } else total += statSync(path).size;
+  }
+  return total;
 }
-const officialTree = execFileSync("npm", ["ls", "crisp-api", "--all", "--parseable"], { cwd: root }).toString().trim().split("\n").filter((p) => p.includes("node_modules"));
-const size = {
-  "crisp-kit (dist + native addon)": duBytes([join(root, "bindings/js/dist"), join(root, "bindings/js/native"), join(root, "bindings/js/package.json")]),
-  "crisp-api 11.3.0 (with dependencies)": duBytes([...new Set(officialTree)]),
+function installedTree(dir, seen = new Map()) {
+  if (seen.has(dir)) return seen;
+  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+  seen.set(dir, `${pkg.name}@${pkg.version}`);
+  for (const name of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
+    // Node's own lookup: the nearest node_modules/<name> from the dependent's folder up.
+    for (let d = dir; ; d = dirname(d)) {
+      const candidate = join(d, "node_modules", name);
+      if (existsSync(join(candidate, "package.json"))) {
+        installedTree(candidate, seen);
+        break;
+      }
+      if (d === dirname(d)) throw new Error(`${pkg.name} needs ${name}, which is not installed`);
+    }
+  }
+  return seen;
+}
+const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: join(root, "bindings/js"), stdio: ["ignore", "pipe", "ignore"] }).toString());
+const kitPart = (test) => packed.files.filter((f) => test(f.path)).reduce((a, f) => a + f.size, 0);
+const kitParts = {
+  "napi addon (native/crisp-kit.node)": kitPart((p) => p.startsWith("native/")),
+  "wasm for browsers (dist/*.wasm)": kitPart((p) => p.endsWith(".wasm")),
+  "JavaScript (dist/*.js, *.cjs)": kitPart((p) => /\.c?js$/.test(p)),
+  "type declarations (dist/*.d.ts)": kitPart((p) => p.endsWith(".d.ts")),
+  "package.json, source maps, other": kitPart((p) => !p.startsWith("native/") && !/\.(wasm|c?js|d\.ts)$/.test(p)),
 };
+const officialTree = installedTree(join(root, "node_modules", "crisp-api"));
+const officialParts = Object.fromEntries([...officialTree].map(([dir, name]) => [name, fileBytes(dir)]));
+const size = {
+  "crisp-kit (the published files, no dependencies)": packed.unpackedSize,
+  [`crisp-api 11.3.0 with its ${officialTree.size - 1} dependencies`]: Object.values(officialParts).reduce((a, b) => a + b, 0),
+};
+const OFFICIAL_SIZE = Object.keys(size)[1];
 
 // The bulk job: export every conversation (list pages, then each conversation's messages) under
 // a sandbox rate limit, as a user with a nightly export would.
@@ -182,22 +287,39 @@ await sandbox.stop();
 const f = (n, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
 let md = `<!-- node:start (written by \`npm run bench\`; do not edit by hand) -->\n## crisp-kit in Node\n\n`;
 md += `\`npm run bench\` (tests/bench/node.mjs), Node ${process.version}, against the sandbox (release build) on 127.0.0.1, `;
-md += `GET \`get_conversation\`, ${f(PER_LEVEL)} requests per client per level, best of ${ROUNDS} interleaved rounds. `;
-md += `Client and server share the machine's 2 cores, so compare ratios within a row group.\n\n`;
-md += `| client | concurrency | requests/s | vs raw fetch | p50 ms | p99 ms | client CPU µs/call |\n|---|---:|---:|---:|---:|---:|---:|\n`;
+md += `GET \`get_conversation\`, ${f(PER_LEVEL)} requests per client per level in each of ${ROUNDS} interleaved rounds; every figure is the median over the rounds, `;
+md += `and each ratio or difference the median of those measured within one round. Client and server share the machine's 2 cores (and other work), so compare ratios within a row group.\n\n`;
+md += `The baseline, **raw fetch**, does what any client must do for one call: the global \`fetch\` with the same URL and headers, a per-request timeout `;
+md += `(\`AbortSignal.timeout(30000)\`, as crisp-api sends it), and \`res.json()\`. The same without the timeout is shown for reference: it is what the timeout alone costs.\n\n`;
+md += `| client | concurrency | requests/s | vs raw fetch | p50 ms | p99 ms | client CPU µs/call | CPU µs/call above raw fetch |\n|---|---:|---:|---:|---:|---:|---:|---:|\n`;
 for (const c of LEVELS) {
-  const base = results[`raw fetch@${c}`];
-  for (const name of Object.keys(clients)) {
+  for (const name of names) {
     const r = results[`${name}@${c}`];
-    md += `| ${name} | ${c} | ${f(r.rps)} | ${f(r.rps / base.rps, 2)}x | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.cpuUs, 1)} |\n`;
+    md += `| ${name} | ${c} | ${f(r.rps)} | ${f(r.vsBase, 2)}x | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.cpuUs, 1)} | ${name === BASE ? "—" : f(r.cpuOverBase, 1)} |\n`;
   }
 }
-const over = LEVELS.map((c) => results[`crisp-kit@${c}`].cpuUs - results[`raw fetch@${c}`].cpuUs);
-md += `\nClient CPU per call above raw fetch: ${over.map((x, i) => `${f(x, 1)} µs at ${LEVELS[i]}`).join(", ")}.\n\n`;
+const over = LEVELS.map((c) => results[`crisp-kit@${c}`].cpuOverBase);
+const overBare = LEVELS.map((c) => results[`crisp-kit@${c}`].cpuOverBare);
+md += `\nClient CPU per call above raw fetch: ${over.map((x, i) => `${f(x, 1)} µs at ${LEVELS[i]}`).join(", ")} `;
+md += `(above raw fetch with no timeout at all: ${overBare.map((x, i) => `${f(x, 1)} µs at ${LEVELS[i]}`).join(", ")}).\n\n`;
+md += `The client's own work per call, without sockets: the same calls with the global \`fetch\` swapped for one that answers at once with the sandbox's own answer `;
+md += `(same status, headers and ${f(sampleBody.length)} body bytes), so each figure is the client's work around fetch plus the Response object fetch makes. `;
+md += `${f(STUB_CALLS)} calls per client per level in each of ${ROUNDS} interleaved rounds, medians as above. Far steadier than the loopback rows, where sockets are most of each call's CPU.\n\n`;
+md += `| client, transport stubbed | ${STUB_LEVELS.map((c) => `CPU µs/call at ${c}`).join(" | ")} | ${STUB_LEVELS.map((c) => `above raw fetch at ${c}`).join(" | ")} |\n`;
+md += `|---|${STUB_LEVELS.map(() => "---:|").join("")}${STUB_LEVELS.map(() => "---:|").join("")}\n`;
+for (const name of stubNames) {
+  md += `| ${name} | ${STUB_LEVELS.map((c) => f(stubbed[`${name}@${c}`].cpuUs, 1)).join(" | ")} | ${STUB_LEVELS.map((c) => (name === BASE ? "—" : f(stubbed[`${name}@${c}`].over, 1))).join(" | ")} |\n`;
+}
+md += `\n`;
 md += `| cold start (new process, load, first call; median) | ms | vs crisp-api |\n|---|---:|---:|\n`;
 for (const [k, v] of Object.entries(cold)) md += `| ${k} | ${f(v, 1)} | ${f(v / cold["crisp-api 11.3.0"], 2)}x |\n`;
-md += `\n| installed size | bytes | vs crisp-api |\n|---|---:|---:|\n`;
-for (const [k, v] of Object.entries(size)) md += `| ${k} | ${f(v)} | ${f(v / size["crisp-api 11.3.0 (with dependencies)"], 2)}x |\n`;
+md += `\nInstalled size: the bytes of the files \`npm install\` puts on disk, summed the same way for both (no directory blocks). `;
+md += `crisp-kit counts what \`npm pack\` publishes from bindings/js (it has no dependencies); crisp-api counts its own folder and every package its \`dependencies\` pull in, transitively, once each. `;
+md += `A Node install of crisp-kit also carries the wasm build (for browsers and bundlers: the same package), so it is counted.\n\n`;
+md += `| installed size | bytes | vs crisp-api |\n|---|---:|---:|\n`;
+for (const [k, v] of Object.entries(size)) md += `| ${k} | ${f(v)} | ${f(v / size[OFFICIAL_SIZE], 2)}x |\n`;
+for (const [k, v] of Object.entries(kitParts)) md += `| &nbsp;&nbsp;crisp-kit: ${k} | ${f(v)} | ${f(v / size[OFFICIAL_SIZE], 2)}x |\n`;
+for (const [k, v] of Object.entries(officialParts)) md += `| &nbsp;&nbsp;crisp-api tree: ${k} | ${f(v)} | ${f(v / size[OFFICIAL_SIZE], 2)}x |\n`;
 md += `\nBulk export under \`--rate-limit ${RATE}/s\` (list every conversation, then each one's messages; 8 workers). The share counts successful calls against what the token bucket allows in that time (its burst of ${RATE} plus ${RATE}/s):\n\n`;
 md += `| client | calls ok | calls failed | seconds | share of the allowed rate |\n|---|---:|---:|---:|---:|\n`;
 for (const [k, v] of Object.entries(bulkResults)) md += `| ${k} | ${f(v.ok)} | ${f(v.failed)} | ${f(v.seconds, 1)} | ${f(v.share * 100, 0)}% |\n`;

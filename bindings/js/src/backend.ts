@@ -4,6 +4,11 @@
 /** A configured client inside a backend. */
 export interface BindingClient {
   build(endpoint: string, paramsJson: string, account: string | null | undefined, redact: boolean): string;
+  /**
+   * What `build` makes, as `\n`-separated lines: method, URL, timeout ms, headers JSON object,
+   * body (empty for none); or the refusal JSON (`{` first). Optional: without it, `build` is used.
+   */
+  prepare?(endpoint: string, paramsJson: string, account: string | null | undefined): string;
   decode(
     endpoint: string,
     status: number,
@@ -26,5 +31,11 @@ export interface Binding {
   messageWalkStart(timestampBefore: number | null, maxPages: number): string;
   messageWalkNext(walkJson: string, status: number, oldest: number | null): string;
   catalog(): string;
+  /**
+   * Where the `data` of a plain success answer starts in the body (it ends before the last byte),
+   * or -1. Optional: a backend without it has every answer decoded by `decode`. The caller parses
+   * the span with `JSON.parse` and calls `decode` when that fails.
+   */
+  plainDataStart?(endpoint: string, status: number, body: Uint8Array): number;
   verifyHook(secret: string, timestamp: string, rawBody: Uint8Array, signature: string): boolean;
 }

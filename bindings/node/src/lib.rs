@@ -6,7 +6,7 @@
 #![allow(clippy::needless_pass_by_value, clippy::must_use_candidate)]
 
 use crisp_core::{Client, boundary};
-use napi::bindgen_prelude::{Either, Uint8Array};
+use napi::bindgen_prelude::Either;
 use napi_derive::napi;
 
 /// A configured client: validated accounts and policies.
@@ -38,7 +38,20 @@ impl BindingClient {
         boundary::build(&self.inner, &endpoint, &params_json, account.as_deref(), redact)
     }
 
-    /// An answer decoded: data or error, as JSON.
+    /// The request as lines for the transport (method, URL, timeout, headers JSON, body), or the
+    /// refusal's JSON: what `call` sends, without a request object to parse per call.
+    #[napi]
+    pub fn prepare(
+        &self,
+        endpoint: String,
+        params_json: String,
+        account: Option<String>,
+    ) -> String {
+        boundary::prepare(&self.inner, &endpoint, &params_json, account.as_deref())
+    }
+
+    /// An answer decoded: data or error, as JSON. The body is borrowed for the call, not copied
+    /// (a `&[u8]` argument takes no reference to the JS buffer).
     #[napi]
     pub fn decode(
         &self,
@@ -47,7 +60,7 @@ impl BindingClient {
         retry_after: Option<String>,
         bloom_status: Option<String>,
         now_unix_ms: f64,
-        body: Uint8Array,
+        body: &[u8],
     ) -> String {
         let status = u16::try_from(status).unwrap_or(0);
         boundary::decode(
@@ -57,7 +70,7 @@ impl BindingClient {
             retry_after,
             bloom_status,
             to_u64(now_unix_ms),
-            &body,
+            body,
         )
     }
 
@@ -90,6 +103,18 @@ impl BindingClient {
     pub fn list_accounts(&self) -> String {
         boundary::list_accounts(&self.inner)
     }
+}
+
+/// Where the `data` of a plain success answer starts in the body (it ends before the last byte),
+/// or -1: then only `decode` can say. JS parses that span itself and calls `decode` when it is not
+/// one JSON value, so the answer is read once, by V8, on the common path.
+#[napi]
+pub fn plain_data_start(endpoint: String, status: u32, body: &[u8]) -> i64 {
+    u16::try_from(status)
+        .ok()
+        .and_then(|status| boundary::plain_data_start(&endpoint, status, body))
+        .and_then(|start| i64::try_from(start).ok())
+        .unwrap_or(-1)
 }
 
 /// The error JSON for a request that got no answer (`network`, `timeout`, `aborted`).
@@ -134,13 +159,8 @@ pub fn catalog() -> String {
 
 /// Whether a Crisp web hook signature is valid for the raw body (constant-time).
 #[napi]
-pub fn verify_hook(
-    secret: String,
-    timestamp: String,
-    raw_body: Uint8Array,
-    signature: String,
-) -> bool {
-    crisp_core::verify_hook(secret.as_bytes(), &timestamp, &raw_body, &signature)
+pub fn verify_hook(secret: String, timestamp: String, raw_body: &[u8], signature: String) -> bool {
+    crisp_core::verify_hook(secret.as_bytes(), &timestamp, raw_body, &signature)
 }
 
 /// A JS number as a u64, if it is a whole, non-negative, safe integer.

@@ -35,6 +35,16 @@ pub fn create(config_json: &str) -> Result<Client, String> {
     Client::from_json(config_json).map_err(|e| error(&e))
 }
 
+fn params(endpoint: &str, params_json: &str) -> Result<Value, String> {
+    serde_json::from_str(params_json).map_err(|e| {
+        error(&CrispError::InvalidParam {
+            endpoint: Endpoint::find(endpoint).map_or("", |e| e.id),
+            param: "params".into(),
+            message: format!("not JSON: {e}"),
+        })
+    })
+}
+
 /// `build`: the request for an endpoint, or the refusal. With `redact`, the key is hidden (a
 /// preview, `crisp.buildRequest`).
 #[must_use]
@@ -45,15 +55,9 @@ pub fn build(
     account: Option<&str>,
     redact: bool,
 ) -> String {
-    let params: Value = match serde_json::from_str(params_json) {
+    let params = match params(endpoint, params_json) {
         Ok(v) => v,
-        Err(e) => {
-            return error(&CrispError::InvalidParam {
-                endpoint: Endpoint::find(endpoint).map_or("", |e| e.id),
-                param: "params".into(),
-                message: format!("not JSON: {e}"),
-            });
-        }
+        Err(e) => return e,
     };
     match client.build(endpoint, &params, CallOptions { account }) {
         Ok(request) => {
@@ -62,6 +66,51 @@ pub fn build(
             out.push_str(r#"{"ok":true,"request":"#);
             out.push_str(&json(&request));
             let _ = write!(out, r#","timeoutMs":{}}}"#, client.settings().timeout_ms);
+            out
+        }
+        Err(e) => error(&e),
+    }
+}
+
+/// `prepare`: the request [`build`] makes, as lines for the transport to send on every call:
+/// method, URL, per-attempt timeout in ms, the headers as one JSON object, then the body (empty
+/// when there is none), each after a `\n`. A refusal is the `{"ok":false,...}` JSON of [`build`],
+/// told apart by its first character. No line can hold a `\n`: URLs are percent-encoded, base
+/// URLs and keys refuse control characters, and JSON escapes them.
+///
+/// It exists because every call pays for it: one string split is cheaper in JS than parsing the
+/// request object `build` describes, and the headers line repeats per account, so JS can parse it
+/// once per account.
+#[must_use]
+pub fn prepare(
+    client: &Client,
+    endpoint: &str,
+    params_json: &str,
+    account: Option<&str>,
+) -> String {
+    let params = match params(endpoint, params_json) {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    match client.build(endpoint, &params, CallOptions { account }) {
+        Ok(request) => {
+            let body = request.body.as_deref().unwrap_or_default();
+            let mut out = String::with_capacity(request.url.len() + body.len() + 160);
+            let _ = write!(
+                out,
+                "{}\n{}\n{}\n",
+                request.method.as_str(),
+                request.url,
+                client.settings().timeout_ms
+            );
+            for (i, (name, value)) in request.headers.iter().enumerate() {
+                out.push(if i == 0 { '{' } else { ',' });
+                out.push_str(&json(name));
+                out.push(':');
+                out.push_str(&json(value));
+            }
+            out.push_str(if request.headers.is_empty() { "{}\n" } else { "}\n" });
+            out.push_str(body);
             out
         }
         Err(e) => error(&e),
@@ -99,6 +148,16 @@ pub fn decode(
         }
         Err(e) => error(&e),
     }
+}
+
+/// `plainDataStart`: where the `data` of a plain success answer starts in the body (it ends before
+/// the last byte), or `None`: then only [`decode`] can say. See
+/// [`response::plain_data_span`](crate::response::plain_data_span) for the contract: the caller
+/// parses the span with a strict JSON parser and calls [`decode`] when that fails.
+#[must_use]
+pub fn plain_data_start(endpoint: &str, status: u16, body: &[u8]) -> Option<usize> {
+    let endpoint = Endpoint::find(endpoint)?;
+    crate::response::plain_data_span(endpoint, status, body).map(|span| span.start)
 }
 
 /// `retry`: whether to send a failed request again, and after how long.
@@ -220,6 +279,44 @@ mod tests {
         let bad: Value =
             serde_json::from_str(&build(&c, "get_conversation", "{", None, false)).unwrap();
         assert_eq!(bad["error"]["param"], "params");
+    }
+
+    #[test]
+    fn prepare_is_build_as_lines() {
+        let c = client();
+        for (endpoint, params) in [
+            ("get_conversation", r#"{"sessionID":"s"}"#),
+            ("send_message_in_conversation", r#"{"sessionID":"s","body":{"content":"a\nb"}}"#),
+            ("list_conversations", r#"{"pageNumber":2,"query":{"per_page":20}}"#),
+        ] {
+            let built: Value =
+                serde_json::from_str(&build(&c, endpoint, params, None, false)).unwrap();
+            let r = &built["request"];
+            let prepared = prepare(&c, endpoint, params, None);
+            let lines: Vec<&str> = prepared.splitn(5, '\n').collect();
+            let headers: serde_json::Map<String, Value> = serde_json::from_str(lines[3]).unwrap();
+            let pairs: serde_json::Map<String, Value> = r["headers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].clone()))
+                .collect();
+            assert_eq!(
+                lines[..3],
+                [r["method"].as_str().unwrap(), r["url"].as_str().unwrap(), "30000"]
+            );
+            assert_eq!(headers, pairs);
+            assert_eq!(lines[3].matches(':').count(), pairs.len(), "one entry per header");
+            assert_eq!(lines[4], r["body"].as_str().unwrap_or(""), "{endpoint}");
+        }
+        assert_eq!(
+            prepare(&c, "get_conversation", "{}", None),
+            build(&c, "get_conversation", "{}", None, false)
+        );
+        assert_eq!(
+            prepare(&c, "get_conversation", "{", None),
+            build(&c, "get_conversation", "{", None, false)
+        );
     }
 
     #[test]

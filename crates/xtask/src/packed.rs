@@ -6,10 +6,12 @@
 //! A line: `id|title|doc|group|method|path|query|body|write status paging`, where group, method,
 //! status and paging are their declaration indexes as one character (`a`+ for the group, digits
 //! for the rest); query is `name` + type letter (`sinbj`, upper case when required), comma-joined;
-//! body is empty (none), `=name` (an object) or `+field,field` (fields).
+//! body is empty (none), `=name` (an object) or `+field,field` (fields). A title or doc that
+//! crisp-core's `implied_title` or `implied_doc` would write is left empty.
 
 use std::fmt::Write as _;
 
+use crisp_core::catalog::packed::{implied_doc, implied_title};
 use crisp_core::catalog::{Body, QueryType};
 
 pub const PATH: &str = "crates/crisp-core/src/catalog/packed.txt";
@@ -40,8 +42,8 @@ pub fn render() -> String {
             out,
             "{}|{}|{}|{}|{}|{}|{}|{}|{}{}{}",
             e.id,
-            e.title,
-            e.doc,
+            if implied_title(e.id) == e.title { "" } else { e.title },
+            if implied_doc(e.title, e.status) == e.doc { "" } else { e.doc },
             char::from(b'a' + e.group as u8),
             e.method as u8,
             e.path,

@@ -4,8 +4,8 @@
 //! only what differs. Everything else in crisp-kit (request building, the sandbox's router, the
 //! TypeScript types, docs/ENDPOINTS.md, the MCP tools) is derived from it.
 
-#[cfg(any(target_arch = "wasm32", test))]
-mod packed;
+#[doc(hidden)] // for xtask, which writes the packed text
+pub mod packed;
 mod table;
 
 use serde::Serialize;

@@ -18,9 +18,15 @@ use crate::retry::Outcome;
 use crate::{Client, retry};
 
 fn json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|e| {
-        format!(r#"{{"ok":false,"error":{{"code":"internal","message":{:?}}}}}"#, e.to_string())
-    })
+    serde_json::to_string(value).unwrap_or_else(|e| internal(&e))
+}
+
+/// The error JSON for a value that would not serialize (never, for the types written here): one
+/// copy, not one inside each of `json`'s instances.
+#[cold]
+#[inline(never)]
+fn internal(e: &serde_json::Error) -> String {
+    format!(r#"{{"ok":false,"error":{{"code":"internal","message":{:?}}}}}"#, e.to_string())
 }
 
 fn error(e: &CrispError) -> String {

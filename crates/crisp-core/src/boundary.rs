@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::catalog::{Endpoint, Method};
 use crate::error::CrispError;
@@ -18,9 +18,15 @@ use crate::retry::Outcome;
 use crate::{Client, retry};
 
 fn json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|e| {
-        format!(r#"{{"ok":false,"error":{{"code":"internal","message":{:?}}}}}"#, e.to_string())
-    })
+    serde_json::to_string(value).unwrap_or_else(|e| internal(&e))
+}
+
+/// The error JSON for a value that would not serialize (never, for the types written here): one
+/// copy, not one inside each of `json`'s instances.
+#[cold]
+#[inline(never)]
+fn internal(e: &serde_json::Error) -> String {
+    format!(r#"{{"ok":false,"error":{{"code":"internal","message":{:?}}}}}"#, e.to_string())
 }
 
 fn error(e: &CrispError) -> String {
@@ -201,6 +207,46 @@ struct Walked<W, S> {
     step: S,
 }
 
+// The walks' state comes back from JS as the JSON this module wrote. It is read from a `Value` by
+// hand, as serde's derive would read it (missing or null optional fields are `None`, unknown
+// fields are ignored, anything else is no walk): the derived readers cost the browser build more
+// than 1 KB gzipped, and the `Value` parser is there anyway.
+
+/// An object's fields, if `json` is an object.
+fn fields(json: &str) -> Option<Map<String, Value>> {
+    match serde_json::from_str(json) {
+        Ok(Value::Object(map)) => Some(map),
+        _ => None,
+    }
+}
+
+/// A whole number field: `Ok(None)` when absent or null, `Err` when of another kind or too big.
+fn whole<T: TryFrom<u64>>(map: &Map<String, Value>, key: &str) -> Result<Option<T>, ()> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v.as_u64().and_then(|n| T::try_from(n).ok()).map(Some).ok_or(()),
+    }
+}
+
+fn read_page_walk(json: &str) -> Option<PageWalk> {
+    let map = fields(json)?;
+    Some(PageWalk {
+        page: whole(&map, "page").ok()??,
+        per_page: whole(&map, "perPage").ok()?,
+        max_pages: whole(&map, "maxPages").ok()??,
+        fetched: whole(&map, "fetched").ok()??,
+    })
+}
+
+fn read_message_walk(json: &str) -> Option<MessageWalk> {
+    let map = fields(json)?;
+    Some(MessageWalk {
+        timestamp_before: whole(&map, "timestampBefore").ok()?,
+        fetched: whole(&map, "fetched").ok()??,
+        max_pages: whole(&map, "maxPages").ok()??,
+    })
+}
+
 /// `pageWalk`: starts a page-number walk (`start`, `per_page`, `max_pages`: 0 for none).
 #[must_use]
 pub fn page_walk_start(start: u32, per_page: u32, max_pages: u32) -> String {
@@ -214,7 +260,7 @@ pub fn page_walk_start(start: u32, per_page: u32, max_pages: u32) -> String {
 /// `pageWalk`: records a page's item count (`None`: not a list) and says what comes next.
 #[must_use]
 pub fn page_walk_next(walk_json: &str, items: Option<usize>) -> String {
-    let Ok(mut walk) = serde_json::from_str::<PageWalk>(walk_json) else {
+    let Some(mut walk) = read_page_walk(walk_json) else {
         return r#"{"step":{"action":"done"}}"#.to_owned();
     };
     let step = walk.advance_count(items);
@@ -230,7 +276,7 @@ pub fn message_walk_start(timestamp_before: Option<u64>, max_pages: u32) -> Stri
 /// `messageWalk`: records a page (status, oldest timestamp) and says which cursor comes next.
 #[must_use]
 pub fn message_walk_next(walk_json: &str, status: u16, oldest: Option<u64>) -> String {
-    let Ok(mut walk) = serde_json::from_str::<MessageWalk>(walk_json) else {
+    let Some(mut walk) = read_message_walk(walk_json) else {
         return r#"{"step":{"action":"done"}}"#.to_owned();
     };
     let step = walk.advance_oldest(status, oldest);
@@ -361,6 +407,33 @@ mod tests {
         let m = message_walk_start(None, 0);
         let v: Value = serde_json::from_str(&message_walk_next(&m, 206, Some(10))).unwrap();
         assert_eq!(v["step"], serde_json::json!({"action": "next", "next": 10}));
+    }
+
+    #[test]
+    fn walks_read_as_serde_would() {
+        for json in [
+            r#"{"page":2,"perPage":20,"maxPages":5,"fetched":1}"#,
+            r#"{"page":2,"perPage":null,"maxPages":5,"fetched":1,"extra":[1]}"#,
+            r#"{"page":2,"maxPages":5,"fetched":1}"#,
+            r#"{"page":2,"perPage":"20","maxPages":5,"fetched":1}"#,
+            r#"{"page":2.5,"maxPages":5,"fetched":1}"#,
+            r#"{"page":-1,"maxPages":5,"fetched":1}"#,
+            r#"{"page":4294967296,"maxPages":5,"fetched":1}"#,
+            r#"{"page":null,"maxPages":5,"fetched":1}"#,
+            r#"{"maxPages":5,"fetched":1}"#,
+            r#"{"timestampBefore":1700000000000,"fetched":0,"maxPages":3}"#,
+            r#"{"timestampBefore":null,"fetched":0,"maxPages":3}"#,
+            r#"{"fetched":0,"maxPages":3}"#,
+            r#"{"timestampBefore":-5,"fetched":0,"maxPages":3}"#,
+            "null",
+            "[]",
+            "{",
+            "",
+        ] {
+            assert_eq!(read_page_walk(json), serde_json::from_str::<PageWalk>(json).ok(), "{json}");
+            let message = serde_json::from_str::<MessageWalk>(json).ok();
+            assert_eq!(read_message_walk(json), message, "{json}");
+        }
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! Project tasks, run as `cargo run -q -p xtask -- <task>`:
 //!
 //! - `catalog`: print the catalog as a JSON array (like the seed's `_endpoints`).
-//! - `codegen`: write the TypeScript endpoint types and docs/ENDPOINTS.md from the catalog.
+//! - `codegen`: write the TypeScript endpoint types, docs/ENDPOINTS.md and the browser build's
+//!   packed catalog from the catalog.
 //! - `codegen --check`: fail when those committed files are stale.
 
 mod compat;
 mod docs;
+mod packed;
 mod ts;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +24,7 @@ fn generated() -> Result<Vec<Generated>, String> {
         Generated { path: ts::PATH, contents: ts::render() },
         Generated { path: docs::PATH, contents: docs::render() },
         Generated { path: compat::PATH, contents: compat::render()? },
+        Generated { path: packed::PATH, contents: packed::render() },
     ])
 }
 

@@ -4,11 +4,25 @@
 //! only what differs. Everything else in crisp-kit (request building, the sandbox's router, the
 //! TypeScript types, docs/ENDPOINTS.md, the MCP tools) is derived from it.
 
+#[doc(hidden)] // for xtask, which writes the packed text
+pub mod packed;
 mod table;
 
 use serde::Serialize;
 
 pub use table::ENDPOINTS;
+
+/// The catalog the core serves: the table itself, or in the browser build the same rows read from
+/// the packed text (see `packed.rs`), so that the table's structs are not linked in.
+#[cfg(not(target_arch = "wasm32"))]
+fn all() -> &'static [Endpoint] {
+    ENDPOINTS
+}
+
+#[cfg(target_arch = "wasm32")]
+fn all() -> &'static [Endpoint] {
+    &packed::ENDPOINTS
+}
 
 /// An HTTP method used by the Crisp API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -252,7 +266,8 @@ impl Endpoint {
     /// Finds an endpoint by id.
     #[must_use]
     pub fn find(id: &str) -> Option<&'static Endpoint> {
-        ENDPOINTS.binary_search_by(|e| e.id.cmp(id)).ok().map(|i| &ENDPOINTS[i])
+        let all = all();
+        all.binary_search_by(|e| e.id.cmp(id)).ok().map(|i| &all[i])
     }
 
     /// The HTTP method, or `None` for a client-local endpoint.
@@ -355,7 +370,7 @@ pub struct EndpointInfo {
 /// The whole catalog as discovery prints it.
 #[must_use]
 pub fn describe_all() -> Vec<EndpointInfo> {
-    ENDPOINTS.iter().map(Endpoint::describe).collect()
+    all().iter().map(Endpoint::describe).collect()
 }
 
 #[cfg(test)]

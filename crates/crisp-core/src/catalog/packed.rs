@@ -1,0 +1,186 @@
+//! The browser build's catalog: the table read from `packed.txt` (one line per endpoint, written
+//! by `cargo run -p xtask -- codegen` from `table.rs`; its format is in crates/xtask/src/packed.rs)
+//! at first use. The table's structs point into strings scattered through the data section, which
+//! gzips poorly; this text is half the gzipped size. The test below checks that it reads back to
+//! exactly [`super::table::ENDPOINTS`], so both builds serve the same catalog.
+//!
+//! Most titles are the id in title case, and most doc lines the title's verb in the third person:
+//! the text leaves those fields empty and [`implied_title`] and [`implied_doc`] write them.
+
+#[cfg(any(target_arch = "wasm32", test))]
+use std::sync::LazyLock;
+
+use super::Status;
+#[cfg(any(target_arch = "wasm32", test))]
+use super::{Body, Endpoint, Group, Method, Paging, QueryParam, QueryType};
+
+/// What a legacy helpdesk route's doc line ends with.
+const DEPRECATED: &str = " Deprecated: old helpdesk route, kept for accounts not yet migrated to the new Knowledge Base.";
+
+/// The title an id implies: `get_conversation` is `Get Conversation`.
+#[must_use]
+pub fn implied_title(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    let mut word_start = true;
+    for c in id.chars() {
+        if c == '_' {
+            out.push(' ');
+        } else {
+            out.push(if word_start { c.to_ascii_uppercase() } else { c });
+        }
+        word_start = c == '_';
+    }
+    out
+}
+
+/// The doc line a title implies: `Get Conversation` is `Gets conversation.` (and a legacy
+/// helpdesk route says it is deprecated).
+#[must_use]
+pub fn implied_doc(title: &str, status: Status) -> String {
+    let (verb, rest) = title.split_once(' ').unwrap_or((title, ""));
+    let mut out = verb.to_owned();
+    if verb.ends_with(['s', 'x']) || verb.ends_with("sh") || verb.ends_with("ch") {
+        out.push_str("es");
+    } else if let Some(stem) =
+        verb.strip_suffix('y').filter(|s| !s.ends_with(['a', 'e', 'i', 'o', 'u']))
+    {
+        out.truncate(stem.len());
+        out.push_str("ies");
+    } else {
+        out.push('s');
+    }
+    if !rest.is_empty() {
+        out.push(' ');
+        out.push_str(rest);
+    }
+    out.make_ascii_lowercase();
+    if let Some(first) = out.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    out.push('.');
+    if status == Status::LegacyHelpdesk {
+        out.push_str(DEPRECATED);
+    }
+    out
+}
+
+/// The catalog, read once from the packed text.
+#[cfg(any(target_arch = "wasm32", test))]
+pub(crate) static ENDPOINTS: LazyLock<Vec<Endpoint>> =
+    LazyLock::new(|| include_str!("packed.txt").lines().map(row).collect());
+
+#[cfg(any(target_arch = "wasm32", test))]
+const GROUPS: [Group; 21] = [
+    Group::BucketUrl,
+    Group::MediaAnimation,
+    Group::PlanSubscription,
+    Group::PluginConnect,
+    Group::PluginSubscription,
+    Group::Proxy,
+    Group::WebsiteAnalytics,
+    Group::WebsiteAvailability,
+    Group::WebsiteBase,
+    Group::WebsiteBatch,
+    Group::WebsiteCampaign,
+    Group::WebsiteConnect,
+    Group::WebsiteConversation,
+    Group::WebsiteHelpdesk,
+    Group::WebsiteInbox,
+    Group::WebsiteOperator,
+    Group::WebsitePeople,
+    Group::WebsiteSettings,
+    Group::WebsiteTeams,
+    Group::WebsiteVerify,
+    Group::WebsiteVisitors,
+];
+#[cfg(any(target_arch = "wasm32", test))]
+const METHODS: [Method; 6] =
+    [Method::Get, Method::Head, Method::Post, Method::Put, Method::Patch, Method::Delete];
+#[cfg(any(target_arch = "wasm32", test))]
+const STATUSES: [Status; 3] = [Status::Current, Status::LegacyHelpdesk, Status::ClientLocal];
+#[cfg(any(target_arch = "wasm32", test))]
+const PAGINGS: [Paging; 3] = [Paging::None, Paging::PageNumber, Paging::MessageCursor];
+
+#[cfg(any(target_arch = "wasm32", test))]
+/// The `n`th item of `all`, counting from the character `zero`; the first one if out of range
+/// (never, for the text codegen writes).
+fn pick<T: Copy, const N: usize>(all: &[T; N], code: Option<&u8>, zero: u8) -> T {
+    let n = usize::from(code.map_or(0, |c| c.wrapping_sub(zero)));
+    all.get(n).copied().unwrap_or(all[0])
+}
+
+#[cfg(any(target_arch = "wasm32", test))]
+/// A slice that lives as long as the catalog (the catalog is read once and never freed).
+fn forever<T>(items: Vec<T>) -> &'static [T] {
+    if items.is_empty() { &[] } else { Box::leak(items.into_boxed_slice()) }
+}
+
+#[cfg(any(target_arch = "wasm32", test))]
+fn forever_str(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
+#[cfg(any(target_arch = "wasm32", test))]
+fn query_param(item: &'static str) -> QueryParam {
+    let (name, ty) = item.split_at(item.len().saturating_sub(1));
+    let ty = ty.as_bytes().first().copied().unwrap_or(b's');
+    QueryParam {
+        name,
+        ty: match ty.to_ascii_lowercase() {
+            b'i' => QueryType::Int,
+            b'n' => QueryType::Number,
+            b'b' => QueryType::Bool,
+            b'j' => QueryType::Json,
+            _ => QueryType::Str,
+        },
+        required: ty.is_ascii_uppercase(),
+    }
+}
+
+#[cfg(any(target_arch = "wasm32", test))]
+fn row(line: &'static str) -> Endpoint {
+    let mut fields = line.split('|');
+    let mut next = || fields.next().unwrap_or("");
+    let (id, title, doc) = (next(), next(), next());
+    let title = if title.is_empty() { forever_str(implied_title(id)) } else { title };
+    let group = pick(&GROUPS, next().as_bytes().first(), b'a');
+    let method = pick(&METHODS, next().as_bytes().first(), b'0');
+    let path = next();
+    let query = next();
+    let query =
+        if query.is_empty() { &[] } else { forever(query.split(',').map(query_param).collect()) };
+    let body = next();
+    let body = match body.split_at(body.len().min(1)) {
+        ("=", name) => Body::Object(name),
+        ("+", "") => Body::Fields(&[]),
+        ("+", list) => Body::Fields(forever(list.split(',').collect())),
+        _ => Body::None,
+    };
+    let flags = next().as_bytes();
+    let status = pick(&STATUSES, flags.get(1), b'0');
+    Endpoint {
+        id,
+        title,
+        doc: if doc.is_empty() { forever_str(implied_doc(title, status)) } else { doc },
+        group,
+        method,
+        path,
+        query,
+        body,
+        write: flags.first() == Some(&b'1'),
+        status,
+        paging: pick(&PAGINGS, flags.get(2), b'0'),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn packed_text_reads_back_to_the_table() {
+        let packed = &*super::ENDPOINTS;
+        assert_eq!(packed.len(), super::super::table::ENDPOINTS.len());
+        for (p, t) in packed.iter().zip(super::super::table::ENDPOINTS) {
+            assert_eq!(format!("{p:?}"), format!("{t:?}"));
+        }
+    }
+}

@@ -41,6 +41,12 @@ impl BindingClient {
         boundary::build(&self.inner, endpoint, params_json, account.as_deref(), redact)
     }
 
+    /// What one call sends, as lines (method, URL, timeout ms, headers JSON, body), or the
+    /// refusal as JSON: one crossing per request instead of `build` and a parse.
+    pub fn prepare(&self, endpoint: &str, params_json: &str, account: Option<String>) -> String {
+        boundary::prepare(&self.inner, endpoint, params_json, account.as_deref())
+    }
+
     /// An answer decoded: data or error, as JSON.
     pub fn decode(
         &self,
@@ -88,6 +94,15 @@ impl BindingClient {
     pub fn list_accounts(&self) -> String {
         boundary::list_accounts(&self.inner)
     }
+}
+
+/// Where `data` starts in a plain success answer (the caller parses `body[start..len-1]` with
+/// JSON.parse), or -1 when the full decode must answer.
+#[wasm_bindgen(js_name = plainDataStart)]
+pub fn plain_data_start(endpoint: &str, status: u16, body: &[u8]) -> i32 {
+    boundary::plain_data_start(endpoint, status, body)
+        .and_then(|start| i32::try_from(start).ok())
+        .unwrap_or(-1)
 }
 
 /// The error JSON for a request that got no answer (`network`, `timeout`, `aborted`).

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::catalog::{Endpoint, Method};
 use crate::error::CrispError;
 use crate::paging::{MessageWalk, PageWalk};
-use crate::request::CallOptions;
+use crate::request::{CallOptions, Request};
 use crate::response::ResponseHeaders;
 use crate::retry::Outcome;
 use crate::{Client, retry};
@@ -41,14 +41,21 @@ pub fn create(config_json: &str) -> Result<Client, String> {
     Client::from_json(config_json).map_err(|e| error(&e))
 }
 
-fn params(endpoint: &str, params_json: &str) -> Result<Value, String> {
-    serde_json::from_str(params_json).map_err(|e| {
+/// The request for JSON params, or the refusal as error JSON (what `build` and `prepare` share).
+fn request_for(
+    client: &Client,
+    endpoint: &str,
+    params_json: &str,
+    account: Option<&str>,
+) -> Result<Request, String> {
+    let params: Value = serde_json::from_str(params_json).map_err(|e| {
         error(&CrispError::InvalidParam {
             endpoint: Endpoint::find(endpoint).map_or("", |e| e.id),
             param: "params".into(),
             message: format!("not JSON: {e}"),
         })
-    })
+    })?;
+    client.build(endpoint, &params, CallOptions { account }).map_err(|e| error(&e))
 }
 
 /// `build`: the request for an endpoint, or the refusal. With `redact`, the key is hidden (a
@@ -61,11 +68,7 @@ pub fn build(
     account: Option<&str>,
     redact: bool,
 ) -> String {
-    let params = match params(endpoint, params_json) {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
-    match client.build(endpoint, &params, CallOptions { account }) {
+    match request_for(client, endpoint, params_json, account) {
         Ok(request) => {
             let request = if redact { request.redacted() } else { request };
             let mut out = String::with_capacity(request.url.len() + 256);
@@ -74,7 +77,7 @@ pub fn build(
             let _ = write!(out, r#","timeoutMs":{}}}"#, client.settings().timeout_ms);
             out
         }
-        Err(e) => error(&e),
+        Err(e) => e,
     }
 }
 
@@ -94,11 +97,7 @@ pub fn prepare(
     params_json: &str,
     account: Option<&str>,
 ) -> String {
-    let params = match params(endpoint, params_json) {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
-    match client.build(endpoint, &params, CallOptions { account }) {
+    match request_for(client, endpoint, params_json, account) {
         Ok(request) => {
             let body = request.body.as_deref().unwrap_or_default();
             let mut out = String::with_capacity(request.url.len() + body.len() + 160);
@@ -119,7 +118,7 @@ pub fn prepare(
             out.push_str(body);
             out
         }
-        Err(e) => error(&e),
+        Err(e) => e,
     }
 }
 

@@ -48,6 +48,8 @@ test("request vectors: what reaches fetch is exactly the expected request", asyn
       const preview = crisp.buildRequest(c.endpoint, c.params, c.options);
       assert.equal(preview.url, c.request.url, c.name);
       assert.equal(preview.headers.Authorization, "Basic [redacted]", c.name);
+      assert.ok(preview.curl.startsWith(`curl -X ${c.request.method} `) && preview.curl.includes("Authorization: Basic [redacted]"), c.name);
+      assert.ok(!preview.curl.includes(requests.config.key), c.name);
     } else {
       await assert.rejects(call, (e) => {
         assert.ok(e instanceof CrispError, c.name);

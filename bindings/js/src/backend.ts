@@ -6,9 +6,9 @@ export interface BindingClient {
   build(endpoint: string, paramsJson: string, account: string | null | undefined, redact: boolean): string;
   /**
    * What `build` makes, as `\n`-separated lines: method, URL, timeout ms, headers JSON object,
-   * body (empty for none); or the refusal JSON (`{` first). Optional: without it, `build` is used.
+   * body (empty for none); or the refusal JSON (`{` first).
    */
-  prepare?(endpoint: string, paramsJson: string, account: string | null | undefined): string;
+  prepare(endpoint: string, paramsJson: string, account: string | null | undefined): string;
   decode(
     endpoint: string,
     status: number,
@@ -33,9 +33,8 @@ export interface Binding {
   catalog(): string;
   /**
    * Where the `data` of a plain success answer starts in the body (it ends before the last byte),
-   * or -1. Optional: a backend without it has every answer decoded by `decode`. The caller parses
-   * the span with `JSON.parse` and calls `decode` when that fails.
+   * or -1. The caller parses the span with `JSON.parse` and calls `decode` when that fails.
    */
-  plainDataStart?(endpoint: string, status: number, body: Uint8Array): number;
+  plainDataStart(endpoint: string, status: number, body: Uint8Array): number;
   verifyHook(secret: string, timestamp: string, rawBody: Uint8Array, signature: string): boolean;
 }

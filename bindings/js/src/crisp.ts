@@ -80,6 +80,8 @@ export interface PreparedRequest {
   headers: Record<string, string>;
   body: string | null;
   write: boolean;
+  /** The same request as a `curl` command line (key redacted), from crisp-core. */
+  curl: string;
 }
 
 /** An account as `listAccounts` shows it: never its key. */
@@ -121,7 +123,8 @@ type ParamArgs<E extends EndpointId, O extends CrispOptions, Opt> = {} extends C
 
 interface Built {
   ok: true;
-  request: Omit<PreparedRequest, "headers"> & { headers: [string, string][] };
+  request: Omit<PreparedRequest, "headers" | "curl"> & { headers: [string, string][] };
+  curl: string;
   timeoutMs: number;
 }
 interface Failed {
@@ -225,7 +228,8 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
 
   /** The request `call` would send, with the key redacted: a dry run. Throws what `call` would. */
   buildRequest<E extends EndpointId>(endpoint: E, ...[params, options]: ParamArgs<E, O, { account?: string }>): PreparedRequest {
-    return toPrepared(this.#build(endpoint, params, options?.account, true).request);
+    const built = unwrap(parse<Built | Failed>(this.#client.build(endpoint, JSON.stringify(params ?? {}), options?.account ?? null, true)));
+    return { ...built.request, headers: Object.fromEntries(built.request.headers), curl: built.curl };
   }
 
   /**
@@ -285,19 +289,9 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     }
   }
 
-  #build(endpoint: string, params: unknown, account: string | undefined, redact: boolean): Built {
-    return unwrap(parse<Built | Failed>(this.#client.build(endpoint, JSON.stringify(params ?? {}), account ?? null, redact)));
-  }
-
-  /** What one call sends; the same request as `#build`, through `prepare` when the backend has it. */
+  /** What one call sends: the request `buildRequest` shows, unredacted, as lines from crisp-core. */
   #prepare(endpoint: string, params: unknown, account: string | undefined): Outgoing {
-    const paramsJson = JSON.stringify(params ?? {});
-    const client = this.#client;
-    if (!client.prepare) {
-      const { request, timeoutMs } = unwrap(parse<Built | Failed>(client.build(endpoint, paramsJson, account ?? null, false)));
-      return { method: request.method, url: request.url, timeoutMs, headers: Object.fromEntries(request.headers), body: request.body };
-    }
-    const text = client.prepare(endpoint, paramsJson, account ?? null);
+    const text = this.#client.prepare(endpoint, JSON.stringify(params ?? {}), account ?? null);
     if (text.charCodeAt(0) === 123 /* "{": a refusal */) throw new CrispError(parse<Failed>(text).error);
     const a = text.indexOf("\n");
     const b = text.indexOf("\n", a + 1);
@@ -324,7 +318,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     const { timeoutMs, headers } = request;
     const signal = options?.signal;
     const head = request.method === "HEAD";
-    const plainDataStart = head ? undefined : backend().plainDataStart;
+    const { plainDataStart } = backend();
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw this.#transportError(endpoint, "aborted", "", timeoutMs);
       let failure: ErrorInfo;
@@ -345,7 +339,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
         const body = head ? EMPTY : new Uint8Array(await response.arrayBuffer());
         // The common answer, read once by V8: the core finds where `data` sits, JSON.parse reads
         // it. When the span is not one JSON value, the full decode below has the answer.
-        const start = plainDataStart ? plainDataStart(endpoint, status, body) : -1;
+        const start = head ? -1 : plainDataStart(endpoint, status, body);
         if (start >= 0) {
           try {
             return { ok: true, status, data: JSON.parse(utf8.decode(body.subarray(start, body.length - 1))), page: NO_PAGE };
@@ -400,10 +394,6 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
 export function verifyHook(secret: string, timestamp: string | number, rawBody: string | Uint8Array, signature: string): boolean {
   const bytes = typeof rawBody === "string" ? new TextEncoder().encode(rawBody) : rawBody;
   return backend().verifyHook(secret, String(timestamp), bytes, signature);
-}
-
-function toPrepared(r: Built["request"]): PreparedRequest {
-  return { ...r, headers: Object.fromEntries(r.headers) };
 }
 
 function configError(param: string, message: string): ErrorInfo {

@@ -59,7 +59,7 @@ fn request_for(
 }
 
 /// `build`: the request for an endpoint, or the refusal. With `redact`, the key is hidden (a
-/// preview, `crisp.buildRequest`).
+/// preview, `crisp.buildRequest`). `curl` is the same request as a command line, always redacted.
 #[must_use]
 pub fn build(
     client: &Client,
@@ -70,10 +70,13 @@ pub fn build(
 ) -> String {
     match request_for(client, endpoint, params_json, account) {
         Ok(request) => {
+            let curl = request.to_curl();
             let request = if redact { request.redacted() } else { request };
-            let mut out = String::with_capacity(request.url.len() + 256);
+            let mut out = String::with_capacity(request.url.len() + curl.len() + 256);
             out.push_str(r#"{"ok":true,"request":"#);
             out.push_str(&json(&request));
+            out.push_str(r#","curl":"#);
+            out.push_str(&json(&curl));
             let _ = write!(out, r#","timeoutMs":{}}}"#, client.settings().timeout_ms);
             out
         }

@@ -113,14 +113,6 @@ function collect(endpoint: EndpointInfo, path: Values, query: Values, body: stri
   return { params };
 }
 
-function curl(r: PreparedRequest): string {
-  const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
-  const parts = [`curl -X ${r.method} ${q(r.url)}`];
-  for (const [k, v] of Object.entries(r.headers)) parts.push(`-H ${q(`${k}: ${v}`)}`);
-  if (r.body !== null) parts.push(`--data-raw ${q(r.body)}`);
-  return parts.join(" \\\n  ");
-}
-
 type Outcome = { kind: "data"; data: unknown; ms: number } | { kind: "error"; error: unknown } | { kind: "pages"; pages: number; items: unknown[]; done: boolean; error?: unknown };
 
 function EndpointForm({ crisp, endpoint, context, websiteId, onBack }: { crisp: Crisp; endpoint: EndpointInfo; context: DashboardContext; websiteId: string | null; onBack: () => void }) {
@@ -259,7 +251,7 @@ function EndpointForm({ crisp, endpoint, context, websiteId, onBack }: { crisp: 
           )}
         </div>
         <div class="row wrap end">
-          {preview && <CopyButton label="Copy as curl" text={() => curl(preview!)} />}
+          {preview && <CopyButton label="Copy as curl" text={() => preview!.curl} />}
           {endpoint.paging === "page_number" && !endpoint.write && (
             running && stop.current ? (
               <button type="button" onClick={() => stop.current?.abort()}>

@@ -46,6 +46,18 @@ export function dashboardHandler(sandbox) {
   };
 }
 
+/** An HTTP server (not yet listening) for the stand-in dashboard, the kit and the panel. */
+export function dashboardServer(sandbox) {
+  const handle = dashboardHandler(sandbox);
+  return http.createServer((req, res) => {
+    const found = handle(new URL(req.url, "http://x").pathname);
+    if (!found) return res.writeHead(404).end("not found");
+    res.writeHead(200, { "content-type": found.type, "cache-control": "no-store" });
+    if (found.file) createReadStream(found.file).pipe(res);
+    else res.end(found.body);
+  });
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === normalize(process.argv[1])) {
   const { values } = parseArgs({ options: { port: { type: "string", default: process.env.CRISP_DEMO_PORT ?? "8780" }, "sandbox-port": { type: "string", default: process.env.CRISP_SANDBOX_PORT ?? "8787" } } });
   const sandbox = await startSandbox(Number(values["sandbox-port"]));
@@ -60,14 +72,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === normalize(process.argv
     console.error(`[start] the sandbox stopped (${code})`);
     process.exit(1);
   });
-  const handle = dashboardHandler(sandbox);
-  const server = http.createServer((req, res) => {
-    const found = handle(new URL(req.url, "http://x").pathname);
-    if (!found) return res.writeHead(404).end("not found");
-    res.writeHead(200, { "content-type": found.type, "cache-control": "no-store" });
-    if (found.file) createReadStream(found.file).pipe(res);
-    else res.end(found.body);
-  });
+  const server = dashboardServer(sandbox);
   server.on("error", (error) => {
     console.error(`[start] cannot serve the demo on 127.0.0.1:${values.port}: ${error.message} (set CRISP_DEMO_PORT)`);
     stop();

@@ -28,7 +28,6 @@ function App({ host }: { host: Host }) {
   const [tab, setTab] = useState<Tab>("context");
   const [context, setContext] = useState<DashboardContext>(parseDashboardUrl(null));
   const [accounts, setAccounts] = useState<Account[] | null>(null);
-  const [keyed, setKeyed] = useState<Set<string>>(new Set());
   const [settings, setSettings] = useState<Settings>(DEFAULT_SETTINGS);
   const [clients, setClients] = useState<Map<string, Crisp>>(new Map());
   const [loadError, setLoadError] = useState<unknown>(null);
@@ -44,16 +43,13 @@ function App({ host }: { host: Host }) {
       try {
         const [list, s] = await Promise.all([store.list(), store.settings()]);
         const made = new Map<string, Crisp>();
-        const withKey = new Set<string>();
         for (const a of list) {
           const key = await store.key(a.id);
           if (!key) continue;
-          withKey.add(a.id);
           made.set(a.id, new Crisp({ identifier: a.identifier, key, tier: a.tier, websiteId: a.websiteId || undefined, baseUrl: a.baseUrl, readOnly: s.readOnly, timeoutMs: 15_000, retry: { retries: 2 } }));
         }
         setAccounts(list);
         setSettings(s);
-        setKeyed(withKey);
         setClients(made);
       } catch (error) {
         setLoadError(error);
@@ -67,7 +63,7 @@ function App({ host }: { host: Host }) {
     void store.saveSettings(next).then(() => setVersion((v) => v + 1), setLoadError);
   };
 
-  const websiteId = context.kind === "none" ? context.websiteId : context.websiteId;
+  const websiteId = context.websiteId;
   const account = accounts ? pickAccount(accounts, websiteId) : undefined;
   const crisp = account ? clients.get(account.id) ?? null : null;
   const effectiveWebsite = websiteId ?? account?.websiteId ?? null;
@@ -76,7 +72,7 @@ function App({ host }: { host: Host }) {
   if (loadError) body = <ErrorNote error={loadError} />;
   else if (!accounts) body = <p class="muted">Loading…</p>;
   else if (tab === "settings") {
-    body = <SettingsView host={host} store={store} accounts={accounts} keyed={keyed} settings={settings} activeId={account?.id ?? null} websiteId={websiteId} onChanged={() => setVersion((v) => v + 1)} onSettings={saveSettings} />;
+    body = <SettingsView host={host} store={store} accounts={accounts} keyed={new Set(clients.keys())} settings={settings} activeId={account?.id ?? null} websiteId={websiteId} onChanged={() => setVersion((v) => v + 1)} onSettings={saveSettings} />;
   } else if (!account) {
     body = (
       <Empty title={accounts.length ? `No account for website ${websiteId}` : "Add your Crisp account"}>

@@ -3,13 +3,11 @@
 // and the `npm start` demo (dashboard + docked sidebar). Run by `npm run screenshots`.
 // Everything shown comes from the sandbox's demo data; the key is never on screen.
 import { mkdirSync } from "node:fs";
-import http from "node:http";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { dashboardHandler } from "../../extension/demo/serve.mjs";
+import { dashboardServer } from "../../extension/demo/serve.mjs";
 import { root } from "../js/support.mjs";
 import { launch } from "./harness.mjs";
-import { createReadStream } from "node:fs";
 
 const out = join(root, "docs/screenshots");
 mkdirSync(out, { recursive: true });
@@ -68,14 +66,7 @@ for (const scheme of ["light", "dark"]) {
 {
   const { startSandbox } = await import("../js/support.mjs");
   const sandbox = await startSandbox(["--seed", "1"]);
-  const handle = dashboardHandler(sandbox);
-  const server = http.createServer((req, res) => {
-    const found = handle(new URL(req.url, "http://x").pathname);
-    if (!found) return res.writeHead(404).end();
-    res.writeHead(200, { "content-type": found.type });
-    if (found.file) createReadStream(found.file).pipe(res);
-    else res.end(found.body);
-  });
+  const server = dashboardServer(sandbox);
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
   try {

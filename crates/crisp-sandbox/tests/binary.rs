@@ -17,20 +17,24 @@ impl Drop for Reaper {
     }
 }
 
-#[tokio::test]
-async fn the_binary_prints_its_connection_line_serves_and_stops_on_sigterm() {
-    let mut reaper = Reaper(Some(
-        Command::new(env!("CARGO_BIN_EXE_crisp-sandbox"))
-            .args(["--port", "0", "--seed", "3", "--workers", "1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary starts"),
-    ));
-    let child = reaper.0.as_mut().unwrap();
+/// Starts the binary and reads its first stdout line: the guard, the line, the line as JSON.
+fn start(args: &[&str], stderr: Stdio) -> (Reaper, String, Value) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crisp-sandbox"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("the binary starts");
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("a first line");
     let info: Value = serde_json::from_str(&line).expect("one JSON object");
+    (Reaper(Some(child)), line, info)
+}
+
+#[tokio::test]
+async fn the_binary_prints_its_connection_line_serves_and_stops_on_sigterm() {
+    let (mut reaper, line, info) =
+        start(&["--port", "0", "--seed", "3", "--workers", "1"], Stdio::piped());
     let keys: Vec<&str> = info.as_object().unwrap().keys().map(String::as_str).collect();
     for k in ["url", "identifier", "key", "website_id", "control"] {
         assert!(keys.contains(&k), "{line}");
@@ -86,26 +90,18 @@ fn help_explains_every_flag() {
 
 #[tokio::test]
 async fn start_up_faults_and_rate_limit_come_from_flags() {
-    let mut reaper = Reaper(Some(
-        Command::new(env!("CARGO_BIN_EXE_crisp-sandbox"))
-            .args([
-                "--port=0",
-                "--rate-limit",
-                "2/m",
-                "--fault",
-                r#"{"kind":"status","status":503,"count":1}"#,
-                "--request-log",
-                "0",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the binary starts"),
-    ));
-    let child = reaper.0.as_mut().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("a first line");
-    let info: Value = serde_json::from_str(&line).expect("one JSON object");
+    let (mut reaper, _, info) = start(
+        &[
+            "--port=0",
+            "--rate-limit",
+            "2/m",
+            "--fault",
+            r#"{"kind":"status","status":503,"count":1}"#,
+            "--request-log",
+            "0",
+        ],
+        Stdio::null(),
+    );
     let url = format!(
         "{}website/{}",
         info["url"].as_str().unwrap(),

@@ -30,6 +30,14 @@ else
   apt_install rustc-web cargo-web rust-web-src lld-22
 fi
 
+# 1b. rust-src: the shipped wasm rebuilds std with the immediate-abort panic strategy (see
+#     tests/build-wasm.sh). Debian's fallback toolchain brings its own (rust-web-src).
+if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
+  && ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+  rustup component add rust-src >&2
+  say "installed rust-src"
+fi
+
 # 2. wasm-bindgen CLI at exactly the version of the wasm-bindgen crate in Cargo.lock (the CLI and
 #    the crate must match to the patch). Skipped until the wasm binding exists (other crates' lock
 #    entries for wasm-bindgen are for targets we do not build).

@@ -18,7 +18,7 @@ copyFileSync(join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release
 
 // The wasm build: cargo (size profile), wasm-bindgen (web target), wasm-opt (binaryen).
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
-run("bash", ["tests/build-wasm.sh", "-p", "crisp-kit-wasm", "--profile", "wasm-release", "--quiet"]);
+run("bash", ["tests/build-wasm.sh", "--small", "-p", "crisp-kit-wasm", "--profile", "wasm-release", "--quiet"]);
 const wasmDir = join(here, "wasm");
 mkdirSync(wasmDir, { recursive: true });
 run("wasm-bindgen", [

@@ -1,24 +1,30 @@
 //! The cost of deciding a request and decoding its answer, native, per call.
 //! Run: `cargo bench -p crisp-core` (criterion prints ns per iteration).
 
+use crisp_core::json::Value;
 use crisp_core::{CallOptions, Client, Config, ResponseHeaders};
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use serde_json::json;
 
+/// serde_json's `json!` value as crisp-core's own.
+fn core(v: &serde_json::Value) -> Value {
+    crisp_core::json::parse(&v.to_string()).unwrap()
+}
+
 fn client() -> Client {
-    let config: Config = serde_json::from_value(json!({
+    let config = Config::from_value(&core(&json!({
         "identifier": "7c3ef21c-1e04-41ce-8c06-5605c346f73e",
         "key": "cc29e1a5086e428fcc6a697d5837a66d82808e65c5cce006fbf2191ceea80a0a",
         "tier": "plugin",
         "websiteId": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc",
-    }))
+    })))
     .unwrap();
     Client::new(&config).unwrap()
 }
 
 fn bench(c: &mut Criterion) {
     let client = client();
-    let get = json!({"sessionID": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"});
+    let get = core(&json!({"sessionID": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"}));
     c.bench_function("build get_conversation", |b| {
         b.iter(|| {
             client
@@ -40,7 +46,9 @@ fn bench(c: &mut Criterion) {
             (url, vec![("Authorization", auth.clone()), ("X-Crisp-Tier", "plugin".to_owned())])
         });
     });
-    let list = json!({"pageNumber": 3, "query": {"per_page": 50, "filter_unread": true, "search_query": "refund please"}});
+    let list = core(
+        &json!({"pageNumber": 3, "query": {"per_page": 50, "filter_unread": true, "search_query": "refund please"}}),
+    );
     c.bench_function("build list_conversations with query", |b| {
         b.iter(|| {
             client
@@ -48,7 +56,9 @@ fn bench(c: &mut Criterion) {
                 .unwrap()
         });
     });
-    let send = json!({"sessionID": "session_1", "body": {"type": "text", "from": "operator", "origin": "chat", "content": "Hello! How can I help?"}});
+    let send = core(
+        &json!({"sessionID": "session_1", "body": {"type": "text", "from": "operator", "origin": "chat", "content": "Hello! How can I help?"}}),
+    );
     c.bench_function("build send_message_in_conversation", |b| {
         b.iter(|| {
             client

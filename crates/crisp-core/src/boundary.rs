@@ -6,31 +6,22 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use crate::catalog::{Endpoint, Method};
 use crate::error::CrispError;
+use crate::json::{Obj, ToJson};
 use crate::paging::{MessageWalk, PageWalk};
 use crate::request::{CallOptions, Request};
 use crate::response::ResponseHeaders;
 use crate::retry::Outcome;
 use crate::{Client, retry};
 
-fn json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|e| internal(&e))
-}
-
-/// The error JSON for a value that would not serialize (never, for the types written here): one
-/// copy, not one inside each of `json`'s instances.
-#[cold]
-#[inline(never)]
-fn internal(e: &serde_json::Error) -> String {
-    format!(r#"{{"ok":false,"error":{{"code":"internal","message":{:?}}}}}"#, e.to_string())
-}
-
 fn error(e: &CrispError) -> String {
-    format!(r#"{{"ok":false,"error":{}}}"#, json(&e.info()))
+    let mut out = String::from(r#"{"ok":false,"error":"#);
+    e.info().write_json(&mut out);
+    out.push('}');
+    out
 }
 
 /// Creates a client from the JSON options; on failure returns the error JSON instead.
@@ -48,7 +39,7 @@ fn request_for(
     params_json: &str,
     account: Option<&str>,
 ) -> Result<Request, String> {
-    let params: Value = serde_json::from_str(params_json).map_err(|e| {
+    let params = crate::json::parse(params_json).map_err(|e| {
         error(&CrispError::InvalidParam {
             endpoint: Endpoint::find(endpoint).map_or("", |e| e.id),
             param: "params".into(),
@@ -74,10 +65,12 @@ pub fn build(
             let request = if redact { request.redacted() } else { request };
             let mut out = String::with_capacity(request.url.len() + curl.len() + 256);
             out.push_str(r#"{"ok":true,"request":"#);
-            out.push_str(&json(&request));
+            request.write_json(&mut out);
             out.push_str(r#","curl":"#);
-            out.push_str(&json(&curl));
-            let _ = write!(out, r#","timeoutMs":{}}}"#, client.settings().timeout_ms);
+            curl.write_json(&mut out);
+            out.push_str(r#","timeoutMs":"#);
+            client.settings().timeout_ms.write_json(&mut out);
+            out.push('}');
             out
         }
         Err(e) => e,
@@ -113,9 +106,9 @@ pub fn prepare(
             );
             for (i, (name, value)) in request.headers.iter().enumerate() {
                 out.push(if i == 0 { '{' } else { ',' });
-                out.push_str(&json(name));
+                name.write_json(&mut out);
                 out.push(':');
-                out.push_str(&json(value));
+                value.write_json(&mut out);
             }
             out.push_str(if request.headers.is_empty() { "{}\n" } else { "}\n" });
             out.push_str(body);
@@ -142,16 +135,14 @@ pub fn decode(
     match client.decode_raw(endpoint, status, &headers, body) {
         Ok(raw) => {
             let mut out = String::with_capacity(raw.data.len() + 128);
-            let _ = write!(
-                out,
-                r#"{{"ok":true,"status":{},"reason":{},"bloomStatus":{},"page":{},"data":"#,
-                raw.status,
-                json(&raw.reason),
-                json(&raw.bloom_status),
-                json(&raw.page)
-            );
-            out.push_str(raw.data);
-            out.push('}');
+            Obj::new(&mut out)
+                .raw("ok", "true")
+                .field("status", &raw.status)
+                .field("reason", &raw.reason)
+                .field("bloomStatus", &raw.bloom_status)
+                .field("page", &raw.page)
+                .raw("data", raw.data)
+                .end();
             out
         }
         Err(e) => error(&e),
@@ -187,7 +178,8 @@ pub fn retry(
     };
     // An unknown method is treated as a write: never retried by mistake.
     let method = Method::parse(method).unwrap_or(Method::Post);
-    json(&retry::decide(&client.settings().retry, method, attempt, outcome, retry_after_ms, seed))
+    retry::decide(&client.settings().retry, method, attempt, outcome, retry_after_ms, seed)
+        .to_json()
 }
 
 /// `transportError`: the error for a request that got no answer, worded by the core so every
@@ -200,13 +192,14 @@ pub fn transport_error(endpoint: &str, kind: &str, message: &str, timeout_ms: u6
         "aborted" => CrispError::Aborted { endpoint },
         _ => CrispError::Network { endpoint, message: message.to_owned() },
     };
-    json(&e.info())
+    e.info().to_json()
 }
 
-#[derive(Serialize)]
-struct Walked<W, S> {
-    walk: W,
-    step: S,
+/// `{"walk": ..., "step": ...}`.
+fn walked(walk: &impl ToJson, step: &impl ToJson) -> String {
+    let mut out = String::new();
+    Obj::new(&mut out).field("walk", walk).field("step", step).end();
+    out
 }
 
 // The walks' state comes back from JS as the JSON this module wrote. It is read from a `Value` by
@@ -215,15 +208,15 @@ struct Walked<W, S> {
 // than 1 KB gzipped, and the `Value` parser is there anyway.
 
 /// An object's fields, if `json` is an object.
-fn fields(json: &str) -> Option<Map<String, Value>> {
-    match serde_json::from_str(json) {
+fn fields(json: &str) -> Option<Map> {
+    match crate::json::parse(json) {
         Ok(Value::Object(map)) => Some(map),
         _ => None,
     }
 }
 
 /// A whole number field: `Ok(None)` when absent or null, `Err` when of another kind or too big.
-fn whole<T: TryFrom<u64>>(map: &Map<String, Value>, key: &str) -> Result<Option<T>, ()> {
+fn whole<T: TryFrom<u64>>(map: &Map, key: &str) -> Result<Option<T>, ()> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => v.as_u64().and_then(|n| T::try_from(n).ok()).map(Some).ok_or(()),
@@ -252,11 +245,12 @@ fn read_message_walk(json: &str) -> Option<MessageWalk> {
 /// `pageWalk`: starts a page-number walk (`start`, `per_page`, `max_pages`: 0 for none).
 #[must_use]
 pub fn page_walk_start(start: u32, per_page: u32, max_pages: u32) -> String {
-    json(&PageWalk::new(
+    PageWalk::new(
         Some(start).filter(|&n| n > 0),
         Some(per_page),
         Some(max_pages).filter(|&n| n > 0),
-    ))
+    )
+    .to_json()
 }
 
 /// `pageWalk`: records a page's item count (`None`: not a list) and says what comes next.
@@ -266,13 +260,13 @@ pub fn page_walk_next(walk_json: &str, items: Option<usize>) -> String {
         return r#"{"step":{"action":"done"}}"#.to_owned();
     };
     let step = walk.advance_count(items);
-    json(&Walked { walk, step })
+    walked(&walk, &step)
 }
 
 /// `messageWalk`: starts a message-history walk.
 #[must_use]
 pub fn message_walk_start(timestamp_before: Option<u64>, max_pages: u32) -> String {
-    json(&MessageWalk::new(timestamp_before, Some(max_pages).filter(|&n| n > 0)))
+    MessageWalk::new(timestamp_before, Some(max_pages).filter(|&n| n > 0)).to_json()
 }
 
 /// `messageWalk`: records a page (status, oldest timestamp) and says which cursor comes next.
@@ -282,24 +276,25 @@ pub fn message_walk_next(walk_json: &str, status: u16, oldest: Option<u64>) -> S
         return r#"{"step":{"action":"done"}}"#.to_owned();
     };
     let step = walk.advance_oldest(status, oldest);
-    json(&Walked { walk, step })
+    walked(&walk, &step)
 }
 
 /// `catalog`: every endpoint, as discovery prints it.
 #[must_use]
 pub fn catalog() -> String {
-    json(&crate::catalog::describe_all())
+    crate::catalog::describe_all().to_json()
 }
 
 /// `listAccounts`: the configured accounts, never their keys.
 #[must_use]
 pub fn list_accounts(client: &Client) -> String {
-    json(&client.list_accounts())
+    client.list_accounts().to_json()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn client() -> Client {
         create(r#"{"identifier":"i","key":"secret-key","websiteId":"w"}"#).unwrap()
@@ -413,29 +408,54 @@ mod tests {
 
     #[test]
     fn walks_read_as_serde_would() {
-        for json in [
-            r#"{"page":2,"perPage":20,"maxPages":5,"fetched":1}"#,
-            r#"{"page":2,"perPage":null,"maxPages":5,"fetched":1,"extra":[1]}"#,
-            r#"{"page":2,"maxPages":5,"fetched":1}"#,
-            r#"{"page":2,"perPage":"20","maxPages":5,"fetched":1}"#,
-            r#"{"page":2.5,"maxPages":5,"fetched":1}"#,
-            r#"{"page":-1,"maxPages":5,"fetched":1}"#,
-            r#"{"page":4294967296,"maxPages":5,"fetched":1}"#,
-            r#"{"page":null,"maxPages":5,"fetched":1}"#,
-            r#"{"maxPages":5,"fetched":1}"#,
-            r#"{"timestampBefore":1700000000000,"fetched":0,"maxPages":3}"#,
-            r#"{"timestampBefore":null,"fetched":0,"maxPages":3}"#,
-            r#"{"fetched":0,"maxPages":3}"#,
-            r#"{"timestampBefore":-5,"fetched":0,"maxPages":3}"#,
-            "null",
-            "[]",
-            "{",
-            "",
+        // Missing or null optional fields are `None`, unknown fields are ignored, a field of
+        // another kind or out of range is no walk: what serde's derive did before.
+        let pw = |page, per_page, max_pages, fetched| {
+            Some(PageWalk { page, per_page, max_pages, fetched })
+        };
+        let mw = |timestamp_before, fetched, max_pages| {
+            Some(MessageWalk { timestamp_before, fetched, max_pages })
+        };
+        let any = mw(None, 1, 5);
+        for (json, page, message) in [
+            (
+                r#"{"page":2,"perPage":20,"maxPages":5,"fetched":1}"#,
+                pw(2, Some(20), 5, 1),
+                any.clone(),
+            ),
+            (
+                r#"{"page":2,"perPage":null,"maxPages":5,"fetched":1,"extra":[1]}"#,
+                pw(2, None, 5, 1),
+                any.clone(),
+            ),
+            (r#"{"page":2,"maxPages":5,"fetched":1}"#, pw(2, None, 5, 1), any.clone()),
+            (r#"{"page":2,"perPage":"20","maxPages":5,"fetched":1}"#, None, any.clone()),
+            (r#"{"page":2.5,"maxPages":5,"fetched":1}"#, None, any.clone()),
+            (r#"{"page":-1,"maxPages":5,"fetched":1}"#, None, any.clone()),
+            (r#"{"page":4294967296,"maxPages":5,"fetched":1}"#, None, any.clone()),
+            (r#"{"page":null,"maxPages":5,"fetched":1}"#, None, any.clone()),
+            (r#"{"maxPages":5,"fetched":1}"#, None, any.clone()),
+            (
+                r#"{"timestampBefore":1700000000000,"fetched":0,"maxPages":3}"#,
+                None,
+                mw(Some(1_700_000_000_000), 0, 3),
+            ),
+            (r#"{"timestampBefore":null,"fetched":0,"maxPages":3}"#, None, mw(None, 0, 3)),
+            (r#"{"fetched":0,"maxPages":3}"#, None, mw(None, 0, 3)),
+            (r#"{"timestampBefore":-5,"fetched":0,"maxPages":3}"#, None, None),
+            ("null", None, None),
+            ("[]", None, None),
+            ("{", None, None),
+            ("", None, None),
         ] {
-            assert_eq!(read_page_walk(json), serde_json::from_str::<PageWalk>(json).ok(), "{json}");
-            let message = serde_json::from_str::<MessageWalk>(json).ok();
+            assert_eq!(read_page_walk(json), page, "{json}");
             assert_eq!(read_message_walk(json), message, "{json}");
         }
+        // And what this module writes reads back.
+        let walk = PageWalk::new(Some(3), Some(20), Some(9));
+        assert_eq!(read_page_walk(&walk.to_json()), Some(walk));
+        let walk = MessageWalk::new(Some(17), None);
+        assert_eq!(read_message_walk(&walk.to_json()), Some(walk));
     }
 
     #[test]

@@ -4,9 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::json::{Map, Value};
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 use crate::error::CrispError;
 use crate::retry::RetryPolicy;
@@ -21,8 +20,7 @@ pub const DEFAULT_ACCOUNT: &str = "default";
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 
 /// The token tier, sent as `X-Crisp-Tier`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Tier {
     /// Old user tokens. The official Node client's default, and so ours.
     #[default]
@@ -78,7 +76,7 @@ impl fmt::Debug for AccountConfig {
 /// The whole client configuration as the caller writes it (JS: the `new Crisp({...})` options,
 /// less the transport). Top-level credentials make the account named `default`.
 ///
-/// Read from JSON with [`Config::from_value`] (or serde, which goes through it): camelCase
+/// Read from JSON with [`Config::from_value`]: camelCase
 /// options, unknown ones refused, `null` the same as leaving an option out.
 #[derive(Clone, Default)]
 pub struct Config {
@@ -134,11 +132,7 @@ const RETRY_OPTIONS: &[&str] =
 
 /// The object's entries, each unknown key refused with the ones `known` lists. `path` prefixes
 /// the option names in errors (`""`, `"retry."`, `"accounts.eu."`).
-fn object<'a>(
-    path: &str,
-    value: &'a Value,
-    known: &[&str],
-) -> Result<&'a Map<String, Value>, CrispError> {
+fn object<'a>(path: &str, value: &'a Value, known: &[&str]) -> Result<&'a Map, CrispError> {
     let Value::Object(map) = value else {
         let name = path.trim_end_matches('.');
         return Err(invalid(if name.is_empty() { "options" } else { name }, "must be an object"));
@@ -154,11 +148,11 @@ fn object<'a>(
 }
 
 /// An option's value, `None` when absent or null.
-fn option<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+fn option<'a>(map: &'a Map, key: &str) -> Option<&'a Value> {
     map.get(key).filter(|v| !v.is_null())
 }
 
-fn string(map: &Map<String, Value>, path: &str, key: &str) -> Result<Option<String>, CrispError> {
+fn string(map: &Map, path: &str, key: &str) -> Result<Option<String>, CrispError> {
     match option(map, key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -166,7 +160,7 @@ fn string(map: &Map<String, Value>, path: &str, key: &str) -> Result<Option<Stri
     }
 }
 
-fn whole(map: &Map<String, Value>, path: &str, key: &str) -> Result<Option<u64>, CrispError> {
+fn whole(map: &Map, path: &str, key: &str) -> Result<Option<u64>, CrispError> {
     match option(map, key) {
         None => Ok(None),
         Some(v) => v
@@ -176,7 +170,7 @@ fn whole(map: &Map<String, Value>, path: &str, key: &str) -> Result<Option<u64>,
     }
 }
 
-fn flag(map: &Map<String, Value>, path: &str, key: &str) -> Result<Option<bool>, CrispError> {
+fn flag(map: &Map, path: &str, key: &str) -> Result<Option<bool>, CrispError> {
     match option(map, key) {
         None => Ok(None),
         Some(v) => v
@@ -186,7 +180,7 @@ fn flag(map: &Map<String, Value>, path: &str, key: &str) -> Result<Option<bool>,
     }
 }
 
-fn tier(map: &Map<String, Value>, path: &str) -> Result<Option<Tier>, CrispError> {
+fn tier(map: &Map, path: &str) -> Result<Option<Tier>, CrispError> {
     match string(map, path, "tier")?.as_deref() {
         None => Ok(None),
         Some("user") => Ok(Some(Tier::User)),
@@ -276,18 +270,6 @@ impl Config {
     }
 }
 
-impl<'de> Deserialize<'de> for Config {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Config::from_value(&Value::deserialize(d)?).map_err(serde::de::Error::custom)
-    }
-}
-
-impl<'de> Deserialize<'de> for AccountConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        AccountConfig::from_value(&Value::deserialize(d)?, "").map_err(serde::de::Error::custom)
-    }
-}
-
 impl Config {
     /// The top-level credentials as an account.
     fn top_account(&self) -> AccountConfig {
@@ -348,8 +330,7 @@ impl fmt::Debug for Account {
 }
 
 /// What `list_accounts` tells about an account: never its key.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)] // the fields of `Account`
 pub struct AccountInfo {
     pub id: String,
@@ -358,6 +339,21 @@ pub struct AccountInfo {
     pub website_id: Option<String>,
     pub base_url: String,
     pub default: bool,
+}
+
+crate::json::name_to_json!(Tier, Tier::as_str);
+
+impl crate::json::ToJson for AccountInfo {
+    fn write_json(&self, out: &mut String) {
+        crate::json::Obj::new(out)
+            .field("id", &self.id)
+            .field("label", &self.label)
+            .field("tier", &self.tier)
+            .field("websiteId", &self.website_id)
+            .field("baseUrl", &self.base_url)
+            .field("default", &self.default)
+            .end();
+    }
 }
 
 fn invalid(field: impl Into<String>, message: impl Into<String>) -> CrispError {
@@ -529,8 +525,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[allow(clippy::needless_pass_by_value)] // called with `json!(...)`
     fn config(v: serde_json::Value) -> Config {
-        serde_json::from_value(v).unwrap()
+        Config::from_value(&crate::json::from_serde(&v)).unwrap()
     }
 
     #[test]
@@ -559,7 +556,7 @@ mod tests {
         let list = s.list_accounts();
         assert_eq!(list.len(), 2);
         assert!(list.iter().any(|a| a.id == "us" && a.default));
-        let printed = serde_json::to_string(&list).unwrap() + &format!("{s:?}");
+        let printed = crate::json::ToJson::to_json(&list) + &format!("{s:?}");
         assert!(!printed.contains("\"d\"") && !printed.contains("YTpi"), "{printed}");
     }
 
@@ -583,7 +580,9 @@ mod tests {
 
     #[test]
     fn reading_names_the_option_at_fault() {
-        let err = |v: serde_json::Value| Config::from_value(&v).map(|_| ()).unwrap_err();
+        let err = |v: serde_json::Value| {
+            Config::from_value(&crate::json::from_serde(&v)).map(|_| ()).unwrap_err()
+        };
         let cases = [
             (json!([]), "options", "must be an object"),
             (
@@ -611,7 +610,7 @@ mod tests {
         let c =
             config(json!({"identifier": "i", "key": "k", "tier": null, "retry": {"retries": 0}}));
         assert_eq!((c.tier, c.retry.retries), (None, 0));
-        assert!(serde_json::from_value::<Config>(json!({"nope": 1})).is_err());
+        assert!(Config::from_value(&crate::json::from_serde(&json!({"nope": 1}))).is_err());
     }
 
     #[test]

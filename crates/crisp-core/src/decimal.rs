@@ -1,15 +1,18 @@
-//! Decimal text to `f64` for the two places that read a number out of a string (a `number` query
-//! value, a fractional `Retry-After`), without `str::parse::<f64>`.
+//! Decimal text to `f64` for the places that read a number out of a string (a `number` query
+//! value, a fractional `Retry-After`, a whole number written as `2.0` or `2e3`), without
+//! `str::parse::<f64>`.
 //!
 //! Why: `str::parse::<f64>` links core's exact float parser and its power-of-five tables, 15 KB of
-//! the gzipped wasm build (whose budget is 60 KB), while serde_json's own number parser is in the
-//! build anyway for the JSON params. This accepts exactly the text `str::parse::<f64>` accepts,
-//! rewrites it in JSON's number grammar and lets serde_json read it. serde_json is exact up to
-//! 1e22 and 19 digits, and may be an ulp or two off beyond, which neither caller can notice (one
-//! checks that the number is finite, the other rounds seconds to milliseconds).
+//! the gzipped wasm build (whose budget is 60 KB). None of the callers needs the last bit: one
+//! checks that the text is a finite number, one rounds seconds to milliseconds, one checks for a
+//! whole number below 2^53. So: the syntax is exactly what `str::parse::<f64>` accepts, whether
+//! the number is finite (fits an `f64`) is decided exactly on the digits, and the value is exact
+//! for up to 15 significant digits and exponents within ±22 (every case that matters here), and
+//! within a few ulps beyond.
 
-/// The finite number `text` spells in Rust's float syntax (`1`, `-2.5`, `+.5`, `7.`, `1e-3`), or
-/// `None` for anything else, including `inf`/`NaN` and numbers too large for an `f64`.
+/// The largest finite `f64` rounds up to infinity from this value on (its digits, then 10^308).
+const OVERFLOW_DIGITS: &str = "17976931348623158079372897140530341507993236508";
+
 pub(crate) fn parse_finite(text: &str) -> Option<f64> {
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -50,20 +53,65 @@ pub(crate) fn parse_finite(text: &str) -> Option<f64> {
     if i != bytes.len() {
         return None;
     }
-    // JSON's grammar: no `+`, an integer part without leading zeros, digits after a `.`.
-    let int = int.trim_start_matches('0');
-    let mut json = String::with_capacity(text.len() + 2);
-    if negative {
-        json.push('-');
+    value(negative, int, frac, exponent)
+}
+
+/// The value of a checked decimal: sign, integer and fraction digits, exponent text (`e-3`).
+fn value(negative: bool, int: &str, frac: &str, exponent: &str) -> Option<f64> {
+    let exp_text = exponent.get(1..).unwrap_or("");
+    let (exp_negative, exp_digits) = match exp_text.as_bytes().first() {
+        Some(b'-') => (true, &exp_text[1..]),
+        Some(b'+') => (false, &exp_text[1..]),
+        _ => (false, exp_text),
+    };
+    // Saturating: `1e99999999999999999999` is simply too large.
+    let exp = exp_digits
+        .bytes()
+        .fold(0i64, |n, d| n.saturating_mul(10).saturating_add(i64::from(d - b'0')).min(1 << 40));
+    let exp = if exp_negative { -exp } else { exp };
+    // All the significant digits, and the power of ten of the first one.
+    let all = || int.bytes().chain(frac.bytes());
+    let leading = all().take_while(|&d| d == b'0').count();
+    let digits: Vec<u8> = all().skip(leading).collect();
+    let digits = &digits[..digits.iter().rposition(|&d| d != b'0').map_or(0, |i| i + 1)];
+    if digits.is_empty() {
+        return Some(if negative { -0.0 } else { 0.0 });
     }
-    json.push_str(if int.is_empty() { "0" } else { int });
-    if !frac.is_empty() {
-        json.push('.');
-        json.push_str(frac);
+    #[allow(clippy::cast_possible_wrap)] // digit counts are far below i64::MAX
+    let magnitude = exp + int.len() as i64 - leading as i64 - 1;
+    // Finite or not, exactly: compare with the digits of the overflow threshold.
+    if magnitude > 308 || (magnitude == 308 && digits >= OVERFLOW_DIGITS.as_bytes()) {
+        return None;
     }
-    json.push_str(exponent);
-    // Out of `f64` range is an error here, where `str::parse` gives infinity.
-    serde_json::from_str::<f64>(&json).ok().filter(|n| n.is_finite())
+    if magnitude < -400 {
+        return Some(if negative { -0.0 } else { 0.0 });
+    }
+    // Up to 19 significant digits as an integer, the rest scale the exponent.
+    let kept = &digits[..digits.len().min(19)];
+    let mantissa = kept.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    #[allow(clippy::cast_possible_wrap)]
+    let mut scale = magnitude + 1 - kept.len() as i64;
+    #[allow(clippy::cast_precision_loss)] // at most 19 digits: a few ulps, documented above
+    let mut n = mantissa as f64;
+    // Powers of ten up to 1e22 are exact in an f64: one rounding on the fast path.
+    while scale > 0 {
+        let step = scale.min(22);
+        n *= pow10(step);
+        scale -= step;
+    }
+    while scale < 0 {
+        let step = (-scale).min(22);
+        n /= pow10(step);
+        scale += step;
+    }
+    // Finite by the exact check above: rounding on the way may not push it to infinity.
+    let n = if n.is_finite() { n } else { f64::MAX };
+    Some(if negative { -n } else { n })
+}
+
+/// 10^k for 0 <= k <= 22, exactly.
+fn pow10(k: i64) -> f64 {
+    (0..k).fold(1.0, |p, _| p * 10.0)
 }
 
 #[cfg(test)]
@@ -100,6 +148,17 @@ mod tests {
             "1.7976931348623157e308",
             "123456789012345678901234567890",
         ] {
+            match (parse_finite(text), std_finite(text)) {
+                (Some(ours), Some(std)) => {
+                    assert!((ours - std).abs() <= std.abs() * 1e-15, "{text}: {ours} vs {std}");
+                }
+                (ours, std) => assert_eq!(ours, std, "{text}"),
+            }
+        }
+        // Exact where the callers look: few digits, small exponents.
+        for text in
+            ["1.5", "-0.25", "2.5e-3", "0.001", "123.456", "1e22", "4.35", "9007199254740992"]
+        {
             assert_eq!(parse_finite(text), std_finite(text), "{text}");
         }
     }
@@ -121,15 +180,20 @@ mod tests {
             let (ours, std) = (parse_finite(&text), std_finite(&text));
             prop_assert_eq!(ours.is_some(), std.is_some());
             if let (Some(a), Some(b)) = (ours, std) {
-                // serde_json scales by inexact powers of ten past 1e22: at most an ulp or two off.
-                prop_assert!((a - b).abs() <= b.abs() * 5e-16, "{} vs {}", a, b);
+                // Exact on the fast path; beyond, inexact powers of ten: a few ulps at most.
+                prop_assert!((a - b).abs() <= b.abs() * 1e-15, "{} vs {}", a, b);
             }
         }
 
         #[test]
-        fn retry_after_fractions_are_exact(text in "[0-9]{1,7}\\.[0-9]{1,4}") {
-            let ms = |n: f64| (n * 1000.0).round();
-            prop_assert_eq!(parse_finite(&text).map(ms), std_finite(&text).map(ms));
+        fn short_decimals_are_exact(text in "-?[0-9]{1,7}\\.[0-9]{1,7}") {
+            prop_assert_eq!(parse_finite(&text), std_finite(&text));
+        }
+
+        #[test]
+        fn overflow_is_decided_exactly(digits in "[0-9]{1,20}", exp in 280u32..330) {
+            let text = format!("{digits}e{exp}");
+            prop_assert_eq!(parse_finite(&text).is_some(), std_finite(&text).is_some(), "{}", text);
         }
 
         #[test]

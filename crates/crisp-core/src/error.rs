@@ -2,8 +2,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
-use serde_json::Value;
+use crate::json::Value;
 
 /// Everything crisp-kit can fail with. Each variant has a stable snake_case [`code`](Self::code);
 /// the bindings turn it into one `CrispError` class in JS.
@@ -300,8 +299,7 @@ impl fmt::Display for CrispError {
 impl std::error::Error for CrispError {}
 
 /// A [`CrispError`] as one flat record, the shape every binding hands to JS.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)] // each field is the accessor of the same name on `CrispError`
 pub struct ErrorInfo {
     pub code: &'static str,
@@ -314,4 +312,21 @@ pub struct ErrorInfo {
     pub retry_after_ms: Option<u64>,
     pub bloom_status: Option<String>,
     pub data: Value,
+}
+
+impl crate::json::ToJson for ErrorInfo {
+    fn write_json(&self, out: &mut String) {
+        crate::json::Obj::new(out)
+            .field("code", self.code)
+            .field("message", &self.message)
+            .field("endpoint", &self.endpoint)
+            .field("param", &self.param)
+            .field("status", &self.status)
+            .field("reason", &self.reason)
+            .field("retryable", &self.retryable)
+            .field("retryAfterMs", &self.retry_after_ms)
+            .field("bloomStatus", &self.bloom_status)
+            .field("data", &self.data)
+            .end();
+    }
 }

@@ -5,19 +5,18 @@
 //! around it, so both behave identically by construction.
 //!
 //! ```
-//! use crisp_core::{CallOptions, Client, Config, ResponseHeaders};
-//! use serde_json::json;
+//! use crisp_core::{CallOptions, Client, ResponseHeaders, json};
 //!
-//! let config: Config = serde_json::from_value(json!({
+//! let client = Client::from_json(r#"{
 //!     "identifier": "7c3ef21c-1e04-41ce-8c06-5605c346f73e",
 //!     "key": "cc29e1a5086e428fcc6a697d5837a66d82808e65c5cce006fbf2191ceea80a0a",
 //!     "tier": "plugin",
-//!     "websiteId": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc",
-//! }))?;
-//! let client = Client::new(&config)?;
+//!     "websiteId": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+//! }"#)?;
 //!
 //! // Build: endpoint id + params -> method, URL, headers, body. `websiteID` comes from the config.
-//! let request = client.build("get_conversation", &json!({"sessionID": "session_1"}), CallOptions::default())?;
+//! let params = json::parse(r#"{"sessionID": "session_1"}"#)?;
+//! let request = client.build("get_conversation", &params, CallOptions::default())?;
 //! assert_eq!(request.url, "https://api.crisp.chat/v1/website/8c842203-7ed8-4e29-a608-7cf78a7d2fcc/conversation/session_1");
 //!
 //! // ...send it with any transport, then decode what came back.
@@ -36,6 +35,7 @@ pub mod config;
 mod decimal;
 pub mod error;
 pub mod hook;
+pub mod json;
 pub mod paging;
 pub mod request;
 pub mod response;
@@ -52,7 +52,7 @@ pub use request::{CallOptions, REDACTED, Request};
 pub use response::{Decoded, PageInfo, RawDecoded, ResponseHeaders};
 pub use retry::{Decision, Outcome, RetryPolicy, StopReason};
 
-use serde_json::Value;
+use crate::json::Value;
 
 /// A configured client: validated accounts and policies, no transport.
 #[derive(Debug, Clone)]
@@ -74,8 +74,9 @@ impl Client {
     /// # Errors
     /// [`CrispError::InvalidConfig`] for unreadable JSON, an unknown option or a bad value.
     pub fn from_json(config: &str) -> Result<Client, CrispError> {
-        let config: Value = serde_json::from_str(config).map_err(|e| {
-            CrispError::InvalidConfig { field: "options".into(), message: e.to_string() }
+        let config = json::parse(config).map_err(|e| CrispError::InvalidConfig {
+            field: "options".into(),
+            message: format!("not JSON: {e}"),
         })?;
         Client::new(&Config::from_value(&config)?)
     }

@@ -1,14 +1,12 @@
 //! Paging decisions: which page to ask for next, and when to stop. The caller sends the requests.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use crate::json::{Obj, ToJson, Value};
 
 /// The most pages a page-number walk asks for unless told otherwise.
 pub const DEFAULT_MAX_PAGES: u32 = 1000;
 
 /// What to do after a page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step<T> {
     /// Ask for this next.
     Next {
@@ -23,8 +21,7 @@ pub enum Step<T> {
 
 /// A walk over a page-number list: pages 1, 2, 3... until an empty page, a page shorter than
 /// `per_page` (when the caller set it), or `max_pages`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageWalk {
     /// The page to ask for now (starts at 1, or at the caller's `pageNumber`).
     pub page: u32,
@@ -73,8 +70,7 @@ impl PageWalk {
 
 /// A walk back through a conversation's messages: `timestamp_before` the oldest message seen,
 /// continuing while Crisp answers 206 and stopping at 200.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MessageWalk {
     /// The cursor for the next request (`None` for the first: the latest messages).
     pub timestamp_before: Option<u64>,
@@ -127,10 +123,45 @@ impl MessageWalk {
     }
 }
 
+impl<T: ToJson> ToJson for Step<T> {
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Step::Next { next } => Obj::new(out).field("action", "next").field("next", next).end(),
+            Step::Done => Obj::new(out).field("action", "done").end(),
+            Step::Limit => Obj::new(out).field("action", "limit").end(),
+        }
+    }
+}
+
+impl ToJson for PageWalk {
+    fn write_json(&self, out: &mut String) {
+        Obj::new(out)
+            .field("page", &self.page)
+            .field("perPage", &self.per_page)
+            .field("maxPages", &self.max_pages)
+            .field("fetched", &self.fetched)
+            .end();
+    }
+}
+
+impl ToJson for MessageWalk {
+    fn write_json(&self, out: &mut String) {
+        Obj::new(out)
+            .field("timestampBefore", &self.timestamp_before)
+            .field("fetched", &self.fetched)
+            .field("maxPages", &self.max_pages)
+            .end();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    /// serde_json's `json!`, as this crate's value.
+    macro_rules! json {
+        ($($t:tt)*) => { crate::json::from_serde(&serde_json::json!($($t)*)) };
+    }
 
     #[test]
     fn page_walk_stops_at_an_empty_page() {

@@ -7,9 +7,8 @@
 
 use std::fmt::Write as _;
 
+use crate::json::{Map, Value};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::Serialize;
-use serde_json::{Map, Value};
 
 use crate::catalog::{Body, Endpoint, Method, Paging, QueryParam, QueryType, Segment};
 use crate::config::{Account, Settings};
@@ -28,8 +27,7 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b')');
 
 /// A request ready for any HTTP transport.
-#[derive(Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, PartialEq)]
 pub struct Request {
     /// Endpoint id.
     pub endpoint: &'static str,
@@ -76,6 +74,33 @@ impl Request {
             let _ = write!(out, " --data-raw {}", quote(body));
         }
         out
+    }
+}
+
+impl crate::json::ToJson for Request {
+    fn write_json(&self, out: &mut String) {
+        let mut headers = String::new();
+        headers.push('[');
+        for (i, (name, value)) in self.headers.iter().enumerate() {
+            if i > 0 {
+                headers.push(',');
+            }
+            headers.push('[');
+            crate::json::write_str(&mut headers, name);
+            headers.push(',');
+            crate::json::write_str(&mut headers, value);
+            headers.push(']');
+        }
+        headers.push(']');
+        crate::json::Obj::new(out)
+            .field("endpoint", self.endpoint)
+            .field("account", &self.account)
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .raw("headers", &headers)
+            .field("body", &self.body)
+            .field("write", &self.write)
+            .end();
     }
 }
 
@@ -170,7 +195,7 @@ pub fn build(
     })
 }
 
-fn check_known_keys(endpoint: &Endpoint, params: &Map<String, Value>) -> Result<(), CrispError> {
+fn check_known_keys(endpoint: &Endpoint, params: &Map) -> Result<(), CrispError> {
     for key in params.keys() {
         let known = endpoint.path_params().any(|p| p == key)
             || (key == "query" && !endpoint.query.is_empty())
@@ -203,7 +228,7 @@ fn check_known_keys(endpoint: &Endpoint, params: &Map<String, Value>) -> Result<
 fn path_value(
     endpoint: &Endpoint,
     account: &Account,
-    params: &Map<String, Value>,
+    params: &Map,
     name: &str,
 ) -> Result<String, CrispError> {
     let invalid = |message: &str| CrispError::InvalidParam {
@@ -231,9 +256,9 @@ fn path_value(
 }
 
 /// A JSON number as an integer, if it is one (JS numbers may arrive as whole floats).
-fn as_integer(n: &serde_json::Number) -> Option<i64> {
+fn as_integer(n: &crate::json::Number) -> Option<i64> {
     n.as_i64().or_else(|| {
-        let f = n.as_f64()?;
+        let f = crate::decimal::parse_finite(n.as_str())?;
         (f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0).then_some(f as i64)
     })
 }

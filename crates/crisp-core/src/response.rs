@@ -1,9 +1,6 @@
 //! Response decoding: status + headers + body bytes -> data, or one typed error.
 
-use serde::de::IgnoredAny;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use serde_json::value::RawValue;
+use crate::json::{self, ErrorKind, Scanned, Value};
 
 use crate::catalog::{Endpoint, Paging};
 use crate::error::{ApiFailure, CrispError};
@@ -43,8 +40,7 @@ impl ResponseHeaders {
 }
 
 /// A successful answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Decoded {
     /// The envelope's `data` (null when absent); `true`/`false` for HEAD routes.
     pub data: Value,
@@ -74,13 +70,21 @@ pub struct RawDecoded<'a> {
 }
 
 /// What a page holds, as far as paging cares.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PageInfo {
     /// How many items the page's `data` list holds (`None`: not a list, or not a paged endpoint).
     pub items: Option<usize>,
     /// The oldest message `timestamp` on a message-history page.
     pub oldest_timestamp: Option<u64>,
+}
+
+impl crate::json::ToJson for PageInfo {
+    fn write_json(&self, out: &mut String) {
+        crate::json::Obj::new(out)
+            .field("items", &self.items)
+            .field("oldestTimestamp", &self.oldest_timestamp)
+            .end();
+    }
 }
 
 /// Decodes an answer to a request for `endpoint`.
@@ -99,31 +103,14 @@ pub fn decode(
     body: &[u8],
 ) -> Result<Decoded, CrispError> {
     let raw = decode_raw(endpoint, status, headers, body)?;
-    let data = serde_json::from_str(raw.data).map_err(|_| CrispError::InvalidResponse {
+    // `decode_raw` checked the text: this parse cannot fail, but an error is still not a panic.
+    let data = json::parse(raw.data).map_err(|_| CrispError::InvalidResponse {
         endpoint: endpoint.id,
         status,
-        message: "data too deeply nested".into(),
+        message: "not JSON".into(),
         snippet: snippet(body),
     })?;
     Ok(Decoded { data, status: raw.status, reason: raw.reason, bloom_status: raw.bloom_status })
-}
-
-/// Envelope fields, borrowed from the body; anything else in the object is ignored.
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(borrow, default)]
-    error: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    reason: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    data: Option<&'a RawValue>,
-}
-
-/// One message, as far as the history cursor cares.
-#[derive(Deserialize)]
-struct Stamped {
-    #[serde(default)]
-    timestamp: Option<u64>,
 }
 
 /// Like [`decode`], but leaves `data` as JSON text. See [`RawDecoded`].
@@ -186,43 +173,52 @@ pub fn decode_raw<'a>(
     let Ok(text) = std::str::from_utf8(body) else {
         return invalid("not UTF-8");
     };
-    // Serde would read a JSON array into the struct field by field: only an object is an envelope.
-    if !text.trim_start().starts_with('{') {
-        return match serde_json::from_str::<IgnoredAny>(text) {
-            Err(e) if e.is_eof() => invalid("truncated JSON"),
-            Err(_) => invalid("not JSON"),
-            Ok(_) => invalid("not a {error, reason, data} envelope"),
-        };
-    }
-    let envelope: Envelope<'a> = match serde_json::from_str(text) {
-        Ok(v) => v,
-        Err(e) if e.is_eof() => return invalid("truncated JSON"),
+    let [error, reason, data] = match json::raw_fields(text, ["error", "reason", "data"]) {
+        Ok(fields) => fields,
+        Err(e) if e.kind == ErrorKind::Eof => return invalid("truncated JSON"),
         // A proxy's HTML error page, say: the status is the news, the snippet the evidence.
-        Err(e) if e.is_syntax() => return invalid("not JSON"),
+        Err(e) if e.kind == ErrorKind::Syntax => return invalid("not JSON"),
         Err(_) => return invalid("not a {error, reason, data} envelope"),
     };
-    if envelope.error.is_none() && envelope.reason.is_none() && envelope.data.is_none() {
+    if error.is_none() && reason.is_none() && data.is_none() {
         return invalid("not a {error, reason, data} envelope");
     }
-    let reason = envelope.reason.and_then(|r| serde_json::from_str::<String>(r.get()).ok());
-    let error_flag = envelope.error.is_some_and(|e| e.get() == "true");
-    let data = envelope.data.map_or("null", RawValue::get);
+    let reason = reason.and_then(|r| match json::parse(r) {
+        Ok(Value::String(s)) => Some(s),
+        _ => None,
+    });
+    let error_flag = error == Some("true");
+    let data = data.unwrap_or("null");
     if status >= 400 || error_flag {
-        let data = serde_json::from_str(data).unwrap_or(Value::Null);
+        let data = json::parse(data).unwrap_or(Value::Null);
         return fail(reason.unwrap_or_else(|| "http_error".into()), data);
     }
     let page = match endpoint.paging {
         Paging::None => PageInfo::default(),
         Paging::PageNumber => PageInfo {
-            items: serde_json::from_str::<Vec<IgnoredAny>>(data).ok().map(|v| v.len()),
+            items: match json::scan(data) {
+                Ok(Scanned::Array(n)) => Some(n),
+                _ => None,
+            },
             oldest_timestamp: None,
         },
-        Paging::MessageCursor => match serde_json::from_str::<Vec<Stamped>>(data) {
-            Ok(messages) => PageInfo {
-                items: Some(messages.len()),
-                oldest_timestamp: messages.iter().filter_map(|m| m.timestamp).min(),
-            },
-            Err(_) => PageInfo::default(),
+        // A message page is read whole: a few dozen messages, and only on message walks. It counts
+        // only as a list of messages, each an object whose `timestamp` is absent, null or whole.
+        Paging::MessageCursor => match json::parse(data) {
+            Ok(Value::Array(messages)) => {
+                let stamps: Option<Vec<Option<u64>>> = messages
+                    .iter()
+                    .map(|m| match m.as_object()?.get("timestamp") {
+                        None | Some(Value::Null) => Some(None),
+                        Some(t) => t.as_u64().map(Some),
+                    })
+                    .collect();
+                stamps.map_or_else(PageInfo::default, |stamps| PageInfo {
+                    items: Some(stamps.len()),
+                    oldest_timestamp: stamps.into_iter().flatten().min(),
+                })
+            }
+            _ => PageInfo::default(),
         },
     };
     ok(data, reason, page)
@@ -281,6 +277,7 @@ fn snippet(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::from_serde;
     use serde_json::json;
 
     fn ep(id: &str) -> &'static Endpoint {
@@ -296,14 +293,17 @@ mod tests {
         let d =
             dec("get_conversation", 200, r#"{"error":false,"reason":"resolved","data":{"a":1}}"#)
                 .unwrap();
-        assert_eq!(d.data, json!({"a": 1}));
+        assert_eq!(d.data, from_serde(&json!({"a": 1})));
         assert_eq!(d.reason.as_deref(), Some("resolved"));
     }
 
     #[test]
     fn head_is_true_or_false() {
-        assert_eq!(dec("check_conversation_exists", 200, "").unwrap().data, json!(true));
-        assert_eq!(dec("check_conversation_exists", 404, "<html>").unwrap().data, json!(false));
+        assert_eq!(dec("check_conversation_exists", 200, "").unwrap().data, Value::Bool(true));
+        assert_eq!(
+            dec("check_conversation_exists", 404, "<html>").unwrap().data,
+            Value::Bool(false)
+        );
         let e = dec("check_conversation_exists", 401, "").unwrap_err();
         assert_eq!((e.code(), e.reason()), ("unauthorized", Some("route_error")));
         assert_eq!(
@@ -390,7 +390,7 @@ mod tests {
             let span = plain_data_span(ep(id), status, body.as_bytes())?;
             let text = &body[span];
             // What the caller does: a strict parse of the span, or decode_raw when it fails.
-            if serde_json::from_str::<IgnoredAny>(text).is_ok() {
+            if serde_json::from_str::<serde_json::Value>(text).is_ok() {
                 let raw = decode_raw(ep(id), status, &ResponseHeaders::default(), body.as_bytes());
                 assert_eq!(raw.map(|r| r.data), Ok(text), "{body}");
             }

@@ -4,16 +4,13 @@
 //! backoff and full jitter, honouring `Retry-After`. Writes are never retried unless the policy
 //! opts in: Crisp has no idempotency key, and a message sent twice is a real harm.
 
-use serde::{Deserialize, Serialize};
-
 use crate::catalog::Method;
 use crate::error::CrispError;
 
 /// How hard to retry. JS: `retry: { retries, baseDelayMs, maxDelayMs, maxRetryAfterMs, retryWrites }`.
 ///
-/// Read from JSON with [`RetryPolicy::from_value`] (or serde, which goes through it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// Read from JSON with [`RetryPolicy::from_value`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 disables retrying).
     pub retries: u32,
@@ -36,13 +33,6 @@ impl Default for RetryPolicy {
             max_retry_after_ms: 60_000,
             retry_writes: false,
         }
-    }
-}
-
-impl<'de> Deserialize<'de> for RetryPolicy {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        RetryPolicy::from_value(&serde_json::Value::deserialize(d)?)
-            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -71,8 +61,7 @@ impl RetryPolicy {
 }
 
 /// What happened on one attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// An HTTP answer with this status.
     Status {
@@ -107,8 +96,7 @@ impl Outcome {
 }
 
 /// The decision after a failed attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "action", rename_all = "snake_case", rename_all_fields = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     /// Wait this long, then send the same request again.
     Retry {
@@ -123,8 +111,7 @@ pub enum Decision {
 }
 
 /// Why retrying stops.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
     /// The outcome is not worth retrying (a 4xx other than 420/429).
     NotRetryable,
@@ -213,6 +200,25 @@ fn is_non_finite(value: &str) -> bool {
     let word = value.strip_prefix(['+', '-']).unwrap_or(value);
     ["inf", "infinity", "nan"].iter().any(|w| word.eq_ignore_ascii_case(w))
 }
+
+impl crate::json::ToJson for Decision {
+    fn write_json(&self, out: &mut String) {
+        let out = crate::json::Obj::new(out);
+        match self {
+            Decision::Retry { delay_ms } => {
+                out.field("action", "retry").field("delayMs", delay_ms).end();
+            }
+            Decision::Stop { why } => out.field("action", "stop").field("why", why).end(),
+        }
+    }
+}
+
+crate::json::name_to_json!(StopReason, |r| match r {
+    StopReason::NotRetryable => "not_retryable",
+    StopReason::Write => "write",
+    StopReason::Exhausted => "exhausted",
+    StopReason::RetryAfterTooLong => "retry_after_too_long",
+});
 
 #[cfg(test)]
 mod tests {

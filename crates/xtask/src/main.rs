@@ -63,8 +63,9 @@ fn codegen(check: bool) -> Result<(), String> {
 
 fn print_catalog() -> Result<(), String> {
     use std::io::Write as _;
-    let json = serde_json::to_string_pretty(&crisp_core::catalog::describe_all())
-        .map_err(|e| e.to_string())?;
+    let compact = crisp_core::json::ToJson::to_json(&crisp_core::catalog::describe_all());
+    let value: serde_json::Value = serde_json::from_str(&compact).map_err(|e| e.to_string())?;
+    let json = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
     match writeln!(std::io::stdout().lock(), "{json}") {
         // A reader that stops early (`| head`) is not an error.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),

@@ -8,8 +8,6 @@
 pub mod packed;
 mod table;
 
-use serde::Serialize;
-
 pub use table::ENDPOINTS;
 
 /// The catalog the core serves: the table itself, or in the browser build the same rows read from
@@ -25,8 +23,7 @@ fn all() -> &'static [Endpoint] {
 }
 
 /// An HTTP method used by the Crisp API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
     /// `GET`
     Get,
@@ -128,15 +125,38 @@ impl Group {
     }
 }
 
-impl Serialize for Group {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+crate::json::name_to_json!(Group, Group::as_str);
+crate::json::name_to_json!(Method, Method::as_str);
+crate::json::name_to_json!(Status, |s| match s {
+    Status::Current => "current",
+    Status::LegacyHelpdesk => "legacy-helpdesk",
+    Status::ClientLocal => "client-local",
+});
+crate::json::name_to_json!(Paging, |p| match p {
+    Paging::None => "none",
+    Paging::PageNumber => "page_number",
+    Paging::MessageCursor => "message_cursor",
+});
+crate::json::name_to_json!(QueryType, |t| match t {
+    QueryType::Str => "str",
+    QueryType::Int => "int",
+    QueryType::Number => "number",
+    QueryType::Bool => "bool",
+    QueryType::Json => "json",
+});
+
+impl crate::json::ToJson for QueryParam {
+    fn write_json(&self, out: &mut String) {
+        crate::json::Obj::new(out)
+            .field("name", self.name)
+            .field("type", &self.ty)
+            .field("required", &self.required)
+            .end();
     }
 }
 
 /// Whether an endpoint is current, deprecated, or answered by the client itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     /// A current Crisp route.
     Current,
@@ -148,8 +168,7 @@ pub enum Status {
 }
 
 /// How a list endpoint pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Paging {
     /// Not paged.
     None,
@@ -160,8 +179,7 @@ pub enum Paging {
 }
 
 /// How a query value is checked and encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueryType {
     /// A string (numbers are accepted and written in decimal).
     Str,
@@ -176,12 +194,11 @@ pub enum QueryType {
 }
 
 /// One query parameter of an endpoint.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy)]
 pub struct QueryParam {
     /// The name on the wire, e.g. `per_page`.
     pub name: &'static str,
     /// How the value is checked and encoded.
-    #[serde(rename = "type")]
     pub ty: QueryType,
     /// Whether the request is refused without it.
     pub required: bool,
@@ -346,7 +363,7 @@ impl Endpoint {
 }
 
 /// The public description of one endpoint, as printed by discovery.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 #[allow(missing_docs)] // field names mirror `Endpoint`
 pub struct EndpointInfo {
     pub id: &'static str,
@@ -365,6 +382,27 @@ pub struct EndpointInfo {
     pub status: Status,
     pub deprecated: bool,
     pub paging: Paging,
+}
+
+impl crate::json::ToJson for EndpointInfo {
+    fn write_json(&self, out: &mut String) {
+        crate::json::Obj::new(out)
+            .field("id", self.id)
+            .field("title", self.title)
+            .field("doc", self.doc)
+            .field("group", &self.group)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("path_params", &self.path_params)
+            .field("query_params", &self.query_params)
+            .field("body", &self.body)
+            .field("body_fields", &self.body_fields)
+            .field("write", &self.write)
+            .field("status", &self.status)
+            .field("deprecated", &self.deprecated)
+            .field("paging", &self.paging)
+            .end();
+    }
 }
 
 /// The whole catalog as discovery prints it.

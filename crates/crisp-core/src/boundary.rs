@@ -202,10 +202,8 @@ fn walked(walk: &impl ToJson, step: &impl ToJson) -> String {
     out
 }
 
-// The walks' state comes back from JS as the JSON this module wrote. It is read from a `Value` by
-// hand, as serde's derive would read it (missing or null optional fields are `None`, unknown
-// fields are ignored, anything else is no walk): the derived readers cost the browser build more
-// than 1 KB gzipped, and the `Value` parser is there anyway.
+// The walks' state comes back from JS as the JSON this module wrote. It is read from a `Value`:
+// missing or null optional fields are `None`, unknown fields are ignored, anything else is no walk.
 
 /// An object's fields, if `json` is an object.
 fn fields(json: &str) -> Option<Map> {

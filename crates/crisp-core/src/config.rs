@@ -126,9 +126,7 @@ const ACCOUNT_OPTIONS: &[&str] = &["identifier", "key", "tier", "websiteId", "ba
 const RETRY_OPTIONS: &[&str] =
     &["retries", "baseDelayMs", "maxDelayMs", "maxRetryAfterMs", "retryWrites"];
 
-// Read by hand from a `serde_json::Value` (which the bindings parse the params with anyway) rather
-// than with `#[derive(Deserialize)]`: the derived visitors for these four types were 6 KB of the
-// gzipped wasm build (budget: 60 KB), and reading by hand names the option at fault in the error.
+// Read by hand from a `json::Value`, so that an error names the option at fault.
 
 /// The object's entries, each unknown key refused with the ones `known` lists. `path` prefixes
 /// the option names in errors (`""`, `"retry."`, `"accounts.eu."`).
@@ -606,7 +604,7 @@ mod tests {
             assert_eq!(e.param(), Some(field), "{c}: {e}");
             assert!(e.to_string().contains(message), "{c}: {e}");
         }
-        // null is the same as leaving the option out; serde goes through the same reader.
+        // null is the same as leaving the option out.
         let c =
             config(json!({"identifier": "i", "key": "k", "tier": null, "retry": {"retries": 0}}));
         assert_eq!((c.tier, c.retry.retries), (None, 0));

@@ -2,8 +2,9 @@
 //! scanner that checks and measures values without building them, and a writer.
 //!
 //! Why not serde_json: the browser build's budget is 60 KB gzipped for the whole catalog and all
-//! of this, and serde_json's generic parser, its error texts and its float formatting took about a
-//! third of that. The core needs little of it: the params and options JS hands over (made by
+//! of this, and serde, serde_json and the derived readers and writers took 13.7 KB of the 69.2 KB
+//! the build gzipped to with them (the generic parser, a deserializer per typed read, error texts,
+//! float formatting). The core needs little of it: the params and options JS hands over (made by
 //! `JSON.stringify`), the envelope of an answer, and JSON text out.
 //!
 //! What it keeps of serde_json's behaviour: objects are sorted by key and a repeated key keeps its

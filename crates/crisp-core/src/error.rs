@@ -281,7 +281,10 @@ impl fmt::Display for CrispError {
             CrispError::InvalidResponse { endpoint, status, message, snippet } => {
                 write!(f, "{endpoint}: unreadable answer (HTTP {status}): {message}")?;
                 if !snippet.is_empty() {
-                    write!(f, ": {snippet:?}")?;
+                    // Quoted as a JSON string (the snippet has no control characters left).
+                    let mut quoted = String::with_capacity(snippet.len() + 2);
+                    crate::json::write_str(&mut quoted, snippet);
+                    write!(f, ": {quoted}")?;
                 }
                 Ok(())
             }

@@ -126,6 +126,23 @@ export async function run(sandbox) {
     await fetch(`${control}faults`, { method: "DELETE" });
   });
 
+  await test("a module worker, initialised from the .wasm's bytes", async () => {
+    const worker = new Worker("/suite/worker.js", { type: "module" });
+    try {
+      const answer = await new Promise((resolve, reject) => {
+        worker.onmessage = ({ data }) => resolve(data);
+        worker.onerror = (e) => reject(new Error(`worker failed: ${e.message}`));
+        worker.postMessage(options);
+      });
+      check(answer.ok, answer.error);
+      check(answer.isWorker, "ran in a worker");
+      check(answer.items === 20, `a page of 20 in the worker, got ${answer.items}`);
+      same(answer.refused, { code: "missing_param", param: "sessionID" }, "refusal in the worker");
+    } finally {
+      worker.terminate();
+    }
+  });
+
   await test("the key never reaches the page's DOM or a preview", async () => {
     const preview = JSON.stringify(crisp.buildRequest("get_conversation", { sessionID }));
     check(!preview.includes(btoa(`${sandbox.identifier}:${sandbox.key}`)), "preview redacted");

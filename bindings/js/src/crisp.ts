@@ -236,10 +236,10 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
    * Calls one endpoint and returns its `data` (`true`/`false` for the HEAD checks). Reads are
    * retried per the retry policy; writes are sent once unless `retry.retryWrites` is set.
    */
-  async call<E extends EndpointId>(endpoint: E, ...[params, options]: ParamArgs<E, O, CallOptions>): Promise<DataOf<E>> {
-    if ((endpoint as string) === "list_accounts") return this.listAccounts() as DataOf<E>;
-    const decoded = await this.#send(endpoint, params, options);
-    return decoded.data as DataOf<E>;
+  call<E extends EndpointId>(endpoint: E, ...[params, options]: ParamArgs<E, O, CallOptions>): Promise<DataOf<E>> {
+    // Not `async`: #send's promise is the answer, with no second promise around it per call.
+    if ((endpoint as string) === "list_accounts") return new Promise((resolve) => resolve(this.listAccounts() as DataOf<E>));
+    return this.#send(endpoint, params, options, true) as Promise<DataOf<E>>;
   }
 
   /** Every page of a page-number list, as arrays, from `pageNumber` (default 1) on. */
@@ -249,7 +249,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     let walk = backend().pageWalkStart(Number(p.pageNumber ?? 1) || 1, perPage, options?.maxPages ?? 0);
     let page = parse<{ page: number }>(walk).page;
     for (;;) {
-      const decoded = await this.#send(endpoint, { ...p, pageNumber: page }, options);
+      const decoded = (await this.#send(endpoint, { ...p, pageNumber: page }, options, false)) as DecodedOk;
       if (Array.isArray(decoded.data) && decoded.data.length > 0) yield decoded.data;
       const next = parse<{ walk: unknown; step: Step<number> }>(backend().pageWalkNext(walk, decoded.page.items));
       if (next.step.action !== "next") return;
@@ -278,7 +278,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
       const params: Record<string, unknown> = { sessionID };
       if (websiteID !== undefined) params.websiteID = websiteID;
       if (before !== null) params.query = { timestamp_before: before };
-      const decoded = await this.#send("get_messages_in_conversation", params, callOptions);
+      const decoded = (await this.#send("get_messages_in_conversation", params, callOptions, false)) as DecodedOk;
       if (Array.isArray(decoded.data)) yield* decoded.data as Record<string, JsonValue>[];
       const next = parse<{ walk: unknown; step: Step<number> }>(
         backend().messageWalkNext(walk, decoded.status, decoded.page.oldestTimestamp),
@@ -313,7 +313,8 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     };
   }
 
-  async #send(endpoint: string, params: unknown, options: CallOptions | undefined): Promise<DecodedOk> {
+  /** The answer: its `data` alone when `dataOnly` (what `call` returns), else all of it. */
+  async #send(endpoint: string, params: unknown, options: CallOptions | undefined, dataOnly: boolean): Promise<DecodedOk | unknown> {
     const request = this.#prepare(endpoint, params, options?.account);
     const { timeoutMs, headers } = request;
     const signal = options?.signal;
@@ -342,7 +343,8 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
         const start = head ? -1 : plainDataStart(endpoint, status, body);
         if (start >= 0) {
           try {
-            return { ok: true, status, data: JSON.parse(utf8.decode(body.subarray(start, body.length - 1))), page: NO_PAGE };
+            const data: unknown = JSON.parse(utf8.decode(body.subarray(start, body.length - 1)));
+            return dataOnly ? data : { ok: true, status, data, page: NO_PAGE };
           } catch {
             // not one value: decode says what it is
           }
@@ -357,7 +359,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
             body,
           ),
         );
-        if (decoded.ok) return decoded;
+        if (decoded.ok) return dataOnly ? decoded.data : decoded;
         failure = decoded.error;
         outcome = "status";
       } catch (error) {

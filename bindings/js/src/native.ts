@@ -2,13 +2,37 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Binding } from "./backend.js";
+import type { Binding, BindingClient } from "./backend.js";
 
 declare const __dirname: string | undefined;
+
+/** The addon as it is: `prepare` is a plain function of the client's number (see lib.rs). */
+interface Addon extends Omit<Binding, "createClient"> {
+  createClient(configJson: string): (Omit<BindingClient, "prepare"> & { readonly id: number }) | string;
+  prepare(client: number, endpoint: string, paramsJson: string, account: string | null | undefined): string;
+}
 
 export function loadNative(): Binding {
   // One file serves both the ESM and the CommonJS build.
   const here = typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
   const path = process.env.CRISP_KIT_NATIVE ?? join(here, "..", "native", "crisp-kit.node");
-  return createRequire(join(here, "index.js"))(path) as Binding;
+  const addon = createRequire(join(here, "index.js"))(path) as Addon;
+  const { prepare } = addon;
+  return {
+    ...addon,
+    createClient(configJson) {
+      const native = addon.createClient(configJson);
+      if (typeof native === "string") return native;
+      const id = native.id;
+      // The closures hold `native`, so its client lives as long as this object does.
+      return {
+        build: (endpoint, paramsJson, account, redact) => native.build(endpoint, paramsJson, account, redact),
+        prepare: (endpoint, paramsJson, account) => prepare(id, endpoint, paramsJson, account),
+        decode: (endpoint, status, retryAfter, bloomStatus, nowUnixMs, body) =>
+          native.decode(endpoint, status, retryAfter, bloomStatus, nowUnixMs, body),
+        retry: (method, attempt, outcome, status, retryAfterMs, seed) => native.retry(method, attempt, outcome, status, retryAfterMs, seed),
+        listAccounts: () => native.listAccounts(),
+      };
+    },
+  };
 }

@@ -5,27 +5,93 @@
 // napi hands arguments over owned, and every return value goes back to JS.
 #![allow(clippy::needless_pass_by_value, clippy::must_use_candidate)]
 
+use std::cell::RefCell;
+
 use crisp_core::{Client, boundary};
 use napi::bindgen_prelude::Either;
 use napi_derive::napi;
 
-/// A configured client: validated accounts and policies.
+// The clients of this thread (each Node worker has its own), by number. `prepare` runs on every
+// call, and a plain function that takes a number is the cheapest crossing napi has: a method
+// pays for unwrapping `this` and napi-rs's borrow checks, about a microsecond in a fetch loop.
+thread_local! {
+    static CLIENTS: RefCell<Vec<Option<Client>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A configured client: validated accounts and policies. It owns its slot in `CLIENTS`: the
+/// slot is emptied when JS collects it.
 #[napi]
 pub struct BindingClient {
-    inner: Client,
+    id: u32,
+}
+
+impl BindingClient {
+    fn with<T>(&self, f: impl FnOnce(&Client) -> T) -> T {
+        CLIENTS.with_borrow(|clients| {
+            let client = clients.get(self.id as usize).and_then(Option::as_ref);
+            // Present for as long as `self` lives: only `drop` below empties the slot.
+            f(client.expect("a live BindingClient has its client"))
+        })
+    }
+}
+
+impl Drop for BindingClient {
+    fn drop(&mut self) {
+        // `try_with`: at exit, the thread's storage may already be gone.
+        let _ = CLIENTS.try_with(|clients| {
+            if let Some(slot) = clients.borrow_mut().get_mut(self.id as usize) {
+                *slot = None;
+            }
+        });
+    }
 }
 
 /// Creates a client, or returns the `{"ok":false,"error":...}` JSON of an invalid configuration.
 #[napi]
 pub fn create_client(config_json: String) -> Either<BindingClient, String> {
     match boundary::create(&config_json) {
-        Ok(inner) => Either::A(BindingClient { inner }),
+        Ok(inner) => CLIENTS.with_borrow_mut(|clients| {
+            let id = if let Some(free) = clients.iter().position(Option::is_none) {
+                clients[free] = Some(inner);
+                free
+            } else {
+                clients.push(Some(inner));
+                clients.len() - 1
+            };
+            Either::A(BindingClient { id: id as u32 })
+        }),
         Err(error) => Either::B(error),
     }
 }
 
+/// The request as lines for the transport (method, URL, timeout, headers JSON, body), or the
+/// refusal's JSON: what `call` sends, without a request object to parse per call. `client` is
+/// the number `BindingClient.id` gives; the JS loader keeps that client alive while it is used.
+#[napi]
+pub fn prepare(
+    client: u32,
+    endpoint: String,
+    params_json: String,
+    account: Option<String>,
+) -> String {
+    CLIENTS.with_borrow(|clients| match clients.get(client as usize).and_then(Option::as_ref) {
+        Some(inner) => boundary::prepare(inner, &endpoint, &params_json, account.as_deref()),
+        // Unreachable: the loader calls this only with the number of a client it holds.
+        None => format!(
+            r#"{{"ok":false,"error":{}}}"#,
+            boundary::transport_error(&endpoint, "network", "crisp-kit: no such client", 0)
+        ),
+    })
+}
+
 #[napi]
 impl BindingClient {
+    /// The number `prepare` takes for this client.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
     /// The request for an endpoint as JSON (`redact` hides the key), or the refusal.
     #[napi]
     pub fn build(
@@ -35,19 +101,9 @@ impl BindingClient {
         account: Option<String>,
         redact: bool,
     ) -> String {
-        boundary::build(&self.inner, &endpoint, &params_json, account.as_deref(), redact)
-    }
-
-    /// The request as lines for the transport (method, URL, timeout, headers JSON, body), or the
-    /// refusal's JSON: what `call` sends, without a request object to parse per call.
-    #[napi]
-    pub fn prepare(
-        &self,
-        endpoint: String,
-        params_json: String,
-        account: Option<String>,
-    ) -> String {
-        boundary::prepare(&self.inner, &endpoint, &params_json, account.as_deref())
+        self.with(|inner| {
+            boundary::build(inner, &endpoint, &params_json, account.as_deref(), redact)
+        })
     }
 
     /// An answer decoded: data or error, as JSON. The body is borrowed for the call, not copied
@@ -63,15 +119,17 @@ impl BindingClient {
         body: &[u8],
     ) -> String {
         let status = u16::try_from(status).unwrap_or(0);
-        boundary::decode(
-            &self.inner,
-            &endpoint,
-            status,
-            retry_after,
-            bloom_status,
-            to_u64(now_unix_ms),
-            body,
-        )
+        self.with(|inner| {
+            boundary::decode(
+                inner,
+                &endpoint,
+                status,
+                retry_after,
+                bloom_status,
+                to_u64(now_unix_ms),
+                body,
+            )
+        })
     }
 
     /// Whether to retry a failed attempt, and after how long, as JSON.
@@ -87,21 +145,16 @@ impl BindingClient {
     ) -> String {
         let status = u16::try_from(status).unwrap_or(0);
         let retry_after_ms = retry_after_ms.and_then(to_u64);
-        boundary::retry(
-            &self.inner,
-            &method,
-            attempt,
-            &outcome,
-            status,
-            retry_after_ms,
-            to_u64(seed).unwrap_or(0),
-        )
+        let seed = to_u64(seed).unwrap_or(0);
+        self.with(|inner| {
+            boundary::retry(inner, &method, attempt, &outcome, status, retry_after_ms, seed)
+        })
     }
 
     /// The configured accounts as JSON, never their keys.
     #[napi]
     pub fn list_accounts(&self) -> String {
-        boundary::list_accounts(&self.inner)
+        self.with(boundary::list_accounts)
     }
 }
 

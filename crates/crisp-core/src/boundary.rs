@@ -4,8 +4,6 @@
 //! (faster in V8 than objects built field by field across the boundary). Failures are data,
 //! `{"ok":false,"error":{...}}`, and JS throws them once, as `CrispError`.
 
-use std::fmt::Write as _;
-
 use crate::json::{Map, Value};
 
 use crate::catalog::{Endpoint, Method};
@@ -95,15 +93,16 @@ pub fn prepare(
 ) -> String {
     match request_for(client, endpoint, params_json, account) {
         Ok(request) => {
+            // Pushed piece by piece, not through `write!`: this runs on every call, and in Node
+            // it runs between fetches, with cold caches.
             let body = request.body.as_deref().unwrap_or_default();
-            let mut out = String::with_capacity(request.url.len() + body.len() + 160);
-            let _ = write!(
-                out,
-                "{}\n{}\n{}\n",
-                request.method.as_str(),
-                request.url,
-                client.settings().timeout_ms
-            );
+            let mut out = String::with_capacity(request.url.len() + body.len() + 192);
+            out.push_str(request.method.as_str());
+            out.push('\n');
+            out.push_str(&request.url);
+            out.push('\n');
+            crate::json::push_u64(&mut out, client.settings().timeout_ms);
+            out.push('\n');
             for (i, (name, value)) in request.headers.iter().enumerate() {
                 out.push(if i == 0 { '{' } else { ',' });
                 name.write_json(&mut out);

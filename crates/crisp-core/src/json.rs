@@ -499,7 +499,14 @@ impl<'a> Parser<'a> {
             }
             digits(self)?;
         }
-        Ok(&self.text[start..self.pos])
+        let text = &self.text[start..self.pos];
+        // Refused like serde_json refuses it: a number no f64 can hold (`1e400`).
+        if (text.len() > 300 || text.contains(['e', 'E']))
+            && crate::decimal::parse_finite(text).is_none()
+        {
+            return Err(self.error(ErrorKind::Syntax, "number out of range"));
+        }
+        Ok(text)
     }
 
     /// A string, after checking its escapes; the opening quote is at the current position.
@@ -891,6 +898,10 @@ mod tests {
         assert_eq!(n("1.0").as_u64(), None);
         assert_eq!(n("1e2").as_i64(), None);
         assert_eq!(n("-0").as_i64(), Some(0));
+        assert_eq!(n("1e308").as_str(), "1e308");
+        assert_eq!(err("1e309"), ErrorKind::Syntax);
+        assert_eq!(err(&format!("[{}]", "9".repeat(400))), ErrorKind::Syntax);
+        assert!(serde_json::from_str::<serde_json::Value>("1e309").is_err());
     }
 
     #[test]
@@ -908,6 +919,32 @@ mod tests {
         );
         assert_eq!(raw_fields("[1]", ["data"]).unwrap_err().kind, ErrorKind::Shape);
         assert_eq!(raw_fields("{\"data\":", ["data"]).unwrap_err().kind, ErrorKind::Eof);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn writes_and_reads_strings_as_serde_json_does(s in "\\PC*|[\"\\\\\t\n\u{1}\u{7f}\u{2028}é]*") {
+            let mut out = String::new();
+            write_str(&mut out, &s);
+            proptest::prop_assert_eq!(&out, &serde_json::to_string(&s).unwrap());
+            proptest::prop_assert_eq!(parse(&out), Ok(Value::String(s)));
+        }
+
+        #[test]
+        fn reads_what_serde_json_reads(text in "[ \\[\\]{}:,\"a\\\\0-9.eE+-]{0,24}|(null|true|false)|-?[0-9]{1,3}(\\.[0-9]{1,3})?[eE][+-]?[0-9]{1,4}") {
+            let ours = parse(&text).map(|v| v.to_string()).ok();
+            let theirs = serde_json::from_str::<serde_json::Value>(&text).ok();
+            proptest::prop_assert_eq!(ours.is_some(), theirs.is_some(), "{}", text);
+        }
+    }
+
+    #[test]
+    fn writes_u64_as_display_does() {
+        for n in [0, 7, 10, 30_000, u64::MAX] {
+            let mut out = String::new();
+            push_u64(&mut out, n);
+            assert_eq!(out, n.to_string());
+        }
     }
 
     #[test]

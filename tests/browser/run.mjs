@@ -9,13 +9,16 @@ import { extname, join, normalize } from "node:path";
 import { chromium } from "playwright-core";
 import { root, startSandbox } from "../js/support.mjs";
 
-const TYPES = { ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".html": "text/html" };
-const MOUNTS = { "/dist/": join(root, "bindings/js/dist"), "/vectors/": join(root, "tests/vectors"), "/suite/": join(root, "tests/browser") };
+const TYPES = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".html": "text/html" };
+const MOUNTS = { "/dist/": join(root, "bindings/js/dist"), "/vectors/": join(root, "tests/vectors"), "/suite/": join(root, "tests/browser"), "/js/": join(root, "tests/js") };
+const IMPORT_MAP = JSON.stringify({
+  imports: { "node:test": "/suite/node-test.js", "node:assert/strict": "/suite/assert.js", "/js/support.mjs": "/suite/support.js" },
+});
 
 const server = http.createServer(async (req, res) => {
   const path = new URL(req.url, "http://x").pathname;
   if (path === "/") {
-    res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>crisp-kit browser suite</title>");
+    res.writeHead(200, { "content-type": "text/html" }).end(`<!doctype html><title>crisp-kit browser suite</title><script type="importmap">${IMPORT_MAP}</script>`);
     return;
   }
   const mount = Object.keys(MOUNTS).find((m) => path.startsWith(m));
@@ -31,6 +34,9 @@ await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const origin = `http://127.0.0.1:${server.address().port}`;
 
 const sandbox = await startSandbox(["--seed", "5"]);
+// The shared suites' own sandbox, with the flags tests/js/sandbox.test.mjs asks for.
+const SHARED_ARGS = ["--seed", "7"];
+const shared = await startSandbox(SHARED_ARGS);
 const profile = mkdtempSync(join(tmpdir(), "crisp-kit-chromium-"));
 const browser = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -45,7 +51,19 @@ try {
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
   await page.goto(`${origin}/`);
   const info = { url: sandbox.url, control: sandbox.url.replace(/\/v1\/$/, "/_sandbox/"), identifier: sandbox.identifier, key: sandbox.key, website_id: sandbox.website_id };
-  const { results, instantiateMs } = await page.evaluate(async (s) => (await import("/suite/suite.js")).run(s), info);
+  const { results: own, instantiateMs } = await page.evaluate(async (s) => (await import("/suite/suite.js")).run(s), info);
+  const sharedInfo = {
+    url: shared.url, identifier: shared.identifier, key: shared.key, website_id: shared.website_id,
+    control: shared.url.replace(/\/v1\/$/, "/_sandbox/"), args: SHARED_ARGS,
+  };
+  const fromNode = await page.evaluate(async (s) => {
+    globalThis.sandbox = s;
+    const runner = await import("/suite/node-test.js");
+    await import("/js/sandbox.test.mjs");
+    await import("/js/vectors.test.mjs");
+    return runner.run();
+  }, sharedInfo);
+  const results = [...own, ...fromNode.map((r) => ({ ...r, name: `tests/js: ${r.name}` }))];
   for (const r of results) {
     console.log(`${r.ok ? "ok" : "not ok"} - ${r.name}${r.ok ? "" : `\n${r.error.replace(/^/gm, "    ")}`}`);
     if (!r.ok) failed++;
@@ -56,6 +74,7 @@ try {
 } finally {
   await browser.close();
   await sandbox.stop();
+  await shared.stop();
   server.close();
   rmSync(profile, { recursive: true, force: true });
 }

@@ -186,6 +186,6 @@ describe("failures", () => {
     await crisp.call("get_conversation", { sessionID });
     const [logged] = await sandbox.requests();
     assert.ok(!JSON.stringify(logged).includes(sandbox.key));
-    assert.ok(!JSON.stringify(crisp.buildRequest("get_conversation", { sessionID })).includes(Buffer.from(`${sandbox.identifier}:${sandbox.key}`).toString("base64")));
+    assert.ok(!JSON.stringify(crisp.buildRequest("get_conversation", { sessionID })).includes(btoa(`${sandbox.identifier}:${sandbox.key}`)));
   });
 });

@@ -1,6 +1,8 @@
 // tests/js/support.mjs for the browser: the shared suites import it as "./support.mjs" (the page's
 // import map points that here). The kit is the web build; the sandbox is one that
 // tests/browser/run.mjs started (a page cannot spawn processes) and named in `globalThis.sandbox`.
+import { sandboxHandle } from "/js/sandbox-handle.mjs";
+
 export async function loadKit() {
   const kit = await import("/dist/web.js");
   await kit.init();
@@ -21,26 +23,6 @@ export async function startSandbox(args = []) {
   if (!info || JSON.stringify(info.args) !== JSON.stringify(args)) {
     throw new Error(`run.mjs must start the sandbox with ${JSON.stringify(args)} for this suite`);
   }
-  const control = info.control;
-  return {
-    ...info,
-    options: { identifier: info.identifier, key: info.key, websiteId: info.website_id, baseUrl: info.url, tier: "plugin" },
-    async requests() {
-      const body = await (await fetch(`${control}requests`)).json();
-      return body.data ?? body;
-    },
-    async clearRequests() {
-      await fetch(`${control}requests`, { method: "DELETE" });
-    },
-    async reset() {
-      await fetch(`${control}reset`, { method: "POST" });
-    },
-    async control(path, init) {
-      const res = await fetch(`${control}${path}`, init);
-      if (!res.ok) throw new Error(`control ${path}: ${res.status} ${await res.text()}`);
-      return res.json();
-    },
-    // run.mjs stops it, by pid.
-    async stop() {},
-  };
+  // run.mjs stops it, by pid.
+  return sandboxHandle(info, async () => {});
 }

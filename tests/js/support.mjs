@@ -5,6 +5,8 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
+import { sandboxHandle } from "./sandbox-handle.mjs";
+
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** The package under test. CRISP_KIT_BACKEND picks the backend (default: node, the napi addon). */
@@ -45,35 +47,10 @@ export async function startSandbox(args = []) {
     child.once("exit", (code) => reject(new Error(`sandbox exited with ${code} before it was ready`)));
     lines.once("line", resolve);
   });
-  const info = JSON.parse(first);
-  const control = info.control ?? info.url.replace(/\/v1\/$/, "/_sandbox/");
-  return {
-    ...info,
-    control,
-    options: { identifier: info.identifier, key: info.key, websiteId: info.website_id, baseUrl: info.url, tier: "plugin" },
-    /** The requests the sandbox received since the last clear. */
-    async requests() {
-      const res = await fetch(`${control}requests`);
-      const body = await res.json();
-      return body.data ?? body;
-    },
-    async clearRequests() {
-      await fetch(`${control}requests`, { method: "DELETE" });
-    },
-    async reset() {
-      await fetch(`${control}reset`, { method: "POST" });
-    },
-    async control(path, init) {
-      const res = await fetch(`${control}${path}`, init);
-      if (!res.ok) throw new Error(`control ${path}: ${res.status} ${await res.text()}`);
-      return res.json();
-    },
-    stop() {
-      return new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        process.kill(child.pid, "SIGTERM");
-      });
-    },
-  };
+  return sandboxHandle(JSON.parse(first), () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      process.kill(child.pid, "SIGTERM");
+    }));
 }

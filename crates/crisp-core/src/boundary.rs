@@ -4,11 +4,9 @@
 //! (faster in V8 than objects built field by field across the boundary). Failures are data,
 //! `{"ok":false,"error":{...}}`, and JS throws them once, as `CrispError`.
 
-use crate::json::{Map, Value};
-
 use crate::catalog::{Endpoint, Method};
 use crate::error::CrispError;
-use crate::json::{Obj, ToJson};
+use crate::json::{Map, Obj, ToJson, Value};
 use crate::paging::{MessageWalk, PageWalk};
 use crate::request::{CallOptions, Request};
 use crate::response::ResponseHeaders;

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::json::{Map, Value};
 use base64::Engine as _;
 
 use crate::error::CrispError;
+use crate::json::{Map, Value};
 use crate::retry::RetryPolicy;
 
 /// The API every account talks to unless told otherwise.

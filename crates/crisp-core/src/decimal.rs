@@ -13,6 +13,8 @@
 /// The largest finite `f64` rounds up to infinity from this value on (its digits, then 10^308).
 const OVERFLOW_DIGITS: &str = "17976931348623158079372897140530341507993236508";
 
+/// The finite number `text` spells in Rust's float syntax (`1`, `-2.5`, `+.5`, `7.`, `1e-3`), or
+/// `None` for anything else, including `inf`/`NaN` and numbers too large for an `f64`.
 pub(crate) fn parse_finite(text: &str) -> Option<f64> {
     let bytes = text.as_bytes();
     let mut i = 0;

@@ -7,12 +7,12 @@
 
 use std::fmt::Write as _;
 
-use crate::json::{Map, Value};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::catalog::{Body, Endpoint, Method, Paging, QueryParam, QueryType, Segment};
 use crate::config::{Account, Settings};
 use crate::error::CrispError;
+use crate::json::{Map, Value};
 
 /// What `encodeURIComponent` leaves alone: every other byte of a path segment is percent-encoded.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC

@@ -5,9 +5,11 @@
 # --small (the shipped browser build): std is rebuilt from rust-src with the immediate-abort panic
 # strategy, so a panic is a bare trap and no panic message, location or its formatting code is
 # linked: 8 KB less of the gzipped .wasm (the budget is 60 KB). Both need nightly flags; they are
-# enabled on the pinned stable compiler with RUSTC_BOOTSTRAP=1, for this one cargo call only
+# enabled on the stable compiler with RUSTC_BOOTSTRAP=1, for this one cargo call only
 # (native builds and every test stay on plain stable). Behaviour is unchanged: a panic in wasm was
-# already an `unreachable` trap with nothing printed, and crisp-core is built not to panic.
+# already an `unreachable` trap with nothing printed, and crisp-core is built not to panic. The
+# flags are unstable: should a later rustc change them, this build fails loudly, and dropping
+# --small is the way back (8 KB more).
 #
 # Without rustup's target or rust-src, Debian's rustc and a std built from source are the
 # fallback that tests/setup.sh installs.

@@ -23,16 +23,12 @@ export function loadNative(): Binding {
     createClient(configJson) {
       const native = addon.createClient(configJson);
       if (typeof native === "string") return native;
-      const id = native.id;
-      // The closures hold `native`, so its client lives as long as this object does.
-      return {
-        build: (endpoint, paramsJson, account, redact) => native.build(endpoint, paramsJson, account, redact),
-        prepare: (endpoint, paramsJson, account) => prepare(id, endpoint, paramsJson, account),
-        decode: (endpoint, status, retryAfter, bloomStatus, nowUnixMs, body) =>
-          native.decode(endpoint, status, retryAfter, bloomStatus, nowUnixMs, body),
-        retry: (method, attempt, outcome, status, retryAfterMs, seed) => native.retry(method, attempt, outcome, status, retryAfterMs, seed),
-        listAccounts: () => native.listAccounts(),
-      };
+      const { id } = native;
+      // The instance gains `prepare` as the plain function of its number; holding the instance
+      // keeps its client alive.
+      return Object.assign(native, {
+        prepare: (endpoint: string, paramsJson: string, account: string | null | undefined) => prepare(id, endpoint, paramsJson, account),
+      });
     },
   };
 }

@@ -25,13 +25,15 @@ pub struct BindingClient {
     id: u32,
 }
 
+/// Runs `f` on the client numbered `id`, if that slot holds one.
+fn with_client<T>(id: u32, f: impl FnOnce(&Client) -> T) -> Option<T> {
+    CLIENTS.with_borrow(|clients| clients.get(id as usize).and_then(Option::as_ref).map(f))
+}
+
 impl BindingClient {
     fn with<T>(&self, f: impl FnOnce(&Client) -> T) -> T {
-        CLIENTS.with_borrow(|clients| {
-            let client = clients.get(self.id as usize).and_then(Option::as_ref);
-            // Present for as long as `self` lives: only `drop` below empties the slot.
-            f(client.expect("a live BindingClient has its client"))
-        })
+        // Present for as long as `self` lives: only `drop` below empties the slot.
+        with_client(self.id, f).expect("a live BindingClient has its client")
     }
 }
 
@@ -74,13 +76,15 @@ pub fn prepare(
     params_json: String,
     account: Option<String>,
 ) -> String {
-    CLIENTS.with_borrow(|clients| match clients.get(client as usize).and_then(Option::as_ref) {
-        Some(inner) => boundary::prepare(inner, &endpoint, &params_json, account.as_deref()),
-        // Unreachable: the loader calls this only with the number of a client it holds.
-        None => format!(
+    with_client(client, |inner| {
+        boundary::prepare(inner, &endpoint, &params_json, account.as_deref())
+    })
+    // Unreachable: the loader calls this only with the number of a client it holds.
+    .unwrap_or_else(|| {
+        format!(
             r#"{{"ok":false,"error":{}}}"#,
             boundary::transport_error(&endpoint, "network", "crisp-kit: no such client", 0)
-        ),
+        )
     })
 }
 

@@ -6,9 +6,9 @@ export interface BindingClient {
   build(endpoint: string, paramsJson: string, account: string | null | undefined, redact: boolean): string;
   /**
    * What `build` makes, as `\n`-separated lines: method, URL, timeout ms, headers JSON object,
-   * body (empty for none); or the refusal JSON (`{` first).
+   * body (empty for none); or the refusal JSON (`{` first). `endpoint` is from `endpointIndex`.
    */
-  prepare(endpoint: string, paramsJson: string, account: string | null | undefined): string;
+  prepare(endpoint: number, paramsJson: string, account: string | null | undefined): string;
   decode(
     endpoint: string,
     status: number,
@@ -32,9 +32,15 @@ export interface Binding {
   messageWalkNext(walkJson: string, status: number, oldest: number | null): string;
   catalog(): string;
   /**
+   * The number `prepare` and `plainDataStart` take for an endpoint id, or -1 when the catalog has
+   * none (`build` then gives the refusal). Looked up once per id, so no call searches the catalog.
+   */
+  endpointIndex(id: string): number;
+  /**
    * Where the `data` of a plain success answer starts in the body (it ends before the last byte),
    * or -1. The caller parses the span with `JSON.parse` and calls `decode` when that fails.
+   * `endpoint` is from `endpointIndex`.
    */
-  plainDataStart(endpoint: string, status: number, body: Uint8Array): number;
+  plainDataStart(endpoint: number, status: number, body: Uint8Array): number;
   verifyHook(secret: string, timestamp: string, rawBody: Uint8Array, signature: string): boolean;
 }

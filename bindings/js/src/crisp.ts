@@ -138,6 +138,8 @@ interface DecodedOk {
   page: { items: number | null; oldestTimestamp: number | null };
 }
 interface Outgoing {
+  /** The endpoint's number, from `endpointIndex`. */
+  index: number;
   method: string;
   url: string;
   timeoutMs: number;
@@ -192,6 +194,19 @@ function backend(): Binding {
     throw new Error("crisp-kit: no backend loaded (in a browser, `await init()` from crisp-kit/web first)");
   }
   return binding;
+}
+
+/** Endpoint ids to the numbers the backend's per-call functions take; known ids only, so it holds
+ * at most the catalog. */
+const indexes = new Map<string, number>();
+
+function endpointIndex(endpoint: string): number {
+  let index = indexes.get(endpoint);
+  if (index === undefined) {
+    index = backend().endpointIndex(endpoint);
+    if (index >= 0) indexes.set(endpoint, index);
+  }
+  return index;
 }
 
 /**
@@ -291,7 +306,11 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
 
   /** What one call sends: the request `buildRequest` shows, unredacted, as lines from crisp-core. */
   #prepare(endpoint: string, params: unknown, account: string | undefined): Outgoing {
-    const text = this.#client.prepare(endpoint, JSON.stringify(params ?? {}), account ?? null);
+    const index = endpointIndex(endpoint);
+    const paramsJson = JSON.stringify(params ?? {});
+    // An id the catalog lacks: `build` gives the core's refusal.
+    const text =
+      index < 0 ? this.#client.build(endpoint, paramsJson, account ?? null, true) : this.#client.prepare(index, paramsJson, account ?? null);
     if (text.charCodeAt(0) === 123 /* "{": a refusal */) throw new CrispError(parse<Failed>(text).error);
     const a = text.indexOf("\n");
     const b = text.indexOf("\n", a + 1);
@@ -304,6 +323,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
       this.#headers.set(headersJson, headers);
     }
     return {
+      index,
       method: text.slice(0, a),
       url: text.slice(a + 1, b),
       timeoutMs: Number(text.slice(b + 1, c)),
@@ -340,7 +360,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
         const body = head ? EMPTY : new Uint8Array(await response.arrayBuffer());
         // The common answer, read once by V8: the core finds where `data` sits, JSON.parse reads
         // it. When the span is not one JSON value, the full decode below has the answer.
-        const start = head ? -1 : plainDataStart(endpoint, status, body);
+        const start = head ? -1 : plainDataStart(request.index, status, body);
         if (start >= 0) {
           try {
             const data: unknown = JSON.parse(utf8.decode(body.subarray(start, body.length - 1)));

@@ -9,7 +9,7 @@ declare const __dirname: string | undefined;
 /** The addon as it is: `prepare` is a plain function of the client's number (see lib.rs). */
 interface Addon extends Omit<Binding, "createClient"> {
   createClient(configJson: string): (Omit<BindingClient, "prepare"> & { readonly id: number }) | string;
-  prepare(client: number, endpoint: string, paramsJson: string, account: string | null | undefined): string;
+  prepare(client: number, endpoint: number, paramsJson: string, account: string | null | undefined): string;
 }
 
 export function loadNative(): Binding {
@@ -27,7 +27,7 @@ export function loadNative(): Binding {
       // The instance gains `prepare` as the plain function of its number; holding the instance
       // keeps its client alive.
       return Object.assign(native, {
-        prepare: (endpoint: string, paramsJson: string, account: string | null | undefined) => prepare(id, endpoint, paramsJson, account),
+        prepare: (endpoint: number, paramsJson: string, account: string | null | undefined) => prepare(id, endpoint, paramsJson, account),
       });
     },
   };

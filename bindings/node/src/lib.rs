@@ -66,24 +66,27 @@ pub fn create_client(config_json: String) -> Either<BindingClient, String> {
     }
 }
 
+/// The number `prepare` and `plainDataStart` take for an endpoint id, or -1 when the catalog has
+/// none (then `build` gives the refusal). Looked up once per id: no call searches the catalog.
+#[napi]
+pub fn endpoint_index(id: String) -> i32 {
+    boundary::endpoint_index(&id).and_then(|i| i32::try_from(i).ok()).unwrap_or(-1)
+}
+
 /// The request as lines for the transport (method, URL, timeout, headers JSON, body), or the
 /// refusal's JSON: what `call` sends, without a request object to parse per call. `client` is
-/// the number `BindingClient.id` gives; the JS loader keeps that client alive while it is used.
+/// the number `BindingClient.id` gives (the JS loader keeps that client alive while it is used),
+/// `endpoint` the one `endpointIndex` gives.
 #[napi]
-pub fn prepare(
-    client: u32,
-    endpoint: String,
-    params_json: String,
-    account: Option<String>,
-) -> String {
+pub fn prepare(client: u32, endpoint: u32, params_json: String, account: Option<String>) -> String {
     with_client(client, |inner| {
-        boundary::prepare(inner, &endpoint, &params_json, account.as_deref())
+        boundary::prepare(inner, endpoint, &params_json, account.as_deref())
     })
     // Unreachable: the loader calls this only with the number of a client it holds.
     .unwrap_or_else(|| {
         format!(
             r#"{{"ok":false,"error":{}}}"#,
-            boundary::transport_error(&endpoint, "network", "crisp-kit: no such client", 0)
+            boundary::transport_error("", "network", "crisp-kit: no such client", 0)
         )
     })
 }
@@ -164,12 +167,13 @@ impl BindingClient {
 
 /// Where the `data` of a plain success answer starts in the body (it ends before the last byte),
 /// or -1: then only `decode` can say. JS parses that span itself and calls `decode` when it is not
-/// one JSON value, so the answer is read once, by V8, on the common path.
+/// one JSON value, so the answer is read once, by V8, on the common path. `endpoint` is the number
+/// `endpointIndex` gives.
 #[napi]
-pub fn plain_data_start(endpoint: String, status: u32, body: &[u8]) -> i64 {
+pub fn plain_data_start(endpoint: u32, status: u32, body: &[u8]) -> i64 {
     u16::try_from(status)
         .ok()
-        .and_then(|status| boundary::plain_data_start(&endpoint, status, body))
+        .and_then(|status| boundary::plain_data_start(endpoint, status, body))
         .and_then(|start| i64::try_from(start).ok())
         .unwrap_or(-1)
 }

@@ -42,8 +42,9 @@ impl BindingClient {
     }
 
     /// What one call sends, as lines (method, URL, timeout ms, headers JSON, body), or the
-    /// refusal as JSON: one crossing per request instead of `build` and a parse.
-    pub fn prepare(&self, endpoint: &str, params_json: &str, account: Option<String>) -> String {
+    /// refusal as JSON: one crossing per request instead of `build` and a parse. `endpoint` is
+    /// the number `endpointIndex` gives.
+    pub fn prepare(&self, endpoint: u32, params_json: &str, account: Option<String>) -> String {
         boundary::prepare(&self.inner, endpoint, params_json, account.as_deref())
     }
 
@@ -96,10 +97,18 @@ impl BindingClient {
     }
 }
 
+/// The number `prepare` and `plainDataStart` take for an endpoint id, or -1 when the catalog has
+/// none (then `build` gives the refusal).
+#[wasm_bindgen(js_name = endpointIndex)]
+pub fn endpoint_index(id: &str) -> i32 {
+    boundary::endpoint_index(id).and_then(|i| i32::try_from(i).ok()).unwrap_or(-1)
+}
+
 /// Where `data` starts in a plain success answer (the caller parses `body[start..len-1]` with
-/// JSON.parse), or -1 when the full decode must answer.
+/// JSON.parse), or -1 when the full decode must answer. `endpoint` is the number `endpointIndex`
+/// gives.
 #[wasm_bindgen(js_name = plainDataStart)]
-pub fn plain_data_start(endpoint: &str, status: u16, body: &[u8]) -> i32 {
+pub fn plain_data_start(endpoint: u32, status: u16, body: &[u8]) -> i32 {
     boundary::plain_data_start(endpoint, status, body)
         .and_then(|start| i32::try_from(start).ok())
         .unwrap_or(-1)

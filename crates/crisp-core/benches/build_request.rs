@@ -32,6 +32,18 @@ fn bench(c: &mut Criterion) {
                 .unwrap()
         });
     });
+    // What the bindings call per request: JSON params in, the request's lines out.
+    let get_conversation = crisp_core::boundary::endpoint_index("get_conversation").unwrap();
+    c.bench_function("boundary::prepare get_conversation", |b| {
+        b.iter(|| {
+            crisp_core::boundary::prepare(
+                &client,
+                black_box(get_conversation),
+                black_box(r#"{"sessionID":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"}"#),
+                None,
+            )
+        });
+    });
     // The floor: the same URL and headers with no catalog, no checks and no encoding.
     let base = "https://api.crisp.chat/v1".to_owned();
     let auth = "Basic N2MzZWYyMWMtMWUwNC00MWNlLThjMDYtNTYwNWMzNDZmNzNlOmNj".to_owned();

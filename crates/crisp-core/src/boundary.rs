@@ -28,20 +28,25 @@ pub fn create(config_json: &str) -> Result<Client, String> {
     Client::from_json(config_json).map_err(|e| error(&e))
 }
 
-/// The request for JSON params, or the refusal as error JSON (what `build` and `prepare` share).
+/// The params as JSON, or the refusal as error JSON.
+fn params(endpoint: Option<&Endpoint>, params_json: &str) -> Result<Value, String> {
+    crate::json::parse(params_json).map_err(|e| {
+        error(&CrispError::InvalidParam {
+            endpoint: endpoint.map_or("", |e| e.id),
+            param: "params".into(),
+            message: format!("not JSON: {e}"),
+        })
+    })
+}
+
+/// The request for JSON params, or the refusal as error JSON.
 fn request_for(
     client: &Client,
     endpoint: &str,
     params_json: &str,
     account: Option<&str>,
 ) -> Result<Request, String> {
-    let params = crate::json::parse(params_json).map_err(|e| {
-        error(&CrispError::InvalidParam {
-            endpoint: Endpoint::find(endpoint).map_or("", |e| e.id),
-            param: "params".into(),
-            message: format!("not JSON: {e}"),
-        })
-    })?;
+    let params = params(Endpoint::find(endpoint), params_json)?;
     client.build(endpoint, &params, CallOptions { account }).map_err(|e| error(&e))
 }
 
@@ -73,41 +78,49 @@ pub fn build(
     }
 }
 
+/// `endpointIndex`: the number that [`prepare`] and [`plain_data_start`] take for an endpoint id,
+/// or `None` when the catalog has no such endpoint ([`build`] then says so). The bindings look it
+/// up once per id, so that no call searches the catalog.
+#[must_use]
+pub fn endpoint_index(id: &str) -> Option<u32> {
+    Endpoint::index(id).and_then(|i| u32::try_from(i).ok())
+}
+
 /// `prepare`: the request [`build`] makes, as lines for the transport to send on every call:
 /// method, URL, per-attempt timeout in ms, the headers as one JSON object, then the body (empty
 /// when there is none), each after a `\n`. A refusal is the `{"ok":false,...}` JSON of [`build`],
 /// told apart by its first character. No line can hold a `\n`: URLs are percent-encoded, base
-/// URLs and keys refuse control characters, and JSON escapes them.
+/// URLs and keys refuse control characters, and JSON escapes them. `endpoint` is the number
+/// [`endpoint_index`] gives.
 ///
 /// It exists because every call pays for it: one string split is cheaper in JS than parsing the
 /// request object `build` describes, and the headers line repeats per account, so JS can parse it
 /// once per account.
 #[must_use]
-pub fn prepare(
-    client: &Client,
-    endpoint: &str,
-    params_json: &str,
-    account: Option<&str>,
-) -> String {
-    match request_for(client, endpoint, params_json, account) {
+pub fn prepare(client: &Client, endpoint: u32, params_json: &str, account: Option<&str>) -> String {
+    let Some(endpoint) = Endpoint::at(endpoint as usize) else {
+        return error(&CrispError::UnknownEndpoint { endpoint: format!("#{endpoint}") });
+    };
+    let planned = params(Some(endpoint), params_json).and_then(|params| {
+        let options = CallOptions { account };
+        crate::request::plan(client.settings(), endpoint, &params, options).map_err(|e| error(&e))
+    });
+    match planned {
         Ok(request) => {
-            // Pushed piece by piece, not through `write!`: this runs on every call, and in Node
-            // it runs between fetches, with cold caches.
+            // Pushed piece by piece, not through `write!`, and the headers as the account stores
+            // them: this runs on every call, and in Node it runs between fetches, with cold caches.
             let body = request.body.as_deref().unwrap_or_default();
-            let mut out = String::with_capacity(request.url.len() + body.len() + 192);
-            out.push_str(request.method.as_str());
+            let headers = &request.account.headers_json[usize::from(request.body.is_some())];
+            let mut out =
+                String::with_capacity(request.url.len() + headers.len() + body.len() + 16);
+            out.push_str(request.endpoint.method.as_str());
             out.push('\n');
             out.push_str(&request.url);
             out.push('\n');
             crate::json::push_u64(&mut out, client.settings().timeout_ms);
             out.push('\n');
-            for (i, (name, value)) in request.headers.iter().enumerate() {
-                out.push(if i == 0 { '{' } else { ',' });
-                name.write_json(&mut out);
-                out.push(':');
-                value.write_json(&mut out);
-            }
-            out.push_str(if request.headers.is_empty() { "{}\n" } else { "}\n" });
+            out.push_str(headers);
+            out.push('\n');
             out.push_str(body);
             out
         }
@@ -147,12 +160,13 @@ pub fn decode(
 }
 
 /// `plainDataStart`: where the `data` of a plain success answer starts in the body (it ends before
-/// the last byte), or `None`: then only [`decode`] can say. See
+/// the last byte), or `None`: then only [`decode`] can say. `endpoint` is the number
+/// [`endpoint_index`] gives. See
 /// [`response::plain_data_span`](crate::response::plain_data_span) for the contract: the caller
 /// parses the span with a strict JSON parser and calls [`decode`] when that fails.
 #[must_use]
-pub fn plain_data_start(endpoint: &str, status: u16, body: &[u8]) -> Option<usize> {
-    let endpoint = Endpoint::find(endpoint)?;
+pub fn plain_data_start(endpoint: u32, status: u16, body: &[u8]) -> Option<usize> {
+    let endpoint = Endpoint::at(endpoint as usize)?;
     crate::response::plain_data_span(endpoint, status, body).map(|span| span.start)
 }
 
@@ -330,7 +344,7 @@ mod tests {
             let built: Value =
                 serde_json::from_str(&build(&c, endpoint, params, None, false)).unwrap();
             let r = &built["request"];
-            let prepared = prepare(&c, endpoint, params, None);
+            let prepared = prepare(&c, ix(endpoint), params, None);
             let lines: Vec<&str> = prepared.splitn(5, '\n').collect();
             let headers: serde_json::Map<String, Value> = serde_json::from_str(lines[3]).unwrap();
             let pairs: serde_json::Map<String, Value> = r["headers"]
@@ -347,14 +361,23 @@ mod tests {
             assert_eq!(lines[3].matches(':').count(), pairs.len(), "one entry per header");
             assert_eq!(lines[4], r["body"].as_str().unwrap_or(""), "{endpoint}");
         }
-        assert_eq!(
-            prepare(&c, "get_conversation", "{}", None),
-            build(&c, "get_conversation", "{}", None, false)
-        );
-        assert_eq!(
-            prepare(&c, "get_conversation", "{", None),
-            build(&c, "get_conversation", "{", None, false)
-        );
+        let get = ix("get_conversation");
+        assert_eq!(prepare(&c, get, "{}", None), build(&c, "get_conversation", "{}", None, false));
+        assert_eq!(prepare(&c, get, "{", None), build(&c, "get_conversation", "{", None, false));
+        assert!(prepare(&c, u32::MAX, "{}", None).contains(r#""code":"unknown_endpoint""#));
+    }
+
+    fn ix(endpoint: &str) -> u32 {
+        endpoint_index(endpoint).unwrap()
+    }
+
+    #[test]
+    fn endpoint_index_reads_back() {
+        assert_eq!(endpoint_index("no_such_endpoint"), None);
+        for e in crate::catalog::ENDPOINTS {
+            let i = endpoint_index(e.id).unwrap();
+            assert_eq!(Endpoint::at(i as usize).map(|e| e.id), Some(e.id));
+        }
     }
 
     #[test]

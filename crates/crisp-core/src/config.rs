@@ -312,6 +312,9 @@ pub struct Account {
     pub base_url: String,
     /// `Basic base64(identifier:key)`, computed once.
     pub(crate) authorization: String,
+    /// The headers of its requests as one JSON object, without and with a body: what
+    /// `boundary::prepare` sends on every call, written once.
+    pub(crate) headers_json: [String; 2],
 }
 
 impl fmt::Debug for Account {
@@ -413,14 +416,32 @@ impl Account {
             other => other.clone(),
         };
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{identifier}:{key}"));
+        let authorization = format!("Basic {token}");
+        let tier = c.tier.unwrap_or_default();
+        let headers_json = [false, true].map(|has_body| {
+            let mut out = String::from("{");
+            for (i, (name, value)) in
+                crate::request::headers_of(&authorization, tier, has_body).enumerate()
+            {
+                if i > 0 {
+                    out.push(',');
+                }
+                crate::json::write_str(&mut out, name);
+                out.push(':');
+                crate::json::write_str(&mut out, value);
+            }
+            out.push('}');
+            out
+        });
         Ok(Account {
             name: name.to_owned(),
             label: c.label.clone().unwrap_or_else(|| name.to_owned()),
             identifier,
-            tier: c.tier.unwrap_or_default(),
+            tier,
             website_id,
             base_url,
-            authorization: format!("Basic {token}"),
+            authorization,
+            headers_json,
         })
     }
 }

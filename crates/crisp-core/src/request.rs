@@ -5,12 +5,13 @@
 //! error naming the endpoint and the parameter: nothing is silently dropped, and no id can leave
 //! its path segment.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::catalog::{Body, Endpoint, Method, Paging, QueryParam, QueryType, Segment};
-use crate::config::{Account, Settings};
+use crate::config::{Account, Settings, Tier};
 use crate::error::CrispError;
 use crate::json::{Map, Value};
 
@@ -137,6 +138,60 @@ pub fn build(
 ) -> Result<Request, CrispError> {
     let endpoint = Endpoint::find(endpoint_id)
         .ok_or_else(|| CrispError::UnknownEndpoint { endpoint: endpoint_id.to_owned() })?;
+    plan(settings, endpoint, params, options).map(Planned::into_request)
+}
+
+/// A request decided, still borrowing its account: [`build`] makes a [`Request`] of it, and
+/// `boundary::prepare` writes it out for the transport with the account's headers as they are
+/// stored, copying nothing per call.
+pub(crate) struct Planned<'a> {
+    pub endpoint: &'static Endpoint,
+    pub account: &'a Account,
+    pub url: String,
+    pub body: Option<String>,
+}
+
+impl Planned<'_> {
+    fn into_request(self) -> Request {
+        let mut headers = Vec::with_capacity(3);
+        headers.extend(
+            headers_of(&self.account.authorization, self.account.tier, self.body.is_some())
+                .map(|(name, value)| (name, value.to_owned())),
+        );
+        Request {
+            endpoint: self.endpoint.id,
+            account: self.account.name.clone(),
+            method: self.endpoint.method,
+            url: self.url,
+            headers,
+            body: self.body,
+            write: self.endpoint.write,
+        }
+    }
+}
+
+/// The headers of every request, in order: the account's `Authorization` and tier, and
+/// `Content-Type` when there is a body.
+pub(crate) fn headers_of(
+    authorization: &str,
+    tier: Tier,
+    has_body: bool,
+) -> impl Iterator<Item = (&'static str, &str)> {
+    let all = [
+        ("Authorization", authorization),
+        ("X-Crisp-Tier", tier.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    all.into_iter().take(if has_body { 3 } else { 2 })
+}
+
+/// Everything [`build`] decides, before the account's headers are copied into a [`Request`].
+pub(crate) fn plan<'a>(
+    settings: &'a Settings,
+    endpoint: &'static Endpoint,
+    params: &Value,
+    options: CallOptions<'_>,
+) -> Result<Planned<'a>, CrispError> {
     let id = endpoint.id;
     if endpoint.status == crate::catalog::Status::ClientLocal {
         return Err(CrispError::ClientLocal { endpoint: id });
@@ -176,23 +231,8 @@ pub fn build(
         }
     }
     push_query(&mut url, endpoint, params.get("query"))?;
-
     let body = body_text(endpoint, params.get("body"))?;
-    let mut headers = Vec::with_capacity(3);
-    headers.push(("Authorization", account.authorization.clone()));
-    headers.push(("X-Crisp-Tier", account.tier.as_str().to_owned()));
-    if body.is_some() {
-        headers.push(("Content-Type", "application/json".to_owned()));
-    }
-    Ok(Request {
-        endpoint: id,
-        account: account.name.clone(),
-        method: endpoint.method,
-        url,
-        headers,
-        body,
-        write: endpoint.write,
-    })
+    Ok(Planned { endpoint, account, url, body })
 }
 
 fn check_known_keys(endpoint: &Endpoint, params: &Map) -> Result<(), CrispError> {
@@ -225,30 +265,29 @@ fn check_known_keys(endpoint: &Endpoint, params: &Map) -> Result<(), CrispError>
 
 /// A path parameter as text: strings as they are, whole numbers in decimal. `websiteID` falls back
 /// to the account's website and `pageNumber` to 1, as the official client does.
-fn path_value(
+fn path_value<'a>(
     endpoint: &Endpoint,
-    account: &Account,
-    params: &Map,
+    account: &'a Account,
+    params: &'a Map,
     name: &str,
-) -> Result<String, CrispError> {
+) -> Result<Cow<'a, str>, CrispError> {
     let invalid = |message: &str| CrispError::InvalidParam {
         endpoint: endpoint.id,
         param: name.to_owned(),
         message: message.to_owned(),
     };
     match params.get(name) {
-        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Value::String(s)) => Ok(Cow::Borrowed(s)),
         Some(Value::Number(n)) => match as_integer(n) {
             Some(i) if name == "pageNumber" && i < 1 => Err(invalid("must be 1 or more")),
-            Some(i) => Ok(i.to_string()),
+            Some(i) => Ok(Cow::Owned(i.to_string())),
             None => Err(invalid("must be a string or a whole number")),
         },
         None | Some(Value::Null) => match name {
-            "websiteID" => account.website_id.clone().ok_or_else(|| CrispError::MissingParam {
-                endpoint: endpoint.id,
-                param: name.to_owned(),
+            "websiteID" => account.website_id.as_deref().map(Cow::Borrowed).ok_or_else(|| {
+                CrispError::MissingParam { endpoint: endpoint.id, param: name.to_owned() }
             }),
-            "pageNumber" if endpoint.paging == Paging::PageNumber => Ok("1".to_owned()),
+            "pageNumber" if endpoint.paging == Paging::PageNumber => Ok(Cow::Borrowed("1")),
             _ => Err(CrispError::MissingParam { endpoint: endpoint.id, param: name.to_owned() }),
         },
         Some(_) => Err(invalid("must be a string or a whole number")),

@@ -283,8 +283,20 @@ impl Endpoint {
     /// Finds an endpoint by id.
     #[must_use]
     pub fn find(id: &str) -> Option<&'static Endpoint> {
-        let all = all();
-        all.binary_search_by(|e| e.id.cmp(id)).ok().map(|i| &all[i])
+        Self::index(id).map(|i| &all()[i])
+    }
+
+    /// An endpoint's position in the catalog, which [`Endpoint::at`] reads back: the bindings'
+    /// per-call functions take this number, so that no call searches the catalog for its id.
+    #[must_use]
+    pub fn index(id: &str) -> Option<usize> {
+        all().binary_search_by(|e| e.id.cmp(id)).ok()
+    }
+
+    /// The endpoint at a position [`Endpoint::index`] gave.
+    #[must_use]
+    pub fn at(index: usize) -> Option<&'static Endpoint> {
+        all().get(index)
     }
 
     /// The HTTP method, or `None` for a client-local endpoint.

@@ -5,8 +5,9 @@
 export interface BindingClient {
   build(endpoint: string, paramsJson: string, account: string | null | undefined, redact: boolean): string;
   /**
-   * What `build` makes, as `\n`-separated lines: method, URL, timeout ms, headers JSON object,
-   * body (empty for none); or the refusal JSON (`{` first). `endpoint` is from `endpointIndex`.
+   * What `build` makes, as `\n`-separated lines: method, URL, the number of its header set in
+   * `transport`, body (empty for none); or the refusal JSON (`{` first). `endpoint` is from
+   * `endpointIndex`.
    */
   prepare(endpoint: number, paramsJson: string, account: string | null | undefined): string;
   decode(
@@ -18,6 +19,8 @@ export interface BindingClient {
     body: Uint8Array,
   ): string;
   retry(method: string, attempt: number, outcome: string, status: number, retryAfterMs: number | null, seed: number): string;
+  /** `{"timeoutMs", "headers"}`: the per-attempt timeout and the header sets `prepare` numbers. */
+  transport(): string;
   listAccounts(): string;
 }
 

@@ -142,7 +142,6 @@ interface Outgoing {
   index: number;
   method: string;
   url: string;
-  timeoutMs: number;
   headers: Record<string, string>;
   body: string | null;
 }
@@ -216,14 +215,18 @@ function endpointIndex(endpoint: string): number {
 export class Crisp<O extends CrispOptions = CrispOptions> {
   readonly #client: BindingClient;
   readonly #fetch: FetchLike;
-  /** Parsed header objects by their JSON text: one or two per account. */
-  readonly #headers = new Map<string, Record<string, string>>();
+  /** The per-attempt timeout and the header sets `prepare` numbers (two per account), from the core. */
+  readonly #timeoutMs: number;
+  readonly #headerSets: Record<string, string>[];
 
   constructor(options: O) {
     const { fetch: fetchImpl, ...config } = options;
     const created = backend().createClient(JSON.stringify(config));
     if (typeof created === "string") throw new CrispError(parse<Failed>(created).error);
     this.#client = created;
+    const shared = parse<{ timeoutMs: number; headers: Record<string, string>[] }>(created.transport());
+    this.#timeoutMs = shared.timeoutMs;
+    this.#headerSets = shared.headers;
     if (!fetchImpl && typeof globalThis.fetch !== "function") {
       throw new CrispError(configError("fetch", "no global fetch here: pass `fetch` in the options"));
     }
@@ -315,28 +318,21 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     const a = text.indexOf("\n");
     const b = text.indexOf("\n", a + 1);
     const c = text.indexOf("\n", b + 1);
-    const d = text.indexOf("\n", c + 1);
-    const headersJson = text.slice(c + 1, d);
-    let headers = this.#headers.get(headersJson);
-    if (!headers) {
-      headers = parse<Record<string, string>>(headersJson);
-      this.#headers.set(headersJson, headers);
-    }
     return {
       index,
       method: text.slice(0, a),
       url: text.slice(a + 1, b),
-      timeoutMs: Number(text.slice(b + 1, c)),
       // A copy: a custom fetch may change what it is given.
-      headers: { ...headers },
-      body: d + 1 < text.length ? text.slice(d + 1) : null,
+      headers: { ...this.#headerSets[Number(text.slice(b + 1, c))] },
+      body: c + 1 < text.length ? text.slice(c + 1) : null,
     };
   }
 
   /** The answer: its `data` alone when `dataOnly` (what `call` returns), else all of it. */
   async #send(endpoint: string, params: unknown, options: CallOptions | undefined, dataOnly: boolean): Promise<DecodedOk | unknown> {
     const request = this.#prepare(endpoint, params, options?.account);
-    const { timeoutMs, headers } = request;
+    const { headers } = request;
+    const timeoutMs = this.#timeoutMs;
     const signal = options?.signal;
     const head = request.method === "HEAD";
     const { plainDataStart } = backend();

@@ -73,7 +73,7 @@ pub fn endpoint_index(id: String) -> i32 {
     boundary::endpoint_index(&id).and_then(|i| i32::try_from(i).ok()).unwrap_or(-1)
 }
 
-/// The request as lines for the transport (method, URL, timeout, headers JSON, body), or the
+/// The request as lines for the transport (method, URL, header set number, body), or the
 /// refusal's JSON: what `call` sends, without a request object to parse per call. `client` is
 /// the number `BindingClient.id` gives (the JS loader keeps that client alive while it is used),
 /// `endpoint` the one `endpointIndex` gives.
@@ -156,6 +156,13 @@ impl BindingClient {
         self.with(|inner| {
             boundary::retry(inner, &method, attempt, &outcome, status, retry_after_ms, seed)
         })
+    }
+
+    /// What every request of this client shares, as JSON: the timeout and the header sets that
+    /// `prepare` numbers (they hold the keys; read once).
+    #[napi]
+    pub fn transport(&self) -> String {
+        self.with(boundary::transport)
     }
 
     /// The configured accounts as JSON, never their keys.

@@ -41,7 +41,7 @@ impl BindingClient {
         boundary::build(&self.inner, endpoint, params_json, account.as_deref(), redact)
     }
 
-    /// What one call sends, as lines (method, URL, timeout ms, headers JSON, body), or the
+    /// What one call sends, as lines (method, URL, header set number, body), or the
     /// refusal as JSON: one crossing per request instead of `build` and a parse. `endpoint` is
     /// the number `endpointIndex` gives.
     pub fn prepare(&self, endpoint: u32, params_json: &str, account: Option<String>) -> String {
@@ -88,6 +88,12 @@ impl BindingClient {
             retry_after_ms.and_then(to_u64),
             to_u64(seed).unwrap_or(0),
         )
+    }
+
+    /// What every request of this client shares, as JSON: the timeout and the header sets that
+    /// `prepare` numbers (they hold the keys; read once).
+    pub fn transport(&self) -> String {
+        boundary::transport(&self.inner)
     }
 
     /// The configured accounts as JSON, never their keys.

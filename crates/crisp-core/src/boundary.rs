@@ -87,15 +87,14 @@ pub fn endpoint_index(id: &str) -> Option<u32> {
 }
 
 /// `prepare`: the request [`build`] makes, as lines for the transport to send on every call:
-/// method, URL, per-attempt timeout in ms, the headers as one JSON object, then the body (empty
-/// when there is none), each after a `\n`. A refusal is the `{"ok":false,...}` JSON of [`build`],
-/// told apart by its first character. No line can hold a `\n`: URLs are percent-encoded, base
-/// URLs and keys refuse control characters, and JSON escapes them. `endpoint` is the number
-/// [`endpoint_index`] gives.
+/// method, URL, the number of its header set in [`transport`], then the body (empty when there is
+/// none), each after a `\n`. A refusal is the `{"ok":false,...}` JSON of [`build`], told apart by
+/// its first character. No line can hold a `\n`: URLs are percent-encoded and JSON escapes it.
+/// `endpoint` is the number [`endpoint_index`] gives.
 ///
 /// It exists because every call pays for it: one string split is cheaper in JS than parsing the
-/// request object `build` describes, and the headers line repeats per account, so JS can parse it
-/// once per account.
+/// request object `build` describes, and what is the same for every call of a client (headers,
+/// timeout) is read once, from [`transport`].
 #[must_use]
 pub fn prepare(client: &Client, endpoint: u32, params_json: &str, account: Option<&str>) -> String {
     let Some(endpoint) = Endpoint::at(endpoint as usize) else {
@@ -107,25 +106,41 @@ pub fn prepare(client: &Client, endpoint: u32, params_json: &str, account: Optio
     });
     match planned {
         Ok(request) => {
-            // Pushed piece by piece, not through `write!`, and the headers as the account stores
-            // them: this runs on every call, and in Node it runs between fetches, with cold caches.
+            // Pushed piece by piece, not through `write!`: this runs on every call, and in Node
+            // it runs between fetches, with cold caches.
             let body = request.body.as_deref().unwrap_or_default();
-            let headers = &request.account.headers_json[usize::from(request.body.is_some())];
-            let mut out =
-                String::with_capacity(request.url.len() + headers.len() + body.len() + 16);
+            let set = request.account.header_set + u32::from(request.body.is_some());
+            let mut out = String::with_capacity(request.url.len() + body.len() + 16);
             out.push_str(request.endpoint.method.as_str());
             out.push('\n');
             out.push_str(&request.url);
             out.push('\n');
-            crate::json::push_u64(&mut out, client.settings().timeout_ms);
-            out.push('\n');
-            out.push_str(headers);
+            crate::json::push_u64(&mut out, u64::from(set));
             out.push('\n');
             out.push_str(body);
             out
         }
         Err(e) => e,
     }
+}
+
+/// `transport`: what every request of a client shares, read once by the transport:
+/// `{"timeoutMs":..,"headers":[..]}`, the per-attempt timeout and the header sets that
+/// [`prepare`] numbers (two per account, without and with a body; they hold the key).
+#[must_use]
+pub fn transport(client: &Client) -> String {
+    let settings = client.settings();
+    let mut sets = String::from("[");
+    for (i, set) in settings.header_sets.iter().enumerate() {
+        if i > 0 {
+            sets.push(',');
+        }
+        sets.push_str(set);
+    }
+    sets.push(']');
+    let mut out = String::new();
+    Obj::new(&mut out).field("timeoutMs", &settings.timeout_ms).raw("headers", &sets).end();
+    out
 }
 
 /// `decode`: an answer's data, or the error. `data` is spliced in as the body's own JSON text.
@@ -336,6 +351,9 @@ mod tests {
     #[test]
     fn prepare_is_build_as_lines() {
         let c = client();
+        let shared: Value = serde_json::from_str(&transport(&c)).unwrap();
+        assert_eq!(shared["timeoutMs"], 30000);
+        assert_eq!(shared["headers"].as_array().unwrap().len(), 2, "one account: two sets");
         for (endpoint, params) in [
             ("get_conversation", r#"{"sessionID":"s"}"#),
             ("send_message_in_conversation", r#"{"sessionID":"s","body":{"content":"a\nb"}}"#),
@@ -345,21 +363,18 @@ mod tests {
                 serde_json::from_str(&build(&c, endpoint, params, None, false)).unwrap();
             let r = &built["request"];
             let prepared = prepare(&c, ix(endpoint), params, None);
-            let lines: Vec<&str> = prepared.splitn(5, '\n').collect();
-            let headers: serde_json::Map<String, Value> = serde_json::from_str(lines[3]).unwrap();
+            let lines: Vec<&str> = prepared.splitn(4, '\n').collect();
+            let set: usize = lines[2].parse().unwrap();
+            let headers = &shared["headers"][set];
             let pairs: serde_json::Map<String, Value> = r["headers"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].clone()))
                 .collect();
-            assert_eq!(
-                lines[..3],
-                [r["method"].as_str().unwrap(), r["url"].as_str().unwrap(), "30000"]
-            );
-            assert_eq!(headers, pairs);
-            assert_eq!(lines[3].matches(':').count(), pairs.len(), "one entry per header");
-            assert_eq!(lines[4], r["body"].as_str().unwrap_or(""), "{endpoint}");
+            assert_eq!(lines[..2], [r["method"].as_str().unwrap(), r["url"].as_str().unwrap()]);
+            assert_eq!(headers, &Value::Object(pairs), "{endpoint}");
+            assert_eq!(lines[3], r["body"].as_str().unwrap_or(""), "{endpoint}");
         }
         let get = ix("get_conversation");
         assert_eq!(prepare(&c, get, "{}", None), build(&c, "get_conversation", "{}", None, false));

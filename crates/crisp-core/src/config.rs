@@ -312,9 +312,9 @@ pub struct Account {
     pub base_url: String,
     /// `Basic base64(identifier:key)`, computed once.
     pub(crate) authorization: String,
-    /// The headers of its requests as one JSON object, without and with a body: what
-    /// `boundary::prepare` sends on every call, written once.
-    pub(crate) headers_json: [String; 2],
+    /// The number of its header set without a body in [`Settings::header_sets`]; the set with a
+    /// body is the next one.
+    pub(crate) header_set: u32,
 }
 
 impl fmt::Debug for Account {
@@ -418,21 +418,6 @@ impl Account {
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{identifier}:{key}"));
         let authorization = format!("Basic {token}");
         let tier = c.tier.unwrap_or_default();
-        let headers_json = [false, true].map(|has_body| {
-            let mut out = String::from("{");
-            for (i, (name, value)) in
-                crate::request::headers_of(&authorization, tier, has_body).enumerate()
-            {
-                if i > 0 {
-                    out.push(',');
-                }
-                crate::json::write_str(&mut out, name);
-                out.push(':');
-                crate::json::write_str(&mut out, value);
-            }
-            out.push('}');
-            out
-        });
         Ok(Account {
             name: name.to_owned(),
             label: c.label.clone().unwrap_or_else(|| name.to_owned()),
@@ -441,16 +426,19 @@ impl Account {
             website_id,
             base_url,
             authorization,
-            headers_json,
+            header_set: 0, // numbered by Settings::new, once every account is known
         })
     }
 }
 
 /// A validated configuration: at least one account, one of them the default.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     /// Accounts by name.
     pub accounts: BTreeMap<String, Account>,
+    /// The headers of every request, as JSON objects, two per account (without and with a body):
+    /// a transport reads them once and `boundary::prepare` names one per request.
+    pub(crate) header_sets: Vec<String>,
     /// The account used when a call names none.
     pub default_account: String,
     /// Per-attempt timeout in milliseconds.
@@ -459,6 +447,19 @@ pub struct Settings {
     pub retry: RetryPolicy,
     /// Whether writes are refused.
     pub read_only: bool,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Not the header sets: they hold each account's key.
+        f.debug_struct("Settings")
+            .field("accounts", &self.accounts)
+            .field("default_account", &self.default_account)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("retry", &self.retry)
+            .field("read_only", &self.read_only)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Settings {
@@ -507,8 +508,24 @@ impl Settings {
             return Err(invalid("timeoutMs", "must be above zero"));
         }
         config.retry.validate()?;
+        let mut header_sets = Vec::with_capacity(accounts.len() * 2);
+        for account in accounts.values_mut() {
+            account.header_set = u32::try_from(header_sets.len()).unwrap_or(u32::MAX);
+            for has_body in [false, true] {
+                let mut json = String::new();
+                let mut headers = crate::json::Obj::new(&mut json);
+                for (name, value) in
+                    crate::request::headers_of(&account.authorization, account.tier, has_body)
+                {
+                    headers = headers.field(name, value);
+                }
+                headers.end();
+                header_sets.push(json);
+            }
+        }
         Ok(Settings {
             accounts,
+            header_sets,
             default_account,
             timeout_ms,
             retry: config.retry.clone(),

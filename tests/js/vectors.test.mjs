@@ -96,3 +96,26 @@ test("the catalog reaches JS whole", () => {
   assert.equal(send.write, true);
   assert.ok(all.filter((e) => e.deprecated).length === 35);
 });
+
+test("a body in several chunks, cut inside a character, reads as the same answer", async () => {
+  const answer = { error: false, reason: "resolved", data: { note: "café ".repeat(4000), n: 1 } };
+  const bytes = new TextEncoder().encode(JSON.stringify(answer));
+  const inside = bytes.indexOf(0xc3) + 1; // between the two bytes of the first "é"
+  const cuts = [0, inside, inside + 7001, bytes.length];
+  const chunked = async () =>
+    new Response(
+      new ReadableStream({
+        start(controller) {
+          for (let i = 1; i < cuts.length; i++) controller.enqueue(bytes.slice(cuts[i - 1], cuts[i]));
+          controller.close();
+        },
+      }),
+      { status: 200 },
+    );
+  const crisp = new Crisp({ ...requests.config, fetch: chunked, retry: { retries: 0 } });
+  assert.deepEqual(await crisp.call("get_conversation", { sessionID: "s" }), answer.data);
+  // A fetch whose answer has no web stream (node-fetch's shape) is read whole.
+  const legacy = async () => ({ status: 200, headers: new Headers(), body: {}, arrayBuffer: async () => bytes.slice().buffer });
+  const old = new Crisp({ ...requests.config, fetch: legacy, retry: { retries: 0 } });
+  assert.deepEqual(await old.call("get_conversation", { sessionID: "s" }), answer.data);
+});

@@ -153,6 +153,35 @@ const EMPTY = new Uint8Array(0);
 // ignoreBOM keeps a leading U+FEFF in the text, so that JSON.parse refuses it as the core does.
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
+/**
+ * The body's bytes, read from its stream: the chunks fetch made, joined only when there are
+ * several. `arrayBuffer()` would copy them into one more buffer, and in Node that buffer is
+ * external memory the garbage collector has to chase (measured: about 15 µs of CPU per call under
+ * load). A `fetch` whose Response has no web stream (node-fetch, say) is read with `arrayBuffer()`.
+ */
+async function readBody(response: Response): Promise<Uint8Array> {
+  const stream = response.body as ReadableStream<Uint8Array> | null | undefined;
+  if (stream === null) return EMPTY;
+  if (typeof stream?.getReader !== "function") return new Uint8Array(await response.arrayBuffer());
+  const reader = stream.getReader();
+  let first: Uint8Array | undefined;
+  let more: Uint8Array[] | undefined;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (first === undefined) first = value;
+    else (more ??= [first]).push(value);
+  }
+  if (more === undefined) return first ?? EMPTY;
+  const joined = new Uint8Array(more.reduce((n, chunk) => n + chunk.length, 0));
+  let at = 0;
+  for (const chunk of more) {
+    joined.set(chunk, at);
+    at += chunk.length;
+  }
+  return joined;
+}
+
 function abortForTimeout(controller: AbortController): void {
   controller.abort(TIMEOUT);
 }
@@ -353,7 +382,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
         if (request.body !== null) init.body = request.body;
         const response = await this.#fetch(request.url, init);
         status = response.status;
-        const body = head ? EMPTY : new Uint8Array(await response.arrayBuffer());
+        const body = head ? EMPTY : await readBody(response);
         // The common answer, read once by V8: the core finds where `data` sits, JSON.parse reads
         // it. When the span is not one JSON value, the full decode below has the answer.
         const start = head ? -1 : plainDataStart(request.index, status, body);

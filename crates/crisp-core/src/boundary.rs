@@ -89,7 +89,8 @@ pub fn endpoint_index(id: &str) -> Option<u32> {
 /// `prepare`: the request [`build`] makes, as lines for the transport to send on every call:
 /// method, URL, the number of its header set in [`transport`], then the body (empty when there is
 /// none), each after a `\n`. A refusal is the `{"ok":false,...}` JSON of [`build`], told apart by
-/// its first character. No line can hold a `\n`: URLs are percent-encoded and JSON escapes it.
+/// its first character. No line can hold a `\n`: URLs are percent-encoded, base URLs refuse
+/// control characters, and JSON escapes them.
 /// `endpoint` is the number [`endpoint_index`] gives.
 ///
 /// It exists because every call pays for it: one string split is cheaper in JS than parsing the

@@ -416,16 +416,14 @@ impl Account {
             other => other.clone(),
         };
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{identifier}:{key}"));
-        let authorization = format!("Basic {token}");
-        let tier = c.tier.unwrap_or_default();
         Ok(Account {
             name: name.to_owned(),
             label: c.label.clone().unwrap_or_else(|| name.to_owned()),
             identifier,
-            tier,
+            tier: c.tier.unwrap_or_default(),
             website_id,
             base_url,
-            authorization,
+            authorization: format!("Basic {token}"),
             header_set: 0, // numbered by Settings::new, once every account is known
         })
     }

@@ -24,12 +24,15 @@ const Official = require("crisp-api").Crisp;
 
 const QUICK = process.argv.includes("--quick");
 const LEVELS = [1, 16, 64];
-const PER_LEVEL = QUICK ? 400 : 1000; // requests per client per concurrency level and round
 // Interleaved rounds, in a rotating order, so that drift and the other load on this shared machine
 // hit every client alike; each figure is the median over rounds, each ratio the median of the
 // ratios measured within one round.
-// Many short rounds beat a few long ones here: the other load comes and goes within seconds.
-const ROUNDS = QUICK ? 1 : 15;
+// Many short rounds beat a few long ones here: the other load comes and goes within seconds. Per
+// level, [rounds, requests per client and round]: 15,000 requests per client and level in all, in
+// rounds of about 60-300 ms (one round of 1,000 at concurrency 1 took 0.3 s, and the ratio at 1
+// swung by +-0.05 from run to run).
+const PLAN = QUICK ? { 1: [1, 400], 16: [1, 400], 64: [1, 400] } : { 1: [75, 200], 16: [30, 500], 64: [15, 1000] };
+const ROUNDS = QUICK ? 1 : 15; // for the stubbed runs
 const BASE = "raw fetch";
 
 const sandbox = await startSandbox(["--request-log", "0"]);
@@ -102,10 +105,11 @@ const results = {};
 const names = Object.keys(clients);
 for (const c of LEVELS) {
   const rounds = [];
-  for (let round = 0; round < ROUNDS; round++) {
+  const [levelRounds, perRound] = PLAN[c];
+  for (let round = 0; round < levelRounds; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]);
     const measured = {};
-    for (const name of order) measured[name] = await level(clients[name], c, PER_LEVEL);
+    for (const name of order) measured[name] = await level(clients[name], c, perRound);
     rounds.push(measured);
   }
   for (const name of names) {
@@ -287,7 +291,7 @@ await sandbox.stop();
 const f = (n, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
 let md = `<!-- node:start (written by \`npm run bench\`; do not edit by hand) -->\n## crisp-kit in Node\n\n`;
 md += `\`npm run bench\` (tests/bench/node.mjs), Node ${process.version}, against the sandbox (release build) on 127.0.0.1, `;
-md += `GET \`get_conversation\`, ${f(PER_LEVEL)} requests per client per level in each of ${ROUNDS} interleaved rounds; every figure is the median over the rounds, `;
+md += `GET \`get_conversation\`, in interleaved rounds (${LEVELS.map((c, i) => `${f(PLAN[c][0])} of ${f(PLAN[c][1])}${i === 0 ? " requests per client at concurrency " : " at "}${c}`).join(", ")}); every figure is the median over the rounds, `;
 md += `and each ratio or difference the median of those measured within one round. Client and server share the machine's 2 cores (and other work), so compare ratios within a row group.\n\n`;
 md += `The baseline, **raw fetch**, does what any client must do for one call: the global \`fetch\` with the same URL and headers, a per-request timeout `;
 md += `(\`AbortSignal.timeout(30000)\`, as crisp-api sends it), and \`res.json()\`. The same without the timeout is shown for reference: it is what the timeout alone costs.\n\n`;

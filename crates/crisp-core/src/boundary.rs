@@ -132,7 +132,7 @@ pub fn prepare(client: &Client, endpoint: u32, params_json: &str, account: Optio
 pub fn transport(client: &Client) -> String {
     let settings = client.settings();
     let mut sets = String::from("[");
-    for (i, set) in settings.header_sets.iter().enumerate() {
+    for (i, set) in settings.header_sets.0.iter().enumerate() {
         if i > 0 {
             sets.push(',');
         }

@@ -429,14 +429,24 @@ impl Account {
     }
 }
 
-/// A validated configuration: at least one account, one of them the default.
+/// The header sets of [`Settings`], as JSON objects. They hold the keys, so `Debug` only counts them.
 #[derive(Clone)]
+pub(crate) struct HeaderSets(pub(crate) Vec<String>);
+
+impl fmt::Debug for HeaderSets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{} header sets: {}]", self.0.len(), crate::REDACTED)
+    }
+}
+
+/// A validated configuration: at least one account, one of them the default.
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// Accounts by name.
     pub accounts: BTreeMap<String, Account>,
     /// The headers of every request, as JSON objects, two per account (without and with a body):
     /// a transport reads them once and `boundary::prepare` names one per request.
-    pub(crate) header_sets: Vec<String>,
+    pub(crate) header_sets: HeaderSets,
     /// The account used when a call names none.
     pub default_account: String,
     /// Per-attempt timeout in milliseconds.
@@ -445,19 +455,6 @@ pub struct Settings {
     pub retry: RetryPolicy,
     /// Whether writes are refused.
     pub read_only: bool,
-}
-
-impl fmt::Debug for Settings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Not the header sets: they hold each account's key.
-        f.debug_struct("Settings")
-            .field("accounts", &self.accounts)
-            .field("default_account", &self.default_account)
-            .field("timeout_ms", &self.timeout_ms)
-            .field("retry", &self.retry)
-            .field("read_only", &self.read_only)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Settings {
@@ -523,7 +520,7 @@ impl Settings {
         }
         Ok(Settings {
             accounts,
-            header_sets,
+            header_sets: HeaderSets(header_sets),
             default_account,
             timeout_ms,
             retry: config.retry.clone(),

@@ -102,20 +102,32 @@ test("a body in several chunks, cut inside a character, reads as the same answer
   const bytes = new TextEncoder().encode(JSON.stringify(answer));
   const inside = bytes.indexOf(0xc3) + 1; // between the two bytes of the first "é"
   const cuts = [0, inside, inside + 7001, bytes.length];
-  const chunked = async () =>
-    new Response(
+  const streamed = (chunk) => async () => {
+    const response = new Response(
       new ReadableStream({
         start(controller) {
-          for (let i = 1; i < cuts.length; i++) controller.enqueue(bytes.slice(cuts[i - 1], cuts[i]));
+          for (let i = 1; i < cuts.length; i++) controller.enqueue(chunk(bytes.slice(cuts[i - 1], cuts[i])));
           controller.close();
         },
       }),
       { status: 200 },
     );
-  const crisp = new Crisp({ ...requests.config, fetch: chunked, retry: { retries: 0 } });
-  assert.deepEqual(await crisp.call("get_conversation", { sessionID: "s" }), answer.data);
+    // The stream is what is read: one more copy of the whole body is what it avoids.
+    response.arrayBuffer = () => Promise.reject(new Error("read through arrayBuffer()"));
+    return response;
+  };
+  const client = (fetch) => new Crisp({ ...requests.config, fetch, retry: { retries: 0 } });
+  assert.deepEqual(await client(streamed((b) => b)).call("get_conversation", { sessionID: "s" }), answer.data);
+  // A polyfill's chunks as other views or ArrayBuffers are bytes too; text is refused, not read as nothing.
+  assert.deepEqual(await client(streamed((b) => new DataView(b.buffer))).call("get_conversation", { sessionID: "s" }), answer.data);
+  assert.deepEqual(await client(streamed((b) => b.buffer)).call("get_conversation", { sessionID: "s" }), answer.data);
+  await assert.rejects(client(streamed((b) => new TextDecoder().decode(b))).call("get_conversation", { sessionID: "s" }), (e) => {
+    assert.ok(e instanceof CrispError);
+    assert.equal(e.code, "network");
+    assert.match(e.message, /gave text, not bytes/);
+    return true;
+  });
   // A fetch whose answer has no web stream (node-fetch's shape) is read whole.
   const legacy = async () => ({ status: 200, headers: new Headers(), body: {}, arrayBuffer: async () => bytes.slice().buffer });
-  const old = new Crisp({ ...requests.config, fetch: legacy, retry: { retries: 0 } });
-  assert.deepEqual(await old.call("get_conversation", { sessionID: "s" }), answer.data);
+  assert.deepEqual(await client(legacy).call("get_conversation", { sessionID: "s" }), answer.data);
 });

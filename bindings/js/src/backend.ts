@@ -36,7 +36,8 @@ export interface Binding {
   catalog(): string;
   /**
    * The number `prepare` and `plainDataStart` take for an endpoint id, or -1 when the catalog has
-   * none (`build` then gives the refusal). Looked up once per id, so no call searches the catalog.
+   * none (`build` then gives the refusal). Looked up once per id, so that a call on the common path
+   * does not search the catalog.
    */
   endpointIndex(id: string): number;
   /**

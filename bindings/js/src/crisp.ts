@@ -169,8 +169,9 @@ async function readBody(response: Response): Promise<Uint8Array> {
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    if (first === undefined) first = value;
-    else (more ??= [first]).push(value);
+    const chunk = value instanceof Uint8Array ? value : asBytes(value);
+    if (first === undefined) first = chunk;
+    else (more ??= [first]).push(chunk);
   }
   if (more === undefined) return first ?? EMPTY;
   const joined = new Uint8Array(more.reduce((n, chunk) => n + chunk.length, 0));
@@ -180,6 +181,13 @@ async function readBody(response: Response): Promise<Uint8Array> {
     at += chunk.length;
   }
   return joined;
+}
+
+/** A stream chunk that is not a `Uint8Array` (fetch polyfills), as one; anything else is refused. */
+function asBytes(chunk: unknown): Uint8Array {
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  throw new TypeError(`the response body stream gave ${typeof chunk === "string" ? "text" : typeof chunk}, not bytes`);
 }
 
 function abortForTimeout(controller: AbortController): void {
@@ -210,11 +218,16 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** Endpoint ids to the numbers the backend's per-call functions take; known ids only, so it holds
+ * at most the catalog. Emptied when the backend changes. */
+const indexes = new Map<string, number>();
+
 let binding: Binding | undefined;
 
 /** Sets the backend: done once by each entry point (Node: napi addon; browser: wasm). */
 export function useBinding(b: Binding): void {
   binding = b;
+  indexes.clear(); // numbers from another backend's catalog
 }
 
 function backend(): Binding {
@@ -223,10 +236,6 @@ function backend(): Binding {
   }
   return binding;
 }
-
-/** Endpoint ids to the numbers the backend's per-call functions take; known ids only, so it holds
- * at most the catalog. */
-const indexes = new Map<string, number>();
 
 function endpointIndex(endpoint: string): number {
   let index = indexes.get(endpoint);

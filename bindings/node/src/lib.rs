@@ -67,7 +67,8 @@ pub fn create_client(config_json: String) -> Either<BindingClient, String> {
 }
 
 /// The number `prepare` and `plainDataStart` take for an endpoint id, or -1 when the catalog has
-/// none (then `build` gives the refusal). Looked up once per id: no call searches the catalog.
+/// none (then `build` gives the refusal). Looked up once per id, so that a call on the common path
+/// does not search the catalog.
 #[napi]
 pub fn endpoint_index(id: String) -> i32 {
     boundary::endpoint_index(&id).and_then(|i| i32::try_from(i).ok()).unwrap_or(-1)

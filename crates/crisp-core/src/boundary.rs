@@ -80,7 +80,7 @@ pub fn build(
 
 /// `endpointIndex`: the number that [`prepare`] and [`plain_data_start`] take for an endpoint id,
 /// or `None` when the catalog has no such endpoint ([`build`] then says so). The bindings look it
-/// up once per id, so that no call searches the catalog.
+/// up once per id, so that a call on the common path does not search the catalog.
 #[must_use]
 pub fn endpoint_index(id: &str) -> Option<u32> {
     Endpoint::index(id).and_then(|i| u32::try_from(i).ok())
@@ -381,6 +381,36 @@ mod tests {
         assert_eq!(prepare(&c, get, "{}", None), build(&c, "get_conversation", "{}", None, false));
         assert_eq!(prepare(&c, get, "{", None), build(&c, "get_conversation", "{", None, false));
         assert!(prepare(&c, u32::MAX, "{}", None).contains(r#""code":"unknown_endpoint""#));
+    }
+
+    #[test]
+    fn prepare_names_each_accounts_header_sets() {
+        let c = create(
+            r#"{"identifier":"i","key":"k","websiteId":"w",
+                "accounts":{"eu":{"identifier":"e","key":"f","tier":"plugin","websiteId":"w"},
+                            "us":{"identifier":"u","key":"v","websiteId":"w"}}}"#,
+        )
+        .unwrap();
+        let shared: Value = serde_json::from_str(&transport(&c)).unwrap();
+        assert_eq!(shared["headers"].as_array().unwrap().len(), 6, "three accounts: six sets");
+        for account in [None, Some("eu"), Some("us")] {
+            for (endpoint, params) in [
+                ("get_conversation", r#"{"sessionID":"s"}"#),
+                ("send_message_in_conversation", r#"{"sessionID":"s","body":{"content":"x"}}"#),
+            ] {
+                let built: Value =
+                    serde_json::from_str(&build(&c, endpoint, params, account, false)).unwrap();
+                let pairs: serde_json::Map<String, Value> = built["request"]["headers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].clone()))
+                    .collect();
+                let prepared = prepare(&c, ix(endpoint), params, account);
+                let set: usize = prepared.split('\n').nth(2).unwrap().parse().unwrap();
+                assert_eq!(shared["headers"][set], Value::Object(pairs), "{account:?} {endpoint}");
+            }
+        }
     }
 
     fn ix(endpoint: &str) -> u32 {

@@ -649,6 +649,11 @@ mod tests {
         let c = config(json!({"identifier": "i", "key": "s3cret-key"}));
         assert!(!format!("{c:?}").contains("s3cret"));
         let s = Settings::new(&c).unwrap();
-        assert!(!format!("{s:?}").contains("s3cret"));
+        // Neither the key nor the Authorization value made of it (the header sets hold that).
+        let token = "aTpzM2NyZXQta2V5"; // base64("i:s3cret-key")
+        assert!(s.header_sets.0.iter().all(|set| set.contains(token)));
+        for printed in [format!("{s:?}"), format!("{:?}", crate::Client::new(&c).unwrap())] {
+            assert!(!printed.contains("s3cret") && !printed.contains(token), "{printed}");
+        }
     }
 }

@@ -287,7 +287,7 @@ impl Endpoint {
     }
 
     /// An endpoint's position in the catalog, which [`Endpoint::at`] reads back: the bindings'
-    /// per-call functions take this number, so that no call searches the catalog for its id.
+    /// per-call functions take this number, so that a call does not search the catalog for its id.
     #[must_use]
     pub fn index(id: &str) -> Option<usize> {
         all().binary_search_by(|e| e.id.cmp(id)).ok()

@@ -127,16 +127,25 @@ pub fn prepare(client: &Client, endpoint: u32, params_json: &str, account: Optio
 
 /// `transport`: what every request of a client shares, read once by the transport:
 /// `{"timeoutMs":..,"headers":[..]}`, the per-attempt timeout and the header sets that
-/// [`prepare`] numbers (two per account, without and with a body; they hold the key).
+/// [`prepare`] numbers: two per account (without and with a body), in the accounts' order, as
+/// `Settings::new` numbers them. They hold the keys.
 #[must_use]
 pub fn transport(client: &Client) -> String {
     let settings = client.settings();
     let mut sets = String::from("[");
-    for (i, set) in settings.header_sets.0.iter().enumerate() {
-        if i > 0 {
-            sets.push(',');
+    for account in settings.accounts.values() {
+        for has_body in [false, true] {
+            if sets.len() > 1 {
+                sets.push(',');
+            }
+            let mut headers = Obj::new(&mut sets);
+            for (name, value) in
+                crate::request::headers_of(&account.authorization, account.tier, has_body)
+            {
+                headers = headers.field(name, value);
+            }
+            headers.end();
         }
-        sets.push_str(set);
     }
     sets.push(']');
     let mut out = String::new();

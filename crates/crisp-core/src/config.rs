@@ -312,8 +312,8 @@ pub struct Account {
     pub base_url: String,
     /// `Basic base64(identifier:key)`, computed once.
     pub(crate) authorization: String,
-    /// The number of its header set without a body in [`Settings::header_sets`]; the set with a
-    /// body is the next one.
+    /// The number of its header set without a body in `boundary::transport`; the set with a body
+    /// is the next one.
     pub(crate) header_set: u32,
 }
 
@@ -429,24 +429,11 @@ impl Account {
     }
 }
 
-/// The header sets of [`Settings`], as JSON objects. They hold the keys, so `Debug` only counts them.
-#[derive(Clone)]
-pub(crate) struct HeaderSets(pub(crate) Vec<String>);
-
-impl fmt::Debug for HeaderSets {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{} header sets: {}]", self.0.len(), crate::REDACTED)
-    }
-}
-
 /// A validated configuration: at least one account, one of them the default.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Accounts by name.
     pub accounts: BTreeMap<String, Account>,
-    /// The headers of every request, as JSON objects, two per account (without and with a body):
-    /// a transport reads them once and `boundary::prepare` names one per request.
-    pub(crate) header_sets: HeaderSets,
     /// The account used when a call names none.
     pub default_account: String,
     /// Per-attempt timeout in milliseconds.
@@ -503,24 +490,12 @@ impl Settings {
             return Err(invalid("timeoutMs", "must be above zero"));
         }
         config.retry.validate()?;
-        let mut header_sets = Vec::with_capacity(accounts.len() * 2);
-        for account in accounts.values_mut() {
-            account.header_set = u32::try_from(header_sets.len()).unwrap_or(u32::MAX);
-            for has_body in [false, true] {
-                let mut json = String::new();
-                let mut headers = crate::json::Obj::new(&mut json);
-                for (name, value) in
-                    crate::request::headers_of(&account.authorization, account.tier, has_body)
-                {
-                    headers = headers.field(name, value);
-                }
-                headers.end();
-                header_sets.push(json);
-            }
+        // Two header sets per account, in the accounts' order: see `boundary::transport`.
+        for (i, account) in accounts.values_mut().enumerate() {
+            account.header_set = u32::try_from(2 * i).unwrap_or(u32::MAX);
         }
         Ok(Settings {
             accounts,
-            header_sets: HeaderSets(header_sets),
             default_account,
             timeout_ms,
             retry: config.retry.clone(),
@@ -649,10 +624,11 @@ mod tests {
         let c = config(json!({"identifier": "i", "key": "s3cret-key"}));
         assert!(!format!("{c:?}").contains("s3cret"));
         let s = Settings::new(&c).unwrap();
-        // Neither the key nor the Authorization value made of it (the header sets hold that).
+        // Neither the key nor the Authorization value made of it (what a transport is given).
         let token = "aTpzM2NyZXQta2V5"; // base64("i:s3cret-key")
-        assert!(s.header_sets.0.iter().all(|set| set.contains(token)));
-        for printed in [format!("{s:?}"), format!("{:?}", crate::Client::new(&c).unwrap())] {
+        let client = crate::Client::new(&c).unwrap();
+        assert!(crate::boundary::transport(&client).contains(token));
+        for printed in [format!("{s:?}"), format!("{client:?}")] {
             assert!(!printed.contains("s3cret") && !printed.contains(token), "{printed}");
         }
     }

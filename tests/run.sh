@@ -26,10 +26,10 @@ node bindings/js/build.mjs
 cargo build --quiet --release -p crisp-sandbox
 npx tsc -p bindings/js/tsconfig.json --noEmit
 
-step "JS tests, Node backend (napi addon)"
-CRISP_KIT_BACKEND=node node --test tests/js/
+step "JS tests, native backend (the napi addon, through the package's loader)"
+CRISP_KIT_BACKEND=native node --test tests/js/
 
-step "JS tests, wasm backend (the browser build, in Node)"
+step "JS tests, wasm backend (the browser's .wasm, loaded by the package's loader in Node)"
 CRISP_KIT_BACKEND=wasm node --test tests/js/
 
 step "browser suite: the web build in headless Chromium, against the sandbox on another origin"

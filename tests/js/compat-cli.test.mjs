@@ -5,9 +5,9 @@ import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { root, startSandbox } from "./support.mjs";
+import { backendName, root, startSandbox } from "./support.mjs";
 
-const nodeBackend = (process.env.CRISP_KIT_BACKEND ?? "node") === "node";
+const nodeBackend = backendName === "native";
 const require = createRequire(import.meta.url);
 let sandbox;
 let sessionID;

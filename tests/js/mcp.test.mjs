@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { loadKit, root, startSandbox } from "./support.mjs";
+import { backendName, loadKit, root, startSandbox } from "./support.mjs";
 
-const nodeBackend = (process.env.CRISP_KIT_BACKEND ?? "node") === "node";
+const nodeBackend = backendName === "native";
 const cliPath = join(root, "bindings/js/dist/cli.js");
 const WRONG_KEY = "wrong-key-0123456789abcdef0123456789abcdef";
 let sandbox;

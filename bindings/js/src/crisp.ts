@@ -223,10 +223,12 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 const indexes = new Map<string, number>();
 
 let binding: Binding | undefined;
+let bindingName: "native" | "wasm" | undefined;
 
-/** Sets the backend: done once by each entry point (Node: napi addon; browser: wasm). */
-export function useBinding(b: Binding): void {
+/** Sets the backend: done once by each entry point (Node: napi addon or wasm; browser: wasm). */
+export function useBinding(b: Binding, name: "native" | "wasm"): void {
   binding = b;
+  bindingName = name;
   indexes.clear(); // numbers from another backend's catalog
 }
 
@@ -270,6 +272,15 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     }
     // Called unbound: a browser's fetch throws "Illegal invocation" when `this` is not the window.
     this.#fetch = fetchImpl ? (url, init) => fetchImpl(url, init) : (url, init) => globalThis.fetch(url, init);
+  }
+
+  /**
+   * The core in use: `"native"` (the napi addon of this platform) or `"wasm"` (the wasm build, in
+   * browsers and wherever no addon loads). `CRISP_KIT_BACKEND=native|wasm` forces one in Node.
+   */
+  static get backend(): "native" | "wasm" {
+    backend();
+    return bindingName as "native" | "wasm";
   }
 
   /** Every endpoint of the catalog (like the seed's `_endpoints`). */

@@ -362,7 +362,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     const paramsJson = JSON.stringify(params ?? {});
     // An id the catalog lacks: `build` gives the core's refusal.
     const text =
-      index < 0 ? this.#client.build(endpoint, paramsJson, account ?? null, true) : this.#client.prepare(index, paramsJson, account ?? null);
+      index < 0 ? this.#client.build(endpoint, paramsJson, account ?? null, true) : backend().prepare(this.#client.id, index, paramsJson, account ?? null);
     if (text.charCodeAt(0) === 123 /* "{": a refusal */) throw new CrispError(parse<Failed>(text).error);
     const a = text.indexOf("\n");
     const b = text.indexOf("\n", a + 1);

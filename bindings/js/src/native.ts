@@ -11,17 +11,11 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as wasm from "../wasm/crisp_kit_wasm.js";
-import type { Binding, BindingClient } from "./backend.js";
+import type { Binding } from "./backend.js";
 
 declare const __dirname: string | undefined;
 
 export type BackendName = "native" | "wasm";
-
-/** The addon as it is: `prepare` is a plain function of the client's number (see lib.rs). */
-interface Addon extends Omit<Binding, "createClient"> {
-  createClient(configJson: string): (Omit<BindingClient, "prepare"> & { readonly id: number }) | string;
-  prepare(client: number, endpoint: number, paramsJson: string, account: string | null | undefined): string;
-}
 
 // One file serves both the ESM and the CommonJS build.
 const here = typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
@@ -54,23 +48,6 @@ export function platformPackage(platform = process.platform, arch = process.arch
   return `crisp-kit-${platform}-${arch}${abi ? `-${abi}` : ""}`;
 }
 
-function wrapAddon(addon: Addon): Binding {
-  const { prepare } = addon;
-  return {
-    ...addon,
-    createClient(configJson) {
-      const native = addon.createClient(configJson);
-      if (typeof native === "string") return native;
-      const { id } = native;
-      // The instance gains `prepare` as the plain function of its number; holding the instance
-      // keeps its client alive.
-      return Object.assign(native, {
-        prepare: (endpoint: number, paramsJson: string, account: string | null | undefined) => prepare(id, endpoint, paramsJson, account),
-      });
-    },
-  };
-}
-
 /** The napi addon, or why none loaded (one line per place tried). */
 function loadNative(): { binding: Binding } | { tried: string[]; wanted: string | null } {
   const wanted = platformPackage();
@@ -82,7 +59,7 @@ function loadNative(): { binding: Binding } | { tried: string[]; wanted: string 
   const tried: string[] = [];
   for (const [label, specifier] of candidates) {
     try {
-      return { binding: wrapAddon(requireHere(specifier) as Addon) };
+      return { binding: requireHere(specifier) as Binding };
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
       const missing = e.code === "MODULE_NOT_FOUND" && label === wanted;
@@ -95,8 +72,12 @@ function loadNative(): { binding: Binding } | { tried: string[]; wanted: string 
 /** The wasm core, instantiated synchronously from the .wasm shipped beside this file. */
 function loadWasm(): Binding {
   wasm.initSync({ module: readFileSync(join(here, "crisp_kit_wasm_bg.wasm")) });
-  return wasm as unknown as Binding;
+  return wasmBinding;
 }
+
+// Typed against the contract, not cast: a function the wasm crate lacks or shapes differently
+// fails this build (wasm-bindgen writes the module's declarations).
+const wasmBinding: Binding = wasm;
 
 /** The backend this process uses, chosen as the header says. */
 export function loadBackend(): { binding: Binding; name: BackendName } {

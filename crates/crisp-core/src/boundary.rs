@@ -544,3 +544,72 @@ mod tests {
         assert_eq!((t["code"].as_str(), t["retryable"].as_bool()), (Some("timeout"), Some(true)));
     }
 }
+
+/// A JS number as a `u64`, if it is a whole, non-negative, safe integer: how both bindings read
+/// the numbers JS hands over (times, delays, seeds), so neither keeps its own copy.
+#[must_use]
+pub fn whole_number(n: f64) -> Option<u64> {
+    #[allow(clippy::cast_sign_loss)] // checked non-negative
+    (n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0)
+        .then_some(n as u64)
+}
+
+/// The clients of this thread, by number: the one client registry both bindings share.
+///
+/// `prepare` runs on every call, and a plain function of a number is the cheapest crossing napi
+/// and wasm-bindgen have (a method pays for unwrapping `this`, and napi-rs for its borrow checks:
+/// about a microsecond in a fetch loop). So both bindings export `prepare(client, ...)` with the
+/// same shape, and each binding's `BindingClient` owns one slot, emptied when JS collects it.
+/// Each thread (each Node worker) has its own.
+pub mod clients {
+    use std::cell::RefCell;
+
+    use crate::Client;
+
+    thread_local! {
+        static CLIENTS: RefCell<Vec<Option<Client>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Keeps `client` and returns its number (a free slot is reused).
+    #[must_use]
+    pub fn insert(client: Client) -> u32 {
+        CLIENTS.with_borrow_mut(|clients| {
+            let id = if let Some(free) = clients.iter().position(Option::is_none) {
+                clients[free] = Some(client);
+                free
+            } else {
+                clients.push(Some(client));
+                clients.len() - 1
+            };
+            id as u32
+        })
+    }
+
+    /// Runs `f` on the client numbered `id`, if that slot holds one.
+    pub fn with<T>(id: u32, f: impl FnOnce(&Client) -> T) -> Option<T> {
+        CLIENTS.with_borrow(|clients| clients.get(id as usize).and_then(Option::as_ref).map(f))
+    }
+
+    /// Empties the slot `id` (at exit, the thread's storage may already be gone: then nothing).
+    pub fn remove(id: u32) {
+        let _ = CLIENTS.try_with(|clients| {
+            if let Some(slot) = clients.borrow_mut().get_mut(id as usize) {
+                *slot = None;
+            }
+        });
+    }
+
+    /// [`super::prepare`] for the client numbered `id`; for a number with no client (which the
+    /// JS façade never passes: it holds the client while it uses its number), the refusal.
+    #[must_use]
+    pub fn prepare(id: u32, endpoint: u32, params_json: &str, account: Option<&str>) -> String {
+        with(id, |client| super::prepare(client, endpoint, params_json, account)).unwrap_or_else(
+            || {
+                format!(
+                    r#"{{"ok":false,"error":{}}}"#,
+                    super::transport_error("", "network", "crisp-kit: no such client", 0)
+                )
+            },
+        )
+    }
+}

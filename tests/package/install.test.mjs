@@ -4,7 +4,9 @@
 // because what is under test is npm's own choice among the optionalDependencies (os, cpu, libc).
 // Nothing may resolve a crisp-kit-* name anywhere else (someone else could own those names on
 // the public registry): npm is pointed at the local registry, every other host goes to a proxy
-// that does not exist, and the lock files are checked to name 127.0.0.1 only.
+// that does not exist, and the lock files are checked to name 127.0.0.1 only. (verdaccio is a
+// devDependency at 6.8.0 with node-fetch overridden to 2.7.0 in the root package.json: later 6.x
+// want Node 22, and 6.8.0 as published does not install without the override.)
 //
 // First, with crisp-kit alone on the registry (as on Windows until a release builds its addon,
 // or any platform without one): the install succeeds and runs on wasm. Then with every platform

@@ -336,6 +336,14 @@ describe("with the platform packages published: npm picks this machine's, runs n
   test("CRISP_KIT_BACKEND=wasm still forces the wasm core", async () => {
     assert.equal(await node(dir, ["-e", 'console.log(require("crisp-kit").Crisp.backend)'], { CRISP_KIT_BACKEND: "wasm" }), "wasm");
   });
+
+  test("an installed addon that does not load: the wasm core, with a warning that says why", async () => {
+    // Last in this project: the addon is spoiled, as a truncated download would leave it.
+    writeFileSync(join(dir, "node_modules", "crisp-kit-linux-x64-gnu", "crisp-kit.linux-x64-gnu.node"), "not an ELF file");
+    const { stdout, stderr } = await run(process.execPath, ["-e", 'console.log(require("crisp-kit").Crisp.backend)'], { cwd: dir, env: userEnv(dir) });
+    assert.equal(stdout.trim(), "wasm");
+    assert.match(stderr, /crisp-kit: using the wasm core; the native addon did not load \(crisp-kit-linux-x64-gnu: /);
+  });
 });
 
 // An arm64 Linux Node: Debian's arm64 nodejs (18), unpacked by tests/setup.sh and run by Debian's

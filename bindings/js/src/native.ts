@@ -52,7 +52,6 @@ export function platformPackage(platform = process.platform, arch = process.arch
 function loadNative(): { binding: Binding } | { tried: string[]; wanted: string | null } {
   const wanted = platformPackage();
   const candidates: [string, string][] = [];
-  if (process.env.CRISP_KIT_NATIVE) candidates.push(["CRISP_KIT_NATIVE", process.env.CRISP_KIT_NATIVE]);
   if (wanted) candidates.push([wanted, wanted]);
   const dev = join(here, "..", "native", "crisp-kit.node");
   if (existsSync(dev)) candidates.push(["the development build", dev]);
@@ -79,7 +78,7 @@ function loadWasm(): Binding {
 // fails this build (wasm-bindgen writes the module's declarations).
 const wasmBinding: Binding = wasm;
 
-/** The backend this process uses, chosen as the header says. */
+/** The backend this process uses, chosen as the top of this file says. */
 export function loadBackend(): { binding: Binding; name: BackendName } {
   const forced = process.env.CRISP_KIT_BACKEND || undefined;
   if (forced !== undefined && !["native", "node", "wasm"].includes(forced)) {
@@ -96,5 +95,9 @@ export function loadBackend(): { binding: Binding; name: BackendName } {
     const tried = native.tried.length ? ` (tried ${native.tried.join("; ")})` : "";
     throw new Error(`crisp-kit: CRISP_KIT_BACKEND=${forced}, but the native addon for ${where} is not loadable: ${hint}${tried}`);
   }
+  // An addon that is there but does not load (a broken install, a libc older than it needs) is
+  // worth a word: the wasm core works, but this is not what the user installed.
+  const broken = native.tried.filter((line) => !line.endsWith(": not installed"));
+  if (broken.length) process.emitWarning(`crisp-kit: using the wasm core; the native addon did not load (${broken.join("; ")})`);
   return { binding: loadWasm(), name: "wasm" };
 }

@@ -210,6 +210,9 @@ refuse("a tree path with an empty segment", "resolve_helpdesk_tree_path", { loca
 refuse("an object as an id", "get_conversation", { sessionID: { a: 1 } }, { code: "invalid_param", param: "sessionID" });
 refuse("a fractional number as an id", "get_message_in_conversation", { sessionID: "s", fingerprint: 1.5 }, { code: "invalid_param", param: "fingerprint" });
 refuse("page 0", "list_conversations", { pageNumber: 0 }, { code: "invalid_param", param: "pageNumber" });
+// A message fingerprint and a page number are whole numbers (CRISP_API.md, "Wire format", "Paging").
+refuse("a fingerprint that is not a number", "get_message_in_conversation", { sessionID: "s", fingerprint: "latest" }, { code: "invalid_param", param: "fingerprint" });
+refuse("a page number that is not a number", "list_conversations", { pageNumber: "two" }, { code: "invalid_param", param: "pageNumber" });
 refuse("unknown top-level param", "get_conversation", { sessionID: "s", sesionID: "s" }, { code: "unknown_param", param: "sesionID" });
 refuse("query on an endpoint without one", "get_conversation", { sessionID: "s", query: { a: 1 } }, { code: "unknown_param", param: "query" });
 refuse("unknown query param", "list_conversations", { query: { filter_unred: true } }, { code: "unknown_param", param: "query.filter_unred" });

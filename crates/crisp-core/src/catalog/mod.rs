@@ -194,6 +194,51 @@ pub enum QueryType {
     Json,
 }
 
+/// What a path parameter takes, and what it defaults to: one rule per parameter name, the same
+/// in every endpoint. Request building, the TypeScript types, the docs and the MCP tools read it
+/// here instead of each deciding again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathKind {
+    /// `websiteID`: an id; defaults to the account's website.
+    Website,
+    /// `pageNumber`: a whole number, 1 or more; defaults to 1 (as the official client).
+    Page,
+    /// `fingerprint`: a message fingerprint, a whole number (above 2^32, below 2^53).
+    Integer,
+    /// Any other id: a string, or a whole number written in decimal.
+    Id,
+    /// A parameter that fills several segments (`{path*}`): `"a/b"` or `["a", "b"]`.
+    Segments,
+}
+
+impl PathKind {
+    /// The rule for a path parameter of that name (`rest`: it may fill several segments).
+    #[must_use]
+    pub fn of(name: &str, rest: bool) -> PathKind {
+        match name {
+            _ if rest => PathKind::Segments,
+            "websiteID" => PathKind::Website,
+            "pageNumber" => PathKind::Page,
+            "fingerprint" => PathKind::Integer,
+            _ => PathKind::Id,
+        }
+    }
+
+    /// Whether a call may leave it out (`websiteID` only when the account has a website).
+    #[must_use]
+    pub const fn has_default(self) -> bool {
+        matches!(self, PathKind::Website | PathKind::Page)
+    }
+}
+
+crate::json::name_to_json!(PathKind, |k| match k {
+    PathKind::Website => "website",
+    PathKind::Page => "page",
+    PathKind::Integer => "integer",
+    PathKind::Id => "id",
+    PathKind::Segments => "segments",
+});
+
 /// One query parameter of an endpoint.
 #[derive(Debug, Clone, Copy)]
 pub struct QueryParam {
@@ -349,6 +394,15 @@ impl Endpoint {
         self.method == Method::Head && self.status != Status::ClientLocal
     }
 
+    /// The path parameters with their rules, in order.
+    pub fn path_kinds(&self) -> impl Iterator<Item = (&'static str, PathKind)> + use<> {
+        self.segments().filter_map(|s| match s {
+            Segment::Param(n) => Some((n, PathKind::of(n, false))),
+            Segment::Rest(n) => Some((n, PathKind::of(n, true))),
+            Segment::Literal(_) => None,
+        })
+    }
+
     /// The query parameter of that name, if the endpoint takes it.
     #[must_use]
     pub fn query_param(&self, name: &str) -> Option<&'static QueryParam> {
@@ -372,6 +426,7 @@ impl Endpoint {
             method: self.http_method(),
             path: self.path_template(),
             path_params: self.path_params().collect(),
+            path_kinds: self.path_kinds().map(|(_, k)| k).collect(),
             query_params: self.query.to_vec(),
             body,
             body_fields,
@@ -394,6 +449,8 @@ pub struct EndpointInfo {
     pub method: Option<Method>,
     pub path: Option<String>,
     pub path_params: Vec<&'static str>,
+    /// Each path parameter's rule, in the order of `path_params`.
+    pub path_kinds: Vec<PathKind>,
     pub query_params: Vec<QueryParam>,
     /// `"object"` (a caller value sent as is), `"fields"` (an object of `body_fields`) or null.
     pub body: Option<&'static str>,
@@ -415,6 +472,7 @@ impl crate::json::ToJson for EndpointInfo {
             .field("method", &self.method)
             .field("path", &self.path)
             .field("path_params", &self.path_params)
+            .field("path_kinds", &self.path_kinds)
             .field("query_params", &self.query_params)
             .field("body", &self.body)
             .field("body_fields", &self.body_fields)

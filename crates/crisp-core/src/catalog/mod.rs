@@ -10,6 +10,13 @@ mod table;
 
 pub use table::ENDPOINTS;
 
+/// What each endpoint takes and answers: one shared type table of JSON Schemas, per endpoint its
+/// `body` and `data` schema (`$ref`s into `types`, null where no source knows), per real-time
+/// event its payload. Written by `cargo run -p xtask -- codegen` from the official clients' types
+/// with every conflict decided (docs/SHAPES.md). Not in the browser build, which does not need it.
+#[cfg(not(target_arch = "wasm32"))]
+pub const SHAPES_JSON: &str = include_str!("shapes.json");
+
 /// The catalog the core serves: the table itself, or in the browser build the same rows read from
 /// the packed text (see `packed.rs`), so that the table's structs are not linked in.
 #[cfg(not(target_arch = "wasm32"))]

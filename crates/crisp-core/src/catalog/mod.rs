@@ -4,6 +4,7 @@
 //! only what differs. Everything else in crisp-kit (request building, the sandbox's router, the
 //! TypeScript types, docs/ENDPOINTS.md, the MCP tools) is derived from it.
 
+mod bodies;
 #[doc(hidden)] // for xtask, which writes the packed text
 pub mod packed;
 mod table;
@@ -489,6 +490,12 @@ impl crate::json::ToJson for EndpointInfo {
             .field("paging", &self.paging)
             .end();
     }
+}
+
+/// The first body field the catalog knows whose value has the wrong type, as `(param, message)`
+/// (`("body.content", "must be a string")`); fields it does not know are not checked.
+pub(crate) fn check_body(endpoint: &Endpoint, body: &crate::json::Map) -> Option<(String, String)> {
+    bodies::check(Endpoint::index(endpoint.id)?, body)
 }
 
 /// The whole catalog as discovery prints it.

@@ -523,7 +523,9 @@ impl Shapes {
         let unknown: Vec<&str> = self
             .endpoints
             .iter()
-            .filter(|(_, (_, d))| d.is_none())
+            .filter(|(id, (_, d))| {
+                d.is_none() && crisp_core::Endpoint::find(id).is_some_and(|e| !e.is_head())
+            })
             .map(|(id, _)| id.as_str())
             .collect();
         let mut out = String::new();
@@ -541,8 +543,8 @@ impl Shapes {
              | | before (the reference file) | after the decisions |\n|---|---|---|\n\
              | typed answers (`data`) | {} of {n} | {data} of {n} |\n\
              | typed bodies | {} of {n} | {body} of {n} |\n\n\
-             HEAD routes answer `true`/`false` and carry no `data`; the other endpoints without a typed answer \
-             are those no client reads ({}): their `data` stays `unknown` (listed in [ENDPOINTS.md](ENDPOINTS.md)). \
+             The {} HEAD routes answer `true`/`false` and carry no `data`; the other endpoints without a typed \
+             answer are those no client reads ({}): their `data` stays `unknown` (listed in [ENDPOINTS.md](ENDPOINTS.md)). \
              Go's integers (`integer_in_go`: fingerprints, timestamps, counts) are `integer` in the schemas and \
              `number` in TypeScript; crisp-kit's body checks refuse a fraction there.\n\n\
              Both clients type many answer fields as non-null strings that the API may leave out: every answer \
@@ -552,6 +554,7 @@ impl Shapes {
              | # | kind | crisp-api | go-crisp-api | types | side | reason |\n|---|---|---|---|---|---|---|\n",
             self.source_counts.0,
             self.source_counts.1,
+            crisp_core::ENDPOINTS.iter().filter(|e| e.is_head()).count(),
             unknown.len(),
             self.decisions.len(),
             n = self.endpoints.len(),

@@ -554,49 +554,49 @@ pub fn whole_number(n: f64) -> Option<u64> {
         .then_some(n as u64)
 }
 
-/// The clients of this thread, by number: the one client registry both bindings share.
+/// The clients of this process, by number: the one client registry both bindings share.
 ///
 /// `prepare` runs on every call, and a plain function of a number is the cheapest crossing napi
 /// and wasm-bindgen have (a method pays for unwrapping `this`, and napi-rs for its borrow checks:
 /// about a microsecond in a fetch loop). So both bindings export `prepare(client, ...)` with the
 /// same shape, and each binding's `BindingClient` owns one slot, emptied when JS collects it.
-/// Each thread (each Node worker) has its own.
+/// A plain static behind a mutex (uncontended: one lock per call), not a `thread_local!`: in the
+/// browser build, thread-local storage with a destructor links code the 60 KB budget cannot spare.
 pub mod clients {
-    use std::cell::RefCell;
+    use std::sync::{Mutex, MutexGuard, PoisonError};
 
     use crate::Client;
 
-    thread_local! {
-        static CLIENTS: RefCell<Vec<Option<Client>>> = const { RefCell::new(Vec::new()) };
+    static CLIENTS: Mutex<Vec<Option<Client>>> = Mutex::new(Vec::new());
+
+    fn lock() -> MutexGuard<'static, Vec<Option<Client>>> {
+        // A panic cannot leave a slot half-written: every change is one assignment.
+        CLIENTS.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Keeps `client` and returns its number (a free slot is reused).
     #[must_use]
     pub fn insert(client: Client) -> u32 {
-        CLIENTS.with_borrow_mut(|clients| {
-            let id = if let Some(free) = clients.iter().position(Option::is_none) {
-                clients[free] = Some(client);
-                free
-            } else {
-                clients.push(Some(client));
-                clients.len() - 1
-            };
-            id as u32
-        })
+        let mut clients = lock();
+        let id = if let Some(free) = clients.iter().position(Option::is_none) {
+            clients[free] = Some(client);
+            free
+        } else {
+            clients.push(Some(client));
+            clients.len() - 1
+        };
+        id as u32
     }
 
     /// Runs `f` on the client numbered `id`, if that slot holds one.
     pub fn with<T>(id: u32, f: impl FnOnce(&Client) -> T) -> Option<T> {
-        CLIENTS.with_borrow(|clients| clients.get(id as usize).and_then(Option::as_ref).map(f))
+        lock().get(id as usize).and_then(Option::as_ref).map(f)
     }
 
-    /// Empties the slot `id` (at exit, the thread's storage may already be gone: then nothing).
+    /// Empties the slot `id`.
     pub fn remove(id: u32) {
-        let _ = CLIENTS.try_with(|clients| {
-            if let Some(slot) = clients.borrow_mut().get_mut(id as usize) {
-                *slot = None;
-            }
-        });
+        let taken = lock().get_mut(id as usize).and_then(Option::take);
+        drop(taken); // the client is dropped after the lock is released
     }
 
     /// [`super::prepare`] for the client numbered `id`; for a number with no client (which the
@@ -605,10 +605,16 @@ pub mod clients {
     pub fn prepare(id: u32, endpoint: u32, params_json: &str, account: Option<&str>) -> String {
         with(id, |client| super::prepare(client, endpoint, params_json, account)).unwrap_or_else(
             || {
-                format!(
-                    r#"{{"ok":false,"error":{}}}"#,
-                    super::transport_error("", "network", "crisp-kit: no such client", 0)
-                )
+                // Pushed, not `format!`ted: the browser build links no formatting machinery.
+                let mut out = String::from(r#"{"ok":false,"error":"#);
+                out.push_str(&super::transport_error(
+                    "",
+                    "network",
+                    "crisp-kit: no such client",
+                    0,
+                ));
+                out.push('}');
+                out
             },
         )
     }

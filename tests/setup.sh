@@ -61,6 +61,14 @@ if ! command -v chromium >/dev/null; then
   apt_install chromium
 fi
 
+# 3b. Firefox for the Firefox run of the extension suite (npm run test:firefox): Debian's ESR
+#     package, driven over WebDriver BiDi by puppeteer-core (an npm package, step 4). No
+#     geckodriver: BiDi is built into Firefox.
+if ! command -v firefox-esr >/dev/null; then
+  say "installing Debian's firefox-esr (once)"
+  apt_install firefox-esr
+fi
+
 # 4. npm packages, from the lock file. Reinstalled only when the lock file is newer.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"

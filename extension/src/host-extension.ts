@@ -92,7 +92,16 @@ export function extensionHost(): Host {
       return chrome.permissions.contains({ origins: [`${origin}/*`] });
     },
     async requestOrigin(origin) {
-      return chrome.permissions.request({ origins: [`${origin}/*`] });
+      return chrome.permissions.request({ origins: [origin].flat().map((o) => `${o}/*`) });
+    },
+    onAccessChange(listener) {
+      const changed = () => listener();
+      chrome.permissions.onAdded.addListener(changed);
+      chrome.permissions.onRemoved.addListener(changed);
+      return () => {
+        chrome.permissions.onAdded.removeListener(changed);
+        chrome.permissions.onRemoved.removeListener(changed);
+      };
     },
   };
 }

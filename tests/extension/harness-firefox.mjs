@@ -39,6 +39,8 @@ export async function launchFirefox({ colorScheme = "light", viewport = { width:
       args: ["--remote-allow-system-access"],
       extraPrefsFirefox: {
         "extensions.webextensions.uuids": JSON.stringify({ [ADDON_ID]: UUID }),
+        // permissions.request grants without the browser's prompt (which no one can click headless).
+        "extensions.webextOptionalPermissionPrompts": false,
         // prefers-color-scheme for every page (0 dark, 1 light): the screenshots' dark mode.
         "layout.css.prefers-color-scheme.content-override": colorScheme === "dark" ? 0 : 1,
         // Nothing leaves the machine: every non-loopback connection goes to a closed port. The

@@ -303,6 +303,22 @@ export function extensionSuite(launch, browser) {
     assert.ok((await main().locator(".contact-name").innerText()).includes(c.meta.nickname));
   });
 
+  test("when the browser withdraws access to app.crisp.chat, the panel says why it stopped following, asks, and follows again", async (t) => {
+    const c = conversations[4];
+    await showConversation(c);
+    // Firefox lets the user withdraw an MV3 extension's host access at any time (about:addons);
+    // Chromium keeps install-time host permissions and refuses to remove them.
+    const removed = await h.panel.evaluate(() => chrome.permissions.remove({ origins: ["https://app.crisp.chat/*"] }).catch((e) => String(e)));
+    if (removed !== true) return t.skip(`${browser} keeps install-time host access (permissions.remove: ${removed})`);
+    await h.panel.getByRole("alert").getByText(/does not let the panel use app\.crisp\.chat, so it cannot see which conversation is open/).waitFor();
+    await main().getByText("Open a conversation").waitFor();
+    assert.equal(await main().locator(`[data-session="${c.session_id}"]`).count(), 0);
+    // The browser's prompt is accepted by the test profile (Firefox: no optional-permission prompts).
+    await h.panel.getByRole("button", { name: "Allow access to app.crisp.chat" }).click();
+    await main().locator(`[data-session="${c.session_id}"] .contact-name`).waitFor();
+    assert.equal(await h.panel.getByRole("alert").count(), 0);
+  });
+
   test("nothing went to api.crisp.chat and no page error happened", () => {
     assert.deepEqual(h.apiCalls, []);
     assert.deepEqual(h.pageErrors, []);

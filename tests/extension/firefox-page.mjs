@@ -204,6 +204,8 @@ export function playwrightShaped(page) {
     waitForFunction: (fn, arg, options) => page.waitForFunction(fn, options ?? {}, arg),
     screenshot: (options) => page.screenshot(options),
     waitForTimeout: sleep,
+    bringToFront: () => page.bringToFront(),
+    close: () => page.close(),
     click: (css) => root.locator(css).click(),
     waitForSelector: (css, options) => root.locator(css).first().waitFor(options),
     url: () => page.evaluate(() => location.href),

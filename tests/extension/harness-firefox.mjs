@@ -21,11 +21,17 @@ import puppeteer from "puppeteer-core";
 import { dashboardHandler } from "../../extension/demo/serve.mjs";
 import { root, startSandbox } from "../js/support.mjs";
 import { playwrightShaped } from "./firefox-page.mjs";
-import { helpers } from "./harness.mjs";
+import { besideDashboard, helpers } from "./harness.mjs";
 
 export const EXTENSION = join(root, "extension/dist/firefox");
 const ADDON_ID = JSON.parse(readFileSync(join(EXTENSION, "manifest.json"), "utf8")).browser_specific_settings.gecko.id;
 const UUID = "c0ffee00-c215-4b1d-8f1e-000000000018";
+
+/** Navigates to an extension page: no load event reaches puppeteer from one, so it waits for the URL. */
+async function openExtensionPage(page, url) {
+  page.raw.goto(url, { timeout: 0 }).catch(() => undefined);
+  await page.waitForURL(url);
+}
 
 export async function launchFirefox({ colorScheme = "light", viewport = { width: 420, height: 900 }, sandboxArgs = [] } = {}) {
   const sandbox = await startSandbox(["--seed", "1", ...sandboxArgs]);
@@ -104,9 +110,7 @@ export async function launchFirefox({ colorScheme = "light", viewport = { width:
     await intercept(rawPanel);
     const panel = playwrightShaped(rawPanel);
     const base = `moz-extension://${UUID}/panel.html`;
-    // No load event reaches puppeteer from an extension page: navigate without waiting for one.
-    rawPanel.goto(base, { timeout: 0 }).catch(() => undefined);
-    await panel.waitForURL(base);
+    await openExtensionPage(panel, base);
     const tabId = await rawPanel.evaluate(async () => (await browser.tabs.query({ url: "https://app.crisp.chat/*" }))[0]?.id);
     if (tabId === undefined) throw new Error("the extension cannot see the dashboard tab (no host permission for app.crisp.chat?)");
     await rawPanel.evaluate((url) => location.replace(url), `${base}?tab=${tabId}`);
@@ -122,6 +126,14 @@ export async function launchFirefox({ colorScheme = "light", viewport = { width:
       apiCalls,
       pageErrors,
       ...helpers({ sandbox, panel, dashboard }),
+      /** Another panel page, not pinned to a tab: a tab beside the dashboard's, in its window. */
+      async openPanel() {
+        const page = playwrightShaped(await browser.newPage());
+        await intercept(page.raw);
+        await openExtensionPage(page, base);
+        await besideDashboard(page);
+        return page;
+      },
       /** What the extension keeps in storage.local and storage.session, read from its own page. */
       storage: () => rawPanel.evaluate(async () => ({ local: JSON.stringify(await browser.storage.local.get(null)), session: JSON.stringify(await browser.storage.session.get(null)) })),
       async close() {

@@ -80,6 +80,14 @@ export async function launch({ browser = "chromium", colorScheme = "light", view
     apiCalls,
     pageErrors,
     ...helpers({ sandbox, panel, dashboard }),
+    /** Another panel page, not pinned to a tab: a tab beside the dashboard's, in its window. */
+    async openPanel() {
+      const page = await context.newPage();
+      page.on("pageerror", (e) => pageErrors.push(`second panel: ${e.message}`));
+      await page.goto(`chrome-extension://${extensionId}/panel.html`);
+      await besideDashboard(page);
+      return page;
+    },
     /** What the extension keeps in storage.local and storage.session, each as one JSON string. */
     storage: () => worker.evaluate(async () => ({ local: JSON.stringify(await chrome.storage.local.get(null)), session: JSON.stringify(await chrome.storage.session.get(null)) })),
     async close() {
@@ -88,6 +96,15 @@ export async function launch({ browser = "chromium", colorScheme = "light", view
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Moves an extension page's tab into the dashboard tab's window (where a sidebar would be). */
+export async function besideDashboard(page) {
+  await page.evaluate(async () => {
+    const [dashboard] = await chrome.tabs.query({ url: "https://app.crisp.chat/*" });
+    const own = await chrome.tabs.getCurrent();
+    if (dashboard && own && own.windowId !== dashboard.windowId) await chrome.tabs.move(own.id, { windowId: dashboard.windowId, index: -1 });
+  });
 }
 
 /**

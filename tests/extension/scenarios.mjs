@@ -303,6 +303,29 @@ export function extensionSuite(launch, browser) {
     assert.ok((await main().locator(".contact-name").innerText()).includes(c.meta.nickname));
   });
 
+  test("a panel pinned to no tab follows the active tab of its window, as the sidebar does", async () => {
+    const [a, b] = conversations;
+    const side = await h.openPanel();
+    try {
+      await side.locator("main").waitFor();
+      // The dashboard becomes the window's active tab and opens a conversation: the panel follows
+      // (it runs in the background meanwhile, as a sidebar does beside the active tab).
+      await h.dashboard.bringToFront();
+      await h.openConversation(a.session_id);
+      await side.bringToFront();
+      await side.locator(`main [data-session="${a.session_id}"] .contact-name`).waitFor();
+      await h.dashboard.bringToFront();
+      await h.openConversation(b.session_id);
+      await side.bringToFront();
+      await side.locator(`main [data-session="${b.session_id}"] .contact-name`).waitFor();
+      assert.equal(await side.locator(`main [data-session="${a.session_id}"]`).count(), 0);
+    } finally {
+      await side.close();
+      await h.dashboard.bringToFront();
+      await h.panel.bringToFront();
+    }
+  });
+
   test("when the browser withdraws access to app.crisp.chat, the panel says why it stopped following, asks, and follows again", async (t) => {
     const c = conversations[4];
     await showConversation(c);

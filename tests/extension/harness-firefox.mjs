@@ -6,10 +6,10 @@
 // sidebar cannot be opened headless). The handle is the one harness.mjs returns for Chromium, with
 // Playwright-shaped pages (firefox-page.mjs), so the same scenarios run on both.
 //
-// What Firefox needs that Chromium does not, found by running it (see TOOLCHAIN.md):
+// What Firefox needs that Chromium does not, found by running it (Firefox ESR 153, puppeteer-core 24):
 // - BiDi refuses to navigate a tab to a moz-extension:// page unless Firefox runs with
-//   --remote-allow-system-access; puppeteer also sees no load event there, so the harness waits for
-//   the panel's own markup instead.
+//   --remote-allow-system-access; puppeteer then sees no load event from it, so the harness waits
+//   for the page's URL instead.
 // - Uncaught errors in extension pages are not reported over BiDi: Firefox's stderr has them.
 // - A background tab gets no frames: input to it never completes, so the panel has its own window.
 // - The extension's internal UUID (its moz-extension:// host) is random per profile unless the
@@ -105,8 +105,7 @@ export async function launchFirefox({ colorScheme = "light", viewport = { width:
 
     // Its own window: a background tab gets no frames in Firefox, and input to it waits forever.
     const rawPanel = await browser.newPage({ type: "window" });
-    rawPanel.on("pageerror", (e) => pageErrors.push(`panel: ${e.message}`));
-    if (process.env.DEBUG_E2E) rawPanel.on("console", (m) => console.error("panel console:", m.text()));
+    // (No "pageerror" nor "console" events come from an extension page: see the stderr reader above.)
     await intercept(rawPanel);
     const panel = playwrightShaped(rawPanel);
     const base = `moz-extension://${UUID}/panel.html`;

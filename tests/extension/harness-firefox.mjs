@@ -75,22 +75,26 @@ export async function launchFirefox({ colorScheme = "light", viewport = { width:
     await browser.installExtension(EXTENSION);
     const handle = dashboardHandler(sandbox);
     /** Serves app.crisp.chat, refuses (and counts) api.crisp.chat, lets the sandbox through. */
+    const answer = (req) => {
+      const url = new URL(req.url());
+      if (url.origin === "https://api.crisp.chat") {
+        apiCalls.push(req.url());
+        return req.abort();
+      }
+      if (url.origin === "https://app.crisp.chat") {
+        const found = handle(url.pathname);
+        if (!found) return req.respond({ status: 404, contentType: "text/plain", body: "not found" });
+        return req.respond({ status: 200, contentType: found.type, body: found.file ? readFileSync(found.file) : found.body });
+      }
+      if (url.hostname === "127.0.0.1" || url.protocol === "moz-extension:") return req.continue();
+      return req.abort();
+    };
     const intercept = async (page) => {
       await page.setRequestInterception(true);
       page.on("request", (req) => {
         if (req.isInterceptResolutionHandled()) return;
-        const url = new URL(req.url());
-        if (url.origin === "https://api.crisp.chat") {
-          apiCalls.push(req.url());
-          return req.abort();
-        }
-        if (url.origin === "https://app.crisp.chat") {
-          const found = handle(url.pathname);
-          if (!found) return req.respond({ status: 404, contentType: "text/plain", body: "not found" });
-          return req.respond({ status: 200, contentType: found.type, body: found.file ? readFileSync(found.file) : found.body });
-        }
-        if (url.hostname === "127.0.0.1" || url.protocol === "moz-extension:") return req.continue();
-        return req.abort();
+        // A page closing with a request in flight makes the answer fail: nobody is waiting for it.
+        void answer(req).catch(() => undefined);
       });
     };
 

@@ -308,8 +308,18 @@ export function extensionSuite(launch, browser) {
     const side = await h.openPanel();
     try {
       await side.locator("main").waitFor();
-      // The dashboard becomes the window's active tab and opens a conversation: the panel follows
-      // (it runs in the background meanwhile, as a sidebar does beside the active tab).
+      const open = /\/inbox\/([^/]+)\//.exec(await h.dashboard.url())?.[1];
+      assert.ok(open, "the dashboard shows no conversation");
+      // Another tab of the window becomes active (nothing of Crisp there): the panel follows it
+      // and shows nothing. It runs in the background meanwhile, as a sidebar does.
+      const other = await side.evaluate(async () => (await chrome.tabs.create({ windowId: (await chrome.windows.getCurrent()).id, url: "about:blank", active: true })).id);
+      await side.bringToFront();
+      await side.locator("main").getByText("Open a conversation").waitFor();
+      await side.evaluate((id) => chrome.tabs.remove(id), other);
+      // The dashboard becomes the active tab again: the panel shows what it shows, then follows it.
+      await h.dashboard.bringToFront();
+      await side.bringToFront();
+      await side.locator(`main [data-session="${open}"] .contact-name`).waitFor();
       await h.dashboard.bringToFront();
       await h.openConversation(a.session_id);
       await side.bringToFront();

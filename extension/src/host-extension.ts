@@ -27,6 +27,8 @@ export function extensionHost(): Host {
   const pinned = Number(new URLSearchParams(location.search).get("tab")) || null;
   return {
     kind: "extension",
+    // Memory-only in both browsers: Chrome 102+ and Firefox 115+ (the manifests ask for 116 and 140);
+    // the end-to-end suite checks that the key lands there, and not in local, in each.
     session: chromeStore(chrome.storage.session),
     local: chromeStore(chrome.storage.local),
     watch(listener) {

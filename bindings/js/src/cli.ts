@@ -26,6 +26,8 @@ Usage:
                    --allow-writes; needs @modelcontextprotocol/sdk beside crisp-kit:
                    npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit mcp
                    (\`crisp-kit mcp --help\` for its flags; docs/MCP.md for client setup)
+  serve            a self-hosted gateway: the REST proxy and MCP over HTTP, behind bearer keys
+                   (\`crisp-kit serve --help\`; docs/GATEWAY.md)
 
 Environment:
   CRISP_IDENTIFIER, CRISP_KEY   the token (required for call)
@@ -106,6 +108,11 @@ async function main(argv: string[]): Promise<void> {
     // Its own flags; the MCP SDK is loaded there, lazily (an optional peer dependency).
     const { runMcp } = await import("./mcp.js");
     return runMcp(argv.slice(1), argv.includes("--help") || argv.includes("-h") ? {} : optionsFromEnv());
+  }
+  if (argv[0] === "serve") {
+    // The gateway (REST and MCP over HTTP); docs/GATEWAY.md.
+    const { runServe } = await import("./serve/index.js");
+    return runServe(argv.slice(1), optionsFromEnv);
   }
   const { values, positionals } = parseArgs({
     args: argv,

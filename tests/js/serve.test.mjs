@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -426,4 +427,64 @@ describe("npx crisp-kit serve", { skip: !nodeBackend && "Node-only surface" }, (
       await single.stop();
     }
   });
+
+  test("--redis: two replicas share one token's budget through a real redis-server", async () => {
+    const port = await freePort();
+    const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "inherit"] });
+    running.add(redis);
+    redis.once("exit", () => running.delete(redis));
+    await new Promise((resolve, reject) => {
+      redis.once("error", reject);
+      redis.once("exit", (code) => reject(new Error(`redis-server exited with ${code}`)));
+      redis.stdout.on("data", (chunk) => /Ready to accept connections/.test(chunk) && resolve());
+    });
+    await sandbox.control("rate-limit", { method: "PUT", body: JSON.stringify({ per_second: 10, burst: 10 }) });
+    /** 20 calls spread over two replicas, each allowed 9/s; the sandbox's log. */
+    const spread = async (extra) => {
+      // The sandbox's bucket refills while the replicas start: both start with full buckets.
+      const quiet = new Promise((r) => setTimeout(r, 1000));
+      const args = ["--keys", keysFile, "--rate", "9/s", "--key-concurrency", "32", ...extra];
+      const [a, b] = await Promise.all([startGateway(args), startGateway(args)]);
+      try {
+        await quiet;
+        await sandbox.clearRequests();
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => post(i % 2 ? a.url : b.url, "api/crisp/get/conversation", { sessionID }, keys.reader)));
+        assert.deepEqual(results.filter((r) => r.status !== 200).map((r) => r.text), []);
+        return await sandbox.requests();
+      } finally {
+        await Promise.all([a.stop(), b.stop()]);
+        assertNoSecrets(a.stderr() + b.stderr(), "stderr");
+      }
+    };
+    try {
+      // Alone, each replica keeps its own 9/s: together 18/s, over the sandbox's 10/s.
+      const alone = await spread([]);
+      assert.ok(alone.some((r) => r.status === 429), "two replicas without redis stayed under the limit: the test proves nothing");
+      const shared = await spread(["--redis", `redis://127.0.0.1:${port}`]);
+      assert.equal(shared.length, 20);
+      assert.deepEqual(shared.filter((r) => r.status !== 200).map((r) => r.status), []);
+    } finally {
+      await sandbox.control("rate-limit", { method: "PUT", body: JSON.stringify({ per_second: null }) });
+      await new Promise((resolve) => {
+        if (redis.exitCode !== null) return resolve();
+        redis.once("exit", resolve);
+        process.kill(redis.pid, "SIGTERM");
+      });
+    }
+    // A replica that cannot reach redis at start says so and exits 2.
+    const down = await cli(["serve", "--port", "0", "--redis", `redis://127.0.0.1:${port}`], sandboxEnv());
+    assert.equal(down.code, 2);
+    assert.match(down.stderr, /redis/i);
+  });
 });
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}

@@ -217,7 +217,14 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
 
   const sdk = await loadHttpSdk();
   const metrics = new Metrics();
-  const redis = values.redis ? await connectRedis(values.redis, log) : null;
+  let redis = null;
+  if (values.redis) {
+    try {
+      redis = await connectRedis(values.redis, log);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   // Labels need the accounts, which need a client: the gateway's own, built below, lists them.
   const labels = new Map<string, string>();
   const limiter = new Limiter({ concurrency, rate, redis, redisPrefix: "crisp-kit:limit:", labels, metrics, log });

@@ -351,7 +351,7 @@ export class Limiter {
 
 /** A connected Redis client (the `redis` package, an optional peer dependency, loaded here only). */
 export async function connectRedis(url: string, log: (line: string) => void): Promise<RedisLike> {
-  let mod: { createClient: (o: { url: string }) => RedisLike };
+  let mod: { createClient: (o: { url: string; socket: { connectTimeout: number; reconnectStrategy: (retries: number) => number } }) => RedisLike & { destroy(): void } };
   try {
     mod = (await import("redis")) as unknown as typeof mod;
   } catch (e) {
@@ -361,13 +361,29 @@ export async function connectRedis(url: string, log: (line: string) => void): Pr
     }
     throw e;
   }
-  const client = mod.createClient({ url });
+  // Reconnects forever, at most 2 s apart, once it has started (RedisStore falls back meanwhile).
+  const client = mod.createClient({ url, socket: { connectTimeout: 5000, reconnectStrategy: (retries) => Math.min(100 * (retries + 1), 2000) } });
   let last = "";
   client.on("error", (e) => {
-    // The client reconnects by itself; say each different failure once.
+    // Say each different failure once (the URL, which may hold a password, is never printed).
     if (e.message !== last) log(`redis: ${e.message}`);
     last = e.message;
   });
-  await client.connect();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // At start, the first failure is final: a gateway told to share its limits should not start alone.
+    await Promise.race([
+      client.connect(),
+      new Promise((_, reject) => {
+        client.on("error", (e) => reject(new Error(`--redis: cannot connect: ${e.message}`)));
+        timer = setTimeout(() => reject(new Error("--redis: no connection within 5 s")), 5000);
+      }),
+    ]);
+  } catch (e) {
+    client.destroy();
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
   return client;
 }

@@ -3,7 +3,7 @@
 // streamable HTTP client. Node-only surface (the napi addon): runs once, with the Node backend.
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -154,6 +154,7 @@ describe("npx crisp-kit serve", { skip: !nodeBackend && "Node-only surface" }, (
       assert.equal(res.status, 200);
       const body = await res.json();
       assert.equal(body.count, catalog.length);
+      assert.equal(body.accounts, undefined); // public: no account names
       assert.deepEqual(body.endpoints.map((e) => e.id), catalog.map((e) => e.id));
       for (const [i, e] of body.endpoints.entries()) {
         const c = catalog[i];
@@ -195,6 +196,16 @@ describe("npx crisp-kit serve", { skip: !nodeBackend && "Node-only surface" }, (
     const log = await sandbox.requests();
     assert.deepEqual(log.map((r) => `${r.method} ${r.endpoint} ${r.status}`), ["PATCH change_conversation_state 200", "GET get_conversation_state 200"]);
     assert.deepEqual(log[0].body, { state: "resolved" });
+    // Crisp's refusal comes back with Crisp's status; a refusal before sending is a 400.
+    await sandbox.clearRequests();
+    const gone = await post(gw.url, "api/crisp/change/conversation/state", { sessionID: "session_nope", body: { state: "resolved" } }, keys.writer);
+    assert.equal(gone.status, 404, gone.text);
+    assert.equal(gone.json.error.reason, "not_found");
+    assert.equal(gone.json.error.crisp_status, 404);
+    const bad = await post(gw.url, "api/crisp/change/conversation/state", { body: { state: "resolved" } }, keys.writer);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.error.code, "missing_param");
+    assert.deepEqual((await sandbox.requests()).map((r) => `${r.endpoint} ${r.status}`), ["change_conversation_state 404"]);
   });
 
   test("a read key's write: 403, and nothing reaches the sandbox; no key or an unknown key: 401", async () => {
@@ -311,13 +322,14 @@ describe("npx crisp-kit serve", { skip: !nodeBackend && "Node-only surface" }, (
 
   test("the audit log holds exactly the writes, with no key", async () => {
     const lines = readFileSync(auditFile, "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    // The REST write, the MCP write, and the write the sandbox refused for a bad... nothing else:
-    // refused calls (403, 400 before sending) never reach Crisp and are in /metrics instead.
+    // The REST writes (one Crisp refused), the MCP write; nothing else: calls refused before
+    // sending (401, 403, bad params or JSON, a huge body) changed nothing and are in /metrics.
     const path = `/v1/website/${sandbox.website_id}/conversation/${sessionID}/state`;
     assert.deepEqual(
       lines.map(({ time, ...rest }) => (assert.ok(!Number.isNaN(Date.parse(time))), rest)),
       [
         { key: "writer", account: "main", endpoint: "change_conversation_state", method: "PATCH", path, status: 200, surface: "rest" },
+        { key: "writer", account: "main", endpoint: "change_conversation_state", method: "PATCH", path: path.replace(sessionID, "session_nope"), status: 404, surface: "rest" },
         { key: "writer", account: "main", endpoint: "change_conversation_state", method: "PATCH", path, status: 200, surface: "mcp" },
       ],
     );
@@ -344,6 +356,7 @@ describe("npx crisp-kit serve", { skip: !nodeBackend && "Node-only surface" }, (
     const stored = readFileSync(keysFile, "utf8");
     assert.ok(!stored.includes(temp), "the keys file holds the key itself");
     assert.match(stored, /"name": "temp"/);
+    assert.equal(statSync(keysFile).mode & 0o777, 0o600);
     const list = await cli(["serve", "keys", "list", "--keys", keysFile]);
     assert.equal(list.code, 0);
     assert.match(list.stdout, /^temp\s+read\s+accounts: all/m);

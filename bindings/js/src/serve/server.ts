@@ -47,6 +47,9 @@ const callerContext = new AsyncLocalStorage<Caller>();
 
 type Json = Record<string, unknown>;
 
+/** Failures after which a write may have happened at Crisp (sent, no answer read). */
+const NO_ANSWER = new Set(["network", "timeout", "aborted"]);
+
 /** A refusal the gateway makes itself (before or instead of Crisp). */
 class Refusal extends Error {
   constructor(
@@ -201,7 +204,6 @@ export class Gateway {
       count: this.#catalog.length,
       request: "POST the route with a JSON body {account?, websiteID?, <path params>, query?, body?}; query and body may be objects or JSON text.",
       writes_allowed: this.settings.allowWrites,
-      accounts: this.#accounts.map((a) => a.id),
       endpoints: this.#catalog.map((e) => {
         const required = requiredPathParams(e, websiteDefault);
         return {
@@ -438,14 +440,17 @@ export class Gateway {
       throw new Refusal(403, "forbidden", `${endpoint.id}: the key \`${key.name}\` may not use the account \`${accountName}\`: nothing was sent`, "account");
     }
     let status = 200;
+    // Whether the request may have reached Crisp: all but crisp-core's refusals before sending.
+    let sent = true;
     try {
       return await callContext.run({ last: "" }, run);
     } catch (e) {
       status = e instanceof CrispError ? statusOf(e) : 500;
+      if (e instanceof CrispError && e.status === null && !NO_ANSWER.has(e.code)) sent = false;
       throw e;
     } finally {
       this.metrics.calls.inc({ surface, endpoint: endpoint.id, status: String(status) });
-      if (endpoint.write) this.#audit(surface, key, accountName, endpoint, status, params);
+      if (endpoint.write && sent) this.#audit(surface, key, accountName, endpoint, status, params);
     }
   }
 

@@ -11,6 +11,7 @@ Usage:
   crisp-kit endpoints [--search TEXT] [--json]
   crisp-kit call ENDPOINT [--param NAME=VALUE ...] [--body JSON] [--all-pages] [--dry-run] [--account NAME]
   crisp-kit mcp [--tools=compact|full] [--allow-writes] [--max-result-bytes N] [--max-pages N]
+  crisp-kit serve [--port N] [--keys FILE] [--allow-writes] [--rate N/s] ...   (and serve keys add|list|remove)
 
   endpoints        list every endpoint (id, method, path; [w] marks writes, [d] deprecated)
     --search TEXT  only those whose id, title or path contains TEXT

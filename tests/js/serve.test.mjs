@@ -245,6 +245,28 @@ describe("npx crisp-kit serve", { skip: !nodeBackend && "Node-only surface" }, (
     assert.deepEqual((await sandbox.requests()).map((r) => r.endpoint), ["get_conversation"]);
   });
 
+  test("a key's concurrency cap: its calls wait their turn, other keys' do not", async () => {
+    const single = await addKey("one-at-a-time", "read", ["--concurrency", "1"]);
+    keys.single = single;
+    await new Promise((r) => setTimeout(r, 1100)); // the keys file is read again at most once a second
+    await sandbox.control("faults", { method: "POST", body: JSON.stringify({ kind: "latency", latency_ms: 300, endpoint: "get_conversation" }) });
+    const [a, b, c, other] = await Promise.all([
+      post(gw.url, "api/crisp/get/conversation", { sessionID }, single),
+      post(gw.url, "api/crisp/get/conversation", { sessionID }, single),
+      post(gw.url, "api/crisp/get/conversation", { sessionID }, single),
+      // Sent last, answered with the first: another key is not behind this one's queue.
+      new Promise((r) => setTimeout(r, 50)).then(() => post(gw.url, "api/crisp/get/conversation/state", { sessionID }, keys.reader)),
+    ]);
+    assert.deepEqual([a, b, c, other].map((r) => r.status), [200, 200, 200, 200]);
+    const log = await sandbox.requests();
+    const mine = log.filter((r) => r.endpoint === "get_conversation").map((r) => r.received_at);
+    assert.equal(mine.length, 3);
+    // One at a time: each was sent after the one before was answered (300 ms later at least).
+    assert.ok(mine[1] >= mine[0] + 300 && mine[2] >= mine[1] + 300, JSON.stringify(mine));
+    const theirs = log.find((r) => r.endpoint === "get_conversation_state");
+    assert.ok(theirs.received_at < mine[1], JSON.stringify(log.map((r) => [r.endpoint, r.received_at])));
+  });
+
   test("bad requests get clear 4xx answers, and the server keeps serving", async () => {
     const malformed = await post(gw.url, "api/crisp/get/conversation", '{"sessionID": ', keys.reader);
     assert.equal(malformed.status, 400);

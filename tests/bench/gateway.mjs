@@ -9,6 +9,7 @@
 //                      (stateless: one JSON-RPC POST per call)
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
@@ -24,6 +25,7 @@ const LEVELS = [16, 64];
 const PLAN = QUICK ? { 16: [1, 300], 64: [1, 300] } : { 16: [8, 500], 64: [5, 800] };
 const BASE = "crisp-kit direct";
 
+const loadAtStart = loadavg()[0];
 const sandbox = await startSandbox(["--request-log", "0"]);
 const first = await fetch(`${sandbox.url}website/${sandbox.website_id}/conversations/1`, {
   headers: { Authorization: `Basic ${Buffer.from(`${sandbox.identifier}:${sandbox.key}`).toString("base64")}`, "X-Crisp-Tier": "plugin" },
@@ -133,7 +135,9 @@ md += `through \`crisp-kit serve\` as a seed-shaped REST POST (fetch, keep-alive
 md += `all against one sandbox (release build) on 127.0.0.1, in interleaved rounds (${LEVELS.map((c) => `${PLAN[c][0]} of ${PLAN[c][1]} requests per client at concurrency ${c}`).join(", ")}). `;
 md += `The gateway ran with queues wide enough that no call waited for a turn (\`--concurrency 128 --key-concurrency 128\`, no \`--rate\`): this is its own cost, not its limits. `;
 md += `p50 and p99 are over every request of the rounds; "above direct" is the difference from the baseline's percentile; the gateway's CPU is its process' user+system time per call `;
-md += `(/proc, 10 ms ticks), the caller's is the benchmark process'. Three processes (benchmark, gateway, sandbox) share the machine's 2 cores.\n\n`;
+md += `(/proc, 10 ms ticks), the caller's is the benchmark process'. Three processes (benchmark, gateway, sandbox) share the machine's 2 cores; `;
+md += `the load average was ${f(loadAtStart, 1)} when the run began. The gateway's CPU per call is its steadiest figure: each call through it is served once (node:http, JSON in and out) `;
+md += `and made once more by crisp-kit, so it costs about what a crisp-kit call costs its caller, plus the server's share; on a busy machine the wall-clock figures mostly measure how soon a third process gets a core.\n\n`;
 md += `| path | concurrency | requests/s | vs direct | p50 ms | p99 ms | p50 above direct | p99 above direct | gateway CPU µs/call | caller CPU µs/call |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n`;
 for (const c of LEVELS) {
   for (const name of names) {

@@ -1,7 +1,7 @@
 // `npx crisp-kit serve`: a self-hosted Crisp gateway. The seed's REST proxy and a remote MCP
 // endpoint (streamable HTTP), on this machine, with this machine's Crisp keys; callers hold
 // gateway keys (bearer), never Crisp's. See docs/GATEWAY.md.
-import { existsSync } from "node:fs";
+import { appendFileSync, existsSync } from "node:fs";
 import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { CrispError, type CrispOptions } from "../index.js";
@@ -201,6 +201,13 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
   const keyConcurrency = whole("key-concurrency", values["key-concurrency"], 4, 1);
   const maxBody = whole("max-body", values["max-body"], 1024 * 1024, 1024);
   const audit = values.audit ?? "-";
+  if (audit !== "-") {
+    try {
+      appendFileSync(audit, "");
+    } catch (e) {
+      throw new UsageError(`--audit ${audit}: cannot write there: ${(e as Error).message}`);
+    }
+  }
 
   // The keys: a file, or one made for this run.
   let records: KeyRecord[];

@@ -124,6 +124,7 @@ export class KeyRing {
   readonly #path: string | null;
   #mtimeMs = -1;
   #checkedAt = 0;
+  #lastWarning = "";
   readonly #warn: (line: string) => void;
 
   constructor(path: string | null, records: KeyRecord[], warn: (line: string) => void) {
@@ -153,8 +154,13 @@ export class KeyRing {
       this.#set(readKeys(this.#path));
       this.#warn(`keys file changed: ${this.#keys.length} keys`);
     } catch (e) {
-      this.#warn(`keys file unreadable, keeping the last good keys: ${(e as Error).message}`);
+      // Said once per problem, not on every request while it lasts.
+      const line = `keys file unreadable, keeping the last good keys: ${(e as Error).message}`;
+      if (line !== this.#lastWarning) this.#warn(line);
+      this.#lastWarning = line;
+      return;
     }
+    this.#lastWarning = "";
   }
 
   /** The key's record, or null. `header` is the request's Authorization header. */

@@ -366,6 +366,8 @@ export class Gateway {
       this.#json(res, 200, { ok: true, endpoint: id, data: data === undefined ? null : data });
     } catch (e) {
       if (e instanceof Refusal) return fail(e);
+      // The caller left while waiting for its turn: there is nobody to answer.
+      if (abort.signal.aborted && !(e instanceof CrispError)) return;
       if (!(e instanceof CrispError)) throw e;
       const status = statusOf(e);
       const headers: Record<string, string> = {};

@@ -501,6 +501,20 @@ describe("npx crisp-kit serve", { skip: !nodeBackend && "Node-only surface" }, (
       const shared = await spread(["--redis", `redis://127.0.0.1:${port}`]);
       assert.equal(shared.length, 20);
       assert.deepEqual(shared.filter((r) => r.status !== 200).map((r) => r.status), []);
+      // Redis going away mid-run: the replica limits alone, and says so, rather than stall.
+      const lone = await startGateway(["--keys", keysFile, "--rate", "9/s", "--redis", `redis://127.0.0.1:${port}`]);
+      try {
+        assert.equal((await post(lone.url, "api/crisp/get/conversation", { sessionID }, keys.reader)).status, 200);
+        await new Promise((resolve) => {
+          redis.once("exit", resolve);
+          process.kill(redis.pid, "SIGTERM");
+        });
+        const after = await Promise.all(Array.from({ length: 3 }, () => post(lone.url, "api/crisp/get/conversation", { sessionID }, keys.reader)));
+        assert.deepEqual(after.map((r) => r.status), [200, 200, 200]);
+        assert.match(lone.stderr(), /redis unreachable, limiting in this process alone/);
+      } finally {
+        await lone.stop();
+      }
     } finally {
       await sandbox.control("rate-limit", { method: "PUT", body: JSON.stringify({ per_second: null }) });
       await new Promise((resolve) => {

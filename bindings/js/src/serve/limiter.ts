@@ -107,6 +107,8 @@ redis.call('PEXPIRE', KEYS[1], 3600000)
 return 0
 `;
 
+const REDIS_TIMEOUT_MS = 1000;
+
 interface RedisLike {
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   connect(): Promise<unknown>;
@@ -136,6 +138,21 @@ class RedisStore implements BucketStore {
     return `${this.prefix}${id}`;
   }
 
+  /** One script call, given up after REDIS_TIMEOUT_MS (a Redis that hangs must not hang callers). */
+  async #eval(script: string, key: string, args: string[]): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        this.client.eval(script, { keys: [key], arguments: args }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_TIMEOUT_MS} ms`)), REDIS_TIMEOUT_MS);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   #failed(e: unknown): void {
     if (!this.#down) this.log(`redis unreachable, limiting in this process alone until it is back: ${(e as Error).message}`);
     this.#down = true;
@@ -149,7 +166,7 @@ class RedisStore implements BucketStore {
   async take(id: string): Promise<number> {
     const rate = this.rate ? [String(this.rate.perSecond), String(this.rate.burst)] : ["0", "0"];
     try {
-      const wait = Number(await this.client.eval(TAKE, { keys: [this.#key(id)], arguments: rate }));
+      const wait = Number(await this.#eval(TAKE, this.#key(id), rate));
       this.#ok();
       return wait;
     } catch (e) {
@@ -161,7 +178,7 @@ class RedisStore implements BucketStore {
   async pause(id: string, ms: number): Promise<void> {
     this.#local.pause(id, ms);
     try {
-      await this.client.eval(PAUSE, { keys: [this.#key(id)], arguments: [String(Math.ceil(ms))] });
+      await this.#eval(PAUSE, this.#key(id), [String(Math.ceil(ms))]);
       this.#ok();
     } catch (e) {
       this.#failed(e);
@@ -351,7 +368,13 @@ export class Limiter {
 
 /** A connected Redis client (the `redis` package, an optional peer dependency, loaded here only). */
 export async function connectRedis(url: string, log: (line: string) => void): Promise<RedisLike> {
-  let mod: { createClient: (o: { url: string; socket: { connectTimeout: number; reconnectStrategy: (retries: number) => number } }) => RedisLike & { destroy(): void } };
+  let mod: {
+    createClient: (o: {
+      url: string;
+      disableOfflineQueue: boolean;
+      socket: { connectTimeout: number; reconnectStrategy: (retries: number) => number };
+    }) => RedisLike & { destroy(): void };
+  };
   try {
     mod = (await import("redis")) as unknown as typeof mod;
   } catch (e) {
@@ -362,7 +385,13 @@ export async function connectRedis(url: string, log: (line: string) => void): Pr
     throw e;
   }
   // Reconnects forever, at most 2 s apart, once it has started (RedisStore falls back meanwhile).
-  const client = mod.createClient({ url, socket: { connectTimeout: 5000, reconnectStrategy: (retries) => Math.min(100 * (retries + 1), 2000) } });
+  // No offline queue: while Redis is away a command fails at once (and RedisStore limits locally)
+  // instead of waiting for the reconnection with every caller behind it.
+  const client = mod.createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 5000, reconnectStrategy: (retries) => Math.min(100 * (retries + 1), 2000) },
+  });
   let last = "";
   client.on("error", (e) => {
     // Say each different failure once (the URL, which may hold a password, is never printed).

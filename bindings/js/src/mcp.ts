@@ -33,7 +33,7 @@ Needs @modelcontextprotocol/sdk beside crisp-kit (an optional peer dependency):
 MCP client setup (Claude Desktop, Cursor, VS Code): docs/MCP.md in the crisp-kit repository.
 `;
 
-export const SDK_MISSING = `crisp-kit mcp needs the MCP SDK, @modelcontextprotocol/sdk, which is not installed.
+const SDK_MISSING = `crisp-kit mcp needs the MCP SDK, @modelcontextprotocol/sdk, which is not installed.
 It is an optional peer dependency of crisp-kit (kept out of the package to keep it small). Either
   run both packages with npx:    npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit mcp
   or install it beside crisp-kit: npm install @modelcontextprotocol/sdk

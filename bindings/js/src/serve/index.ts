@@ -5,7 +5,7 @@ import { appendFileSync, existsSync } from "node:fs";
 import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { CrispError, type CrispOptions } from "../index.js";
-import { isSdkMissing, parseMcpArgs, SDK_MISSING } from "../mcp.js";
+import { isSdkMissing, parseMcpArgs } from "../mcp.js";
 import { addKey, hashOf, KeyFileError, KeyRing, type KeyRecord, newKey, readKeys, removeKey } from "./keys.js";
 import { connectRedis, Limiter, parseRate, tokenId } from "./limiter.js";
 import { Metrics } from "./metrics.js";
@@ -50,6 +50,11 @@ Credentials as for \`crisp-kit call\`: CRISP_IDENTIFIER, CRISP_KEY, CRISP_TIER, 
 CRISP_BASE_URL, or CRISP_KIT_CONFIG for several accounts. Neither Crisp's keys nor the gateway's
 are ever logged.
 `;
+
+const SERVE_SDK_MISSING =
+  "/mcp needs the MCP SDK, @modelcontextprotocol/sdk, which is not installed beside crisp-kit (an optional peer dependency). " +
+  "Run the gateway with both packages: npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit serve ..., " +
+  "or npm install @modelcontextprotocol/sdk beside crisp-kit. The REST surface works without it.";
 
 class UsageError extends Error {}
 
@@ -237,7 +242,7 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
   const limiter = new Limiter({ concurrency, rate, redis, redisPrefix: "crisp-kit:limit:", labels, metrics, log });
   const gateway = new Gateway(
     options,
-    { allowWrites: mcp.allowWrites, mcp, keyConcurrency, maxBody, audit, sdk, sdkMissing: SDK_MISSING.replace(/crisp-kit mcp/g, "crisp-kit serve's /mcp") },
+    { allowWrites: mcp.allowWrites, mcp, keyConcurrency, maxBody, audit, sdk, sdkMissing: SERVE_SDK_MISSING },
     keys,
     limiter,
     metrics,

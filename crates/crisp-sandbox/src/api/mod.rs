@@ -231,11 +231,13 @@ pub fn validate(call: &Call, website_id: &str) -> Result<(), ApiError> {
             return Err(ApiError::invalid(&format!("query.{}", q.name), "is required"));
         }
     }
-    for name in ["per_page"] {
-        if let Some(v) = call.q(name)
-            && !v.parse::<u32>().is_ok_and(|n| (20..=50).contains(&n))
+    // The ranges are the catalog's (`per_page`: 20 to 50).
+    for q in e.query {
+        if let (Some((min, max)), Some(v)) = (q.range, call.q(q.name))
+            && !v.parse::<u32>().is_ok_and(|n| (min..=max).contains(&n))
         {
-            return Err(ApiError::invalid(&format!("query.{name}"), "must be between 20 and 50"));
+            let message = format!("must be between {min} and {max}");
+            return Err(ApiError::invalid(&format!("query.{}", q.name), message));
         }
     }
     match (e.body, &call.body) {
@@ -291,12 +293,28 @@ pub fn pick(candidates: &[&'static Endpoint], body: &Value) -> &'static Endpoint
 
 /// Answers a validated call.
 pub fn handle(store: &RwLock<Store>, call: &Call, now: u64) -> R {
-    if call.endpoint.write {
+    let mut reply = if call.endpoint.write {
         let mut s = store.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         write(&mut s, call, now)
     } else {
         let s = store.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         read(&s, call)
+    }?;
+    drop_nulls(&mut reply.data);
+    Ok(reply)
+}
+
+/// Leaves empty optional fields out, as Crisp does, instead of sending `null`: the stored state
+/// keeps `null` (an unset email, no inbox), the answer omits the field. No answer shape in the
+/// catalog allows `null` in an object field of a REST answer (docs/SHAPES.md).
+pub fn drop_nulls(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.retain(|_, x| !x.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
     }
 }
 

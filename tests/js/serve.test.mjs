@@ -167,6 +167,12 @@ describe("npx crisp-kit serve", { skip: !nodeBackend && "Node-only surface" }, (
       const get = body.endpoints.find((e) => e.id === "get_conversation");
       assert.deepEqual(get.params.find((p) => p.name === "sessionID"), { name: "sessionID", in: "path", type: "string", required: true });
       assert.equal(get.params.find((p) => p.name === "websiteID").required, false); // the account has a website
+      // The params' JSON Schema, as the MCP tools have it.
+      assert.deepEqual(get.params_schema.required, ["sessionID"]);
+      assert.equal(get.params_schema.additionalProperties, false);
+      const list = body.endpoints.find((e) => e.id === "list_conversations");
+      assert.deepEqual(list.params.find((p) => p.name === "pageNumber"), { name: "pageNumber", in: "path", type: "integer", required: false });
+      assert.equal(list.params_schema.properties.query.properties.per_page.type, "integer");
     }
     assert.deepEqual(await (await fetch(`${gw.url}healthz`)).json(), { ok: true, version: "0.1.0" });
   });

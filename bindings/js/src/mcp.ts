@@ -547,6 +547,11 @@ export class CrispTools {
     return this.#configError ? this.#configError.message : null;
   }
 
+  /** The JSON Schema of an endpoint's params, as the tools describe it (the gateway's `_endpoints` shows it too). */
+  paramsSchema(e: EndpointInfo): JsonSchema {
+    return paramsSchema(e, this.#ctx);
+  }
+
   get accountIds(): string[] {
     return this.#ctx.ids;
   }

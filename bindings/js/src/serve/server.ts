@@ -136,10 +136,6 @@ export function routeOf(id: string): string {
   return `/api/crisp/${id.replace(/_/g, "/")}`;
 }
 
-function requiredPathParams(e: EndpointInfo, websiteDefault: boolean): Set<string> {
-  return new Set(e.path_params.filter((p) => p !== "pageNumber" && !(p === "websiteID" && websiteDefault)));
-}
-
 export class Gateway {
   readonly #catalog: EndpointInfo[];
   readonly #byId: Map<string, EndpointInfo>;
@@ -198,14 +194,15 @@ export class Gateway {
   }
 
   #describeCatalog(): Json {
-    const websiteDefault = this.#accounts.some((a) => a.websiteId !== null);
     return {
       ok: true,
       count: this.#catalog.length,
       request: "POST the route with a JSON body {account?, websiteID?, <path params>, query?, body?}; query and body may be objects or JSON text.",
       writes_allowed: this.settings.allowWrites,
       endpoints: this.#catalog.map((e) => {
-        const required = requiredPathParams(e, websiteDefault);
+        // The params as the MCP tools describe them: one description of each endpoint's params.
+        const schema = this.#readTools.paramsSchema(e) as { required?: string[]; properties?: Record<string, { type?: unknown }> };
+        const required = new Set(schema.required ?? []);
         return {
           id: e.id,
           route: routeOf(e.id),
@@ -218,10 +215,11 @@ export class Gateway {
           paging: e.paging,
           params: [
             { name: "account", in: "gateway", type: "string", required: false },
-            ...e.path_params.map((p) => ({ name: p, in: "path", type: p === "pageNumber" ? "integer" : "string", required: required.has(p) })),
+            ...e.path_params.map((p) => ({ name: p, in: "path", type: schema.properties?.[p]?.type ?? "string", required: required.has(p) })),
             ...e.query_params.map((q) => ({ name: q.name, in: "query", type: q.type, required: q.required })),
-            ...(e.body ? [{ name: "body", in: "body", type: "object", required: e.body === "object", fields: e.body === "fields" ? e.body_fields : null }] : []),
+            ...(e.body ? [{ name: "body", in: "body", type: "object", required: required.has("body"), fields: e.body === "fields" ? e.body_fields : null }] : []),
           ],
+          params_schema: schema,
         };
       }),
     };

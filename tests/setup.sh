@@ -82,7 +82,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 
-# 5. The cross toolchain for the prebuilt addons (bindings/js/platforms.mjs): rustup's std for
+# 6. The cross toolchain for the prebuilt addons (bindings/js/platforms.mjs): rustup's std for
 #    each target, and cargo-zigbuild with zig as the linker (both wheels from PyPI, in a venv of
 #    their own outside the checkout, so every clone on this machine shares one). zig links the
 #    Linux gnu addons against glibc 2.17 and the macOS ones without Apple's SDK (pure Rust).
@@ -108,7 +108,7 @@ if [ "$(cat "$cross_venv/.wheels" 2>/dev/null)" != "$zig_wheels" ]; then
   echo "$zig_wheels" > "$cross_venv/.wheels"
 fi
 
-# 6. An arm64 Node to load the arm64 Linux addon (tests/package/arm64.test.mjs): Debian's qemu-user
+# 7. An arm64 Node to load the arm64 Linux addon (tests/package/install.test.mjs): Debian's qemu-user
 #    runs Debian's arm64 nodejs, unpacked from its .debs into a folder of its own (not installed,
 #    so it cannot replace this machine's Node), used as `qemu-aarch64 -L <folder> <folder>/usr/bin/node`.
 arm64_root="${CRISP_KIT_TOOLS:-$HOME/.cache/crisp-kit}/arm64-node"

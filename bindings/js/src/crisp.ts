@@ -460,6 +460,7 @@ function configError(param: string, message: string): ErrorInfo {
     param,
     status: null,
     reason: null,
+    explanation: null,
     retryable: false,
     retryAfterMs: null,
     bloomStatus: null,

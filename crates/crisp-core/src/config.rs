@@ -312,6 +312,8 @@ pub struct Account {
     pub base_url: String,
     /// `Basic base64(identifier:key)`, computed once.
     pub(crate) authorization: String,
+    /// The key itself, kept only to redact it from text Crisp sends back (error explanations).
+    pub(crate) key: String,
     /// The number of its header set without a body in `boundary::transport`; the set with a body
     /// is the next one.
     pub(crate) header_set: u32,
@@ -424,6 +426,7 @@ impl Account {
             website_id,
             base_url,
             authorization: format!("Basic {token}"),
+            key,
             header_set: 0, // numbered by Settings::new, once every account is known
         })
     }
@@ -445,6 +448,24 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// `text` with every account's key (and its `Basic` token) replaced by [`crate::REDACTED`]: for
+    /// text that comes from outside, such as Crisp's explanation of an error. Keys shorter than 8
+    /// characters are left alone: so short a string cannot be told apart from the words around it
+    /// (real Crisp keys are 64 hex digits).
+    #[must_use]
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for account in self.accounts.values() {
+            let token = account.authorization.trim_start_matches("Basic ");
+            for secret in [token, account.key.as_str()] {
+                if secret.len() >= 8 && out.contains(secret) {
+                    out = out.replace(secret, crate::REDACTED);
+                }
+            }
+        }
+        out
+    }
+
     /// Validates a configuration.
     ///
     /// # Errors

@@ -100,6 +100,20 @@ test("the API form's sessionID follows the dashboard; a typed one is pinned, and
   await h.panel.getByRole("button", { name: "← All endpoints" }).click();
 });
 
+test("a refusal shows Crisp's own explanation, not only its reason", async () => {
+  await h.panel.getByRole("tab", { name: "API" }).click();
+  await h.panel.getByLabel(/^Search \d+ endpoints/).fill("get a conversation");
+  await h.panel.locator('[data-endpoint="get_conversation"]').click();
+  const missing = "session_00000000-0000-4000-8000-000000000000";
+  await h.panel.getByLabel("sessionID", { exact: true }).fill(missing);
+  await h.panel.getByRole("button", { name: "Send", exact: true }).click();
+  const alert = main().getByRole("alert").filter({ hasText: "Crisp answered 404" });
+  await alert.waitFor();
+  assert.match(await alert.innerText(), new RegExp(`not_found\`: conversation \`${missing}\` not found`));
+  assert.ok(!(await alert.innerText()).includes(h.sandbox.key));
+  await h.panel.getByRole("button", { name: "← All endpoints" }).click();
+});
+
 test("the API tab says which endpoint of the catalog it leaves out, and why", async () => {
   await h.panel.getByRole("tab", { name: "API" }).click();
   const label = await h.panel.getByText(/^Search \d+ endpoints/).innerText();

@@ -215,6 +215,10 @@ refuse("query on an endpoint without one", "get_conversation", { sessionID: "s",
 refuse("unknown query param", "list_conversations", { query: { filter_unred: true } }, { code: "unknown_param", param: "query.filter_unred" });
 refuse("a flag that is not a boolean", "list_conversations", { query: { filter_unread: "yes" } }, { code: "invalid_param", param: "query.filter_unread" });
 refuse("per_page that is not a number", "list_conversations", { query: { per_page: "many" } }, { code: "invalid_param", param: "query.per_page" });
+// Crisp takes 20 to 50 per page on the conversation and people lists (CRISP_API.md, "Paging").
+for (const [id, per_page] of [["list_conversations", 10], ["list_conversations", 51], ["list_people_profiles", 19], ["list_people_profiles", "100"]]) {
+  refuse(`per_page ${JSON.stringify(per_page)} is outside 20..50 (${id})`, id, { query: { per_page } }, { code: "invalid_param", param: "query.per_page" });
+}
 refuse("a required query param", "check_website_exists", {}, { code: "missing_param", param: "query.domain" });
 refuse("a body on a read", "get_conversation", { sessionID: "s", body: {} }, { code: "unknown_param", param: "body" });
 refuse("an unknown body field", "change_conversation_state", { sessionID: "s", body: { stat: "resolved" } }, { code: "unknown_param", param: "body.stat" });

@@ -1,6 +1,7 @@
 import type { Binding, BindingClient } from "./backend.js";
-import type { DataOf, EndpointId, JsonValue, PagedEndpointId, ParamsOf, PathValue } from "./endpoints.generated.js";
+import type { DataOf, EndpointId, ItemOf, PagedEndpointId, ParamsOf, PathValue } from "./endpoints.generated.js";
 import { CrispError, type ErrorInfo } from "./errors.js";
+import type { ConversationMessage } from "./types.generated.js";
 
 /** The token tier, sent as `X-Crisp-Tier`. */
 export type Tier = "user" | "website" | "plugin";
@@ -103,7 +104,7 @@ export interface EndpointInfo {
   method: string | null;
   path: string | null;
   path_params: string[];
-  query_params: { name: string; type: "str" | "int" | "number" | "bool" | "json"; required: boolean }[];
+  query_params: { name: string; type: "str" | "int" | "number" | "bool" | "json"; required: boolean; range: [min: number, max: number] | null }[];
   body: "object" | "fields" | null;
   body_fields: string[];
   write: boolean;
@@ -299,14 +300,14 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   }
 
   /** Every page of a page-number list, as arrays, from `pageNumber` (default 1) on. */
-  async *pages<E extends PagedEndpointId>(endpoint: E, ...[params, options]: ParamArgs<E, O, WalkOptions>): AsyncGenerator<unknown[]> {
+  async *pages<E extends PagedEndpointId>(endpoint: E, ...[params, options]: ParamArgs<E, O, WalkOptions>): AsyncGenerator<ItemOf<E>[]> {
     const p = { ...(params as Record<string, unknown> | undefined) };
     const perPage = Number((p.query as Record<string, unknown> | undefined)?.per_page ?? 0) || 0;
     let walk = backend().pageWalkStart(Number(p.pageNumber ?? 1) || 1, perPage, options?.maxPages ?? 0);
     let page = parse<{ page: number }>(walk).page;
     for (;;) {
       const decoded = (await this.#send(endpoint, { ...p, pageNumber: page }, options, false)) as DecodedOk;
-      if (Array.isArray(decoded.data) && decoded.data.length > 0) yield decoded.data;
+      if (Array.isArray(decoded.data) && decoded.data.length > 0) yield decoded.data as ItemOf<E>[];
       const next = parse<{ walk: unknown; step: Step<number> }>(backend().pageWalkNext(walk, decoded.page.items));
       if (next.step.action !== "next") return;
       walk = JSON.stringify(next.walk);
@@ -315,7 +316,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   }
 
   /** Every item of a page-number list, page after page. */
-  async *paginate<E extends PagedEndpointId>(endpoint: E, ...args: ParamArgs<E, O, WalkOptions>): AsyncGenerator<unknown> {
+  async *paginate<E extends PagedEndpointId>(endpoint: E, ...args: ParamArgs<E, O, WalkOptions>): AsyncGenerator<ItemOf<E>> {
     for await (const page of this.pages(endpoint, ...args)) yield* page;
   }
 
@@ -327,7 +328,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   async *messages(
     sessionID: string,
     options: WalkOptions & { websiteID?: string; timestampBefore?: number } = {},
-  ): AsyncGenerator<Record<string, JsonValue>> {
+  ): AsyncGenerator<ConversationMessage> {
     const { websiteID, timestampBefore, ...callOptions } = options;
     let walk = backend().messageWalkStart(timestampBefore ?? null, options.maxPages ?? 0);
     let before = timestampBefore ?? null;
@@ -336,7 +337,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
       if (websiteID !== undefined) params.websiteID = websiteID;
       if (before !== null) params.query = { timestamp_before: before };
       const decoded = (await this.#send("get_messages_in_conversation", params, callOptions, false)) as DecodedOk;
-      if (Array.isArray(decoded.data)) yield* newestFirst(decoded.data as Record<string, JsonValue>[]);
+      if (Array.isArray(decoded.data)) yield* newestFirst(decoded.data as ConversationMessage[]);
       const next = parse<{ walk: unknown; step: Step<number> }>(
         backend().messageWalkNext(walk, decoded.status, decoded.page.oldestTimestamp),
       );
@@ -481,8 +482,8 @@ function describe(error: unknown): string {
  * One page of messages, newest first: Crisp's page order reversed, then sorted by `timestamp`
  * (a stable sort, so messages with the same or no timestamp keep their reversed order).
  */
-function newestFirst(page: Record<string, JsonValue>[]): Record<string, JsonValue>[] {
-  const stamp = (m: Record<string, JsonValue>) => (typeof m.timestamp === "number" ? m.timestamp : null);
+function newestFirst<M extends { timestamp?: unknown }>(page: M[]): M[] {
+  const stamp = (m: M) => (typeof m.timestamp === "number" ? m.timestamp : null);
   return page.slice().reverse().sort((a, b) => {
     const x = stamp(a);
     const y = stamp(b);

@@ -15,4 +15,6 @@ export {
   type WalkOptions,
 } from "./crisp.js";
 export type * from "./endpoints.generated.js";
+export type * from "./types.generated.js";
+export { CRISP_EVENT_NAMES, DEFAULT_EVENT_NAMES } from "./types.generated.js";
 export { CrispError, type ErrorInfo } from "./errors.js";

@@ -445,15 +445,31 @@ fn query_value(
         }
         (QueryType::Bool, _) => Err(invalid("must be true or false")),
         (QueryType::Int, Value::Number(n)) => {
-            as_integer(n).map(|i| i.to_string()).ok_or_else(|| invalid("must be a whole number"))
+            let i = as_integer(n).ok_or_else(|| invalid("must be a whole number"))?;
+            in_range(param, i).map(|()| i.to_string()).map_err(|m| invalid(&m))
         }
-        (QueryType::Int, Value::String(s)) if s.parse::<i64>().is_ok() => Ok(s.clone()),
+        (QueryType::Int, Value::String(s)) if s.parse::<i64>().is_ok() => {
+            in_range(param, s.parse().unwrap_or_default())
+                .map(|()| s.clone())
+                .map_err(|m| invalid(&m))
+        }
         (QueryType::Int, _) => Err(invalid("must be a whole number")),
         (QueryType::Number, Value::String(s)) if crate::decimal::parse_finite(s).is_some() => {
             Ok(s.clone())
         }
         (QueryType::Number, _) => Err(invalid("must be a number")),
         (QueryType::Str, _) => Err(invalid("must be a string")),
+    }
+}
+
+/// Whether a whole number is inside the parameter's range (`per_page`: 20 to 50), if it has one:
+/// Crisp refuses the others, so the call is refused before sending.
+fn in_range(param: &QueryParam, value: i64) -> Result<(), String> {
+    match param.range {
+        Some((min, max)) if value < i64::from(min) || value > i64::from(max) => {
+            Err(format!("must be between {min} and {max} (got {value})"))
+        }
+        _ => Ok(()),
     }
 }
 

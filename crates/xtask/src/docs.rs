@@ -48,11 +48,12 @@ pub fn render() -> String {
                     .query
                     .iter()
                     .map(|q| {
-                        if q.required {
-                            format!("`{}` (required)", q.name)
-                        } else {
-                            format!("`{}`", q.name)
-                        }
+                        let range = q
+                            .range
+                            .map(|(min, max)| format!(" ({min} to {max})"))
+                            .unwrap_or_default();
+                        let required = if q.required { " (required)" } else { "" };
+                        format!("`{}`{range}{required}", q.name)
                     })
                     .collect();
                 params.push(format!("query: {}", names.join(", ")));

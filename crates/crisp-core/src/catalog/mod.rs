@@ -151,6 +151,7 @@ impl crate::json::ToJson for QueryParam {
             .field("name", self.name)
             .field("type", &self.ty)
             .field("required", &self.required)
+            .field("range", &self.range.map(|(min, max)| vec![min, max]))
             .end();
     }
 }
@@ -202,16 +203,24 @@ pub struct QueryParam {
     pub ty: QueryType,
     /// Whether the request is refused without it.
     pub required: bool,
+    /// The whole numbers Crisp accepts, inclusive (`per_page`: 20..=50): anything else is refused
+    /// before sending.
+    pub range: Option<(u32, u32)>,
 }
 
 /// An optional query parameter.
 pub(crate) const fn q(name: &'static str, ty: QueryType) -> QueryParam {
-    QueryParam { name, ty, required: false }
+    QueryParam { name, ty, required: false, range: None }
+}
+
+/// An optional whole-number query parameter with the range Crisp accepts.
+pub(crate) const fn q_range(name: &'static str, min: u32, max: u32) -> QueryParam {
+    QueryParam { name, ty: QueryType::Int, required: false, range: Some((min, max)) }
 }
 
 /// A query parameter the request is refused without.
 pub(crate) const fn q_required(name: &'static str, ty: QueryType) -> QueryParam {
-    QueryParam { name, ty, required: true }
+    QueryParam { name, ty, required: true, range: None }
 }
 
 /// What an endpoint sends as its JSON body.

@@ -162,9 +162,15 @@ describe("npx crisp-kit", { skip: !nodeBackend && "Node-only surface" }, () => {
     const r = await cli(["call", "get_conversation", "--param", "sessionID=session_00000000-0000-4000-8000-000000000000"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /Crisp answered 404 `not_found`: conversation `session_0{8}-[\w-]+` not found\n$/);
-    const paged = await cli(["call", "list_conversations", "--param", "per_page=100"]);
-    assert.notEqual(paged.code, 0);
-    assert.match(paged.stderr, /per_page.*between 20 and 50/);
+  });
+
+  test("a per_page outside the catalog's range is refused before anything is sent", async () => {
+    const r = await cli(["call", "list_conversations", "--param", "per_page=100"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /list_conversations: invalid parameter `query\.per_page`: .*20.*50/);
+    assert.equal((await sandbox.requests()).length, 0, "the request was sent");
+    const ok = await cli(["call", "list_conversations", "--param", "per_page=50"]);
+    assert.equal(ok.code, 0, ok.stderr);
   });
 
   test("a closed pipe ends the output quietly", async () => {

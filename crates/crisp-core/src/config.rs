@@ -295,6 +295,28 @@ impl fmt::Debug for Config {
     }
 }
 
+/// `text` with every occurrence of `secret` replaced by [`crate::REDACTED`]. A plain byte scan:
+/// `str::replace` would bring the two-way substring searcher into the wasm build (1.1 KB raw) for
+/// a few hundred bytes of text. A match of valid UTF-8 always starts and ends on character
+/// boundaries, so the slices below are whole characters.
+fn replace_all(text: &str, secret: &str) -> String {
+    let (hay, needle) = (text.as_bytes(), secret.as_bytes());
+    let mut out = String::with_capacity(text.len());
+    let (mut start, mut at) = (0, 0);
+    while at + needle.len() <= hay.len() {
+        if hay.get(at..at + needle.len()) == Some(needle) {
+            out.push_str(text.get(start..at).unwrap_or_default());
+            out.push_str(crate::REDACTED);
+            at += needle.len();
+            start = at;
+        } else {
+            at += 1;
+        }
+    }
+    out.push_str(text.get(start..).unwrap_or_default());
+    out
+}
+
 /// A validated account, ready to sign requests.
 #[derive(Clone)]
 pub struct Account {
@@ -456,10 +478,10 @@ impl Settings {
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for account in self.accounts.values() {
-            let token = account.authorization.trim_start_matches("Basic ");
+            let token = account.authorization.get("Basic ".len()..).unwrap_or_default();
             for secret in [token, account.key.as_str()] {
-                if secret.len() >= 8 && out.contains(secret) {
-                    out = out.replace(secret, crate::REDACTED);
+                if secret.len() >= 8 {
+                    out = replace_all(&out, secret);
                 }
             }
         }
@@ -549,6 +571,14 @@ impl Settings {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn replace_all_finds_every_occurrence_between_any_characters() {
+        assert_eq!(replace_all("é12345678é12345678", "12345678"), "é[redacted]é[redacted]");
+        assert_eq!(replace_all("1234567", "12345678"), "1234567");
+        assert_eq!(replace_all("", "12345678"), "");
+    }
+
     use super::*;
     use serde_json::json;
 

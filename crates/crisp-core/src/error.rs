@@ -111,17 +111,16 @@ pub fn explanation(data: &Value) -> Option<String> {
         Value::Object(map) => map.get("message").and_then(Value::as_str)?,
         _ => return None,
     };
-    let mut out: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(EXPLANATION_CHARS + 1)
-        .collect::<String>()
-        .trim()
-        .to_owned();
-    if out.chars().count() > EXPLANATION_CHARS {
-        out = out.chars().take(EXPLANATION_CHARS).collect::<String>() + "…";
+    let mut out = String::with_capacity(text.len().min(EXPLANATION_CHARS * 4));
+    for (i, c) in text.chars().enumerate() {
+        if i == EXPLANATION_CHARS {
+            out.push('…');
+            break;
+        }
+        out.push(if c.is_control() { ' ' } else { c });
     }
-    (!out.is_empty()).then_some(out)
+    let out = out.trim_matches(' ');
+    (!out.is_empty()).then(|| out.to_owned())
 }
 
 /// What Crisp said when it refused a request.

@@ -104,6 +104,8 @@ export interface EndpointInfo {
   method: string | null;
   path: string | null;
   path_params: string[];
+  /** Each path parameter's rule (crisp-core's PathKind): `website` defaults to the account's, `page` to 1; `integer` is a whole number. */
+  path_kinds: ("website" | "page" | "integer" | "id" | "segments")[];
   query_params: { name: string; type: "str" | "int" | "number" | "bool" | "json"; required: boolean; range: [min: number, max: number] | null }[];
   body: "object" | "fields" | null;
   body_fields: string[];

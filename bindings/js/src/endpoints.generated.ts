@@ -625,7 +625,7 @@ export interface EndpointMap {
    *
    * `GET /website/{websiteID}/conversation/{sessionID}/message/{fingerprint}` · website.conversation
    */
-  get_message_in_conversation: { params: { websiteID: PathValue; sessionID: PathValue; fingerprint: PathValue }; data: T.ConversationMessage; write: false; paging: "none" };
+  get_message_in_conversation: { params: { websiteID: PathValue; sessionID: PathValue; /** A whole number. */ fingerprint: number }; data: T.ConversationMessage; write: false; paging: "none" };
   /**
    * Gets messages in conversation. Paged by `timestamp_before`: 206 while older messages remain, 200 at the end.
    *
@@ -1161,7 +1161,7 @@ export interface EndpointMap {
    *
    * `DELETE /website/{websiteID}/conversation/{sessionID}/message/{fingerprint}` · website.conversation · **writes**
    */
-  remove_message_in_conversation: { params: { websiteID: PathValue; sessionID: PathValue; fingerprint: PathValue }; data: unknown; write: true; paging: "none" };
+  remove_message_in_conversation: { params: { websiteID: PathValue; sessionID: PathValue; /** A whole number. */ fingerprint: number }; data: unknown; write: true; paging: "none" };
   /**
    * Removes people profile.
    *
@@ -1590,7 +1590,7 @@ export interface EndpointMap {
    *
    * `PATCH /website/{websiteID}/conversation/{sessionID}/message/{fingerprint}` · website.conversation · **writes**
    */
-  update_message_in_conversation: { params: { websiteID: PathValue; sessionID: PathValue; fingerprint: PathValue; body?: { content: T.ConversationMessageContent } }; data: unknown; write: true; paging: "none" };
+  update_message_in_conversation: { params: { websiteID: PathValue; sessionID: PathValue; /** A whole number. */ fingerprint: number; body?: { content: T.ConversationMessageContent } }; data: unknown; write: true; paging: "none" };
   /**
    * Updates people data.
    *

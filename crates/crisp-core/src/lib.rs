@@ -42,7 +42,7 @@ pub mod response;
 pub mod retry;
 
 pub use catalog::{
-    Body, ENDPOINTS, Endpoint, EndpointInfo, Group, Method, Paging, QueryType, Status,
+    Body, ENDPOINTS, Endpoint, EndpointInfo, Group, Method, Paging, PathKind, QueryType, Status,
 };
 pub use config::{AccountInfo, Config, Settings, Tier};
 pub use error::{ApiFailure, CrispError, ErrorInfo};

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::catalog::{Body, Endpoint, Method, Paging, QueryParam, QueryType, Segment};
+use crate::catalog::{Body, Endpoint, Method, Paging, PathKind, QueryParam, QueryType, Segment};
 use crate::config::{Account, Settings, Tier};
 use crate::error::CrispError;
 use crate::json::{Map, Value};
@@ -263,8 +263,9 @@ fn check_known_keys(endpoint: &Endpoint, params: &Map) -> Result<(), CrispError>
     Ok(())
 }
 
-/// A path parameter as text: strings as they are, whole numbers in decimal. `websiteID` falls back
-/// to the account's website and `pageNumber` to 1, as the official client does.
+/// A path parameter as text, by its catalog rule ([`PathKind`]): strings as they are, whole numbers
+/// in decimal; a fingerprint must be a whole number; `websiteID` falls back to the account's
+/// website and `pageNumber` to 1, as the official client does.
 fn path_value<'a>(
     endpoint: &Endpoint,
     account: &'a Account,
@@ -276,20 +277,32 @@ fn path_value<'a>(
         param: name.to_owned(),
         message: message.to_owned(),
     };
+    let kind = PathKind::of(name, false);
+    let whole = matches!(kind, PathKind::Page | PathKind::Integer);
     match params.get(name) {
+        Some(Value::String(s))
+            if whole && (s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            Err(invalid("must be a whole number"))
+        }
         Some(Value::String(s)) => Ok(Cow::Borrowed(s)),
         Some(Value::Number(n)) => match as_integer(n) {
-            Some(i) if name == "pageNumber" && i < 1 => Err(invalid("must be 1 or more")),
+            Some(i) if kind == PathKind::Page && i < 1 => Err(invalid("must be 1 or more")),
+            Some(i) if whole && i < 0 => Err(invalid("must be a whole number, 0 or more")),
             Some(i) => Ok(Cow::Owned(i.to_string())),
+            None if whole => Err(invalid("must be a whole number")),
             None => Err(invalid("must be a string or a whole number")),
         },
-        None | Some(Value::Null) => match name {
-            "websiteID" => account.website_id.as_deref().map(Cow::Borrowed).ok_or_else(|| {
-                CrispError::MissingParam { endpoint: endpoint.id, param: name.to_owned() }
-            }),
-            "pageNumber" if endpoint.paging == Paging::PageNumber => Ok(Cow::Borrowed("1")),
+        None | Some(Value::Null) => match kind {
+            PathKind::Website => {
+                account.website_id.as_deref().map(Cow::Borrowed).ok_or_else(|| {
+                    CrispError::MissingParam { endpoint: endpoint.id, param: name.to_owned() }
+                })
+            }
+            PathKind::Page if endpoint.paging == Paging::PageNumber => Ok(Cow::Borrowed("1")),
             _ => Err(CrispError::MissingParam { endpoint: endpoint.id, param: name.to_owned() }),
         },
+        Some(_) if whole => Err(invalid("must be a whole number")),
         Some(_) => Err(invalid("must be a string or a whole number")),
     }
 }
@@ -473,6 +486,16 @@ fn in_range(param: &QueryParam, value: i64) -> Result<(), String> {
     }
 }
 
+/// Refuses a known body field of the wrong type (the catalog's shapes), naming it.
+fn check_types(endpoint: &Endpoint, body: &Map) -> Result<(), CrispError> {
+    match crate::catalog::check_body(endpoint, body) {
+        Some((param, message)) => {
+            Err(CrispError::InvalidParam { endpoint: endpoint.id, param, message })
+        }
+        None => Ok(()),
+    }
+}
+
 /// The JSON body text. POST/PUT/PATCH always carry one (`{}` when the endpoint takes none), as
 /// the official Node client sends; DELETE carries one only when the endpoint takes it.
 fn body_text(endpoint: &Endpoint, body: Option<&Value>) -> Result<Option<String>, CrispError> {
@@ -483,7 +506,12 @@ fn body_text(endpoint: &Endpoint, body: Option<&Value>) -> Result<Option<String>
         (Body::Object(_), None) => {
             return Err(CrispError::MissingParam { endpoint: id, param: "body".into() });
         }
-        (Body::Object(_), Some(v)) => Some(v.to_string()),
+        (Body::Object(_), Some(v)) => {
+            if let Value::Object(map) = v {
+                check_types(endpoint, map)?;
+            }
+            Some(v.to_string())
+        }
         (Body::Fields(_), None) => Some("{}".to_owned()),
         (Body::Fields(fields), Some(Value::Object(map))) => {
             if let Some(unknown) = map.keys().find(|k| !fields.contains(&k.as_str())) {
@@ -495,6 +523,7 @@ fn body_text(endpoint: &Endpoint, body: Option<&Value>) -> Result<Option<String>
                     expected,
                 });
             }
+            check_types(endpoint, map)?;
             Some(Value::Object(map.clone()).to_string())
         }
         (Body::Fields(_), Some(_)) => {

@@ -25,9 +25,11 @@ fn generated() -> Result<Vec<Generated>, String> {
     Ok(vec![
         Generated { path: shapes::PATH, contents: shapes.render_json() },
         Generated { path: shapes::DOC_PATH, contents: shapes.render_doc() },
+        Generated { path: shapes::BODIES_PATH, contents: shapes.render_bodies()? },
         Generated { path: ts::TYPES_PATH, contents: ts::render_types(&shapes) },
+        Generated { path: ts::SCHEMAS_PATH, contents: ts::render_schemas(&shapes) },
         Generated { path: ts::PATH, contents: ts::render(&shapes) },
-        Generated { path: docs::PATH, contents: docs::render() },
+        Generated { path: docs::PATH, contents: docs::render(&shapes) },
         Generated { path: compat::PATH, contents: compat::render()? },
         Generated { path: packed::PATH, contents: packed::render() },
     ])

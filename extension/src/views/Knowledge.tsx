@@ -2,39 +2,41 @@
 // with the Markdown rendered safely (lazily loaded), then copy one or send it to the open
 // conversation, only on an explicit click (and through the same confirmation as every write).
 import { useEffect, useMemo, useState } from "preact/hooks";
-import type { Crisp } from "crisp-kit/web";
+import type { Crisp, HelpdeskLocale, ItemOf } from "crisp-kit/web";
 import { useLive } from "../live.js";
 import { CopyButton, Empty, ErrorNote } from "../ui.js";
 import { useWriter } from "../writes.js";
 
-// biome-ignore lint/suspicious/noExplicitAny: JSON from the API.
-type J = Record<string, any>;
+// The answers' types from the official clients' shapes; the sandbox and the dashboard also give a
+// locale's display name and an article's slug, which the clients do not type.
+type Locale = HelpdeskLocale & { name?: string };
+type Article = ItemOf<"list_helpdesk_locale_articles"> & { slug?: string };
 
 /** At most this many pages of 20 articles are listed (Crisp searches titles only, so the panel
  * reads the list once and searches title, description and text itself). */
 const MAX_PAGES = 10;
 
 /** Whether every word of the search is in the article's title, description or text. */
-function matches(article: J, words: string[]): boolean {
+function matches(article: Article, words: string[]): boolean {
   const haystack = [article.title, article.description, article.content].filter((v) => typeof v === "string").join("\n").toLowerCase();
   return words.every((w) => haystack.includes(w));
 }
 
 export function KnowledgeView({ crisp, websiteId, sessionId, accountId }: { crisp: Crisp; websiteId: string; sessionId: string | null; accountId: string }) {
   const writer = useWriter();
-  const locales = useLive(`${accountId}:${websiteId}:locales`, async (signal) => (await crisp.call("list_helpdesk_locales", { websiteID: websiteId, pageNumber: 1 }, { signal })) as J[], 0);
+  const locales = useLive(`${accountId}:${websiteId}:locales`, async (signal): Promise<Locale[]> => crisp.call("list_helpdesk_locales", { websiteID: websiteId, pageNumber: 1 }, { signal }), 0);
   const [locale, setLocale] = useState<string>("");
   const [text, setText] = useState("");
-  const [selected, setSelected] = useState<J | null>(null);
+  const [selected, setSelected] = useState<Article | null>(null);
   useEffect(() => {
     if (!locale && locales.data?.length) setLocale(String(locales.data[0]!.locale));
   }, [locales.data]);
   const articles = useLive(
     locale ? `${accountId}:${websiteId}:kb:${locale}` : null,
     async (signal) => {
-      const all: J[] = [];
-      for await (const page of crisp.pages("list_helpdesk_locale_articles", { websiteID: websiteId, locale, pageNumber: 1 } as never, { signal, maxPages: MAX_PAGES })) {
-        all.push(...(page as J[]));
+      const all: Article[] = [];
+      for await (const page of crisp.pages("list_helpdesk_locale_articles", { websiteID: websiteId, locale, pageNumber: 1 }, { signal, maxPages: MAX_PAGES })) {
+        all.push(...page);
       }
       return all;
     },
@@ -43,8 +45,8 @@ export function KnowledgeView({ crisp, websiteId, sessionId, accountId }: { cris
   const words = text.toLowerCase().split(/\s+/).filter(Boolean);
   const results = useMemo(() => articles.data?.filter((a) => matches(a, words)), [articles.data, text]);
   const localeInfo = locales.data?.find((l) => l.locale === locale);
-  const articleUrl = (a: J) => a.url ?? (localeInfo?.url && a.slug ? `${localeInfo.url}article/${a.slug}` : null);
-  const asMessage = (a: J) => {
+  const articleUrl = (a: Article) => a.url ?? (localeInfo?.url && a.slug ? `${localeInfo.url}article/${a.slug}` : null);
+  const asMessage = (a: Article) => {
     const url = articleUrl(a);
     return url ? `${a.title}\n${url}` : `${a.title}\n\n${a.content ?? ""}`;
   };

@@ -4,11 +4,19 @@
 //! only what differs. Everything else in crisp-kit (request building, the sandbox's router, the
 //! TypeScript types, docs/ENDPOINTS.md, the MCP tools) is derived from it.
 
+mod bodies;
 #[doc(hidden)] // for xtask, which writes the packed text
 pub mod packed;
 mod table;
 
 pub use table::ENDPOINTS;
+
+/// What each endpoint takes and answers: one shared type table of JSON Schemas, per endpoint its
+/// `body` and `data` schema (`$ref`s into `types`, null where no source knows), per real-time
+/// event its payload. Written by `cargo run -p xtask -- codegen` from the official clients' types
+/// with every conflict decided (docs/SHAPES.md). Not in the browser build, which does not need it.
+#[cfg(not(target_arch = "wasm32"))]
+pub const SHAPES_JSON: &str = include_str!("shapes.json");
 
 /// The catalog the core serves: the table itself, or in the browser build the same rows read from
 /// the packed text (see `packed.rs`), so that the table's structs are not linked in.
@@ -194,6 +202,51 @@ pub enum QueryType {
     Json,
 }
 
+/// What a path parameter takes, and what it defaults to: one rule per parameter name, the same
+/// in every endpoint. Request building, the TypeScript types, the docs and the MCP tools read it
+/// here instead of each deciding again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathKind {
+    /// `websiteID`: an id; defaults to the account's website.
+    Website,
+    /// `pageNumber`: a whole number, 1 or more; defaults to 1 (as the official client).
+    Page,
+    /// `fingerprint`: a message fingerprint, a whole number (above 2^32, below 2^53).
+    Integer,
+    /// Any other id: a string, or a whole number written in decimal.
+    Id,
+    /// A parameter that fills several segments (`{path*}`): `"a/b"` or `["a", "b"]`.
+    Segments,
+}
+
+impl PathKind {
+    /// The rule for a path parameter of that name (`rest`: it may fill several segments).
+    #[must_use]
+    pub fn of(name: &str, rest: bool) -> PathKind {
+        match name {
+            _ if rest => PathKind::Segments,
+            "websiteID" => PathKind::Website,
+            "pageNumber" => PathKind::Page,
+            "fingerprint" => PathKind::Integer,
+            _ => PathKind::Id,
+        }
+    }
+
+    /// Whether a call may leave it out (`websiteID` only when the account has a website).
+    #[must_use]
+    pub const fn has_default(self) -> bool {
+        matches!(self, PathKind::Website | PathKind::Page)
+    }
+}
+
+crate::json::name_to_json!(PathKind, |k| match k {
+    PathKind::Website => "website",
+    PathKind::Page => "page",
+    PathKind::Integer => "integer",
+    PathKind::Id => "id",
+    PathKind::Segments => "segments",
+});
+
 /// One query parameter of an endpoint.
 #[derive(Debug, Clone, Copy)]
 pub struct QueryParam {
@@ -349,6 +402,15 @@ impl Endpoint {
         self.method == Method::Head && self.status != Status::ClientLocal
     }
 
+    /// The path parameters with their rules, in order.
+    pub fn path_kinds(&self) -> impl Iterator<Item = (&'static str, PathKind)> + use<> {
+        self.segments().filter_map(|s| match s {
+            Segment::Param(n) => Some((n, PathKind::of(n, false))),
+            Segment::Rest(n) => Some((n, PathKind::of(n, true))),
+            Segment::Literal(_) => None,
+        })
+    }
+
     /// The query parameter of that name, if the endpoint takes it.
     #[must_use]
     pub fn query_param(&self, name: &str) -> Option<&'static QueryParam> {
@@ -372,6 +434,7 @@ impl Endpoint {
             method: self.http_method(),
             path: self.path_template(),
             path_params: self.path_params().collect(),
+            path_kinds: self.path_kinds().map(|(_, k)| k).collect(),
             query_params: self.query.to_vec(),
             body,
             body_fields,
@@ -394,6 +457,8 @@ pub struct EndpointInfo {
     pub method: Option<Method>,
     pub path: Option<String>,
     pub path_params: Vec<&'static str>,
+    /// Each path parameter's rule, in the order of `path_params`.
+    pub path_kinds: Vec<PathKind>,
     pub query_params: Vec<QueryParam>,
     /// `"object"` (a caller value sent as is), `"fields"` (an object of `body_fields`) or null.
     pub body: Option<&'static str>,
@@ -415,6 +480,7 @@ impl crate::json::ToJson for EndpointInfo {
             .field("method", &self.method)
             .field("path", &self.path)
             .field("path_params", &self.path_params)
+            .field("path_kinds", &self.path_kinds)
             .field("query_params", &self.query_params)
             .field("body", &self.body)
             .field("body_fields", &self.body_fields)
@@ -424,6 +490,12 @@ impl crate::json::ToJson for EndpointInfo {
             .field("paging", &self.paging)
             .end();
     }
+}
+
+/// The first body field the catalog knows whose value has the wrong type, as `(param, message)`
+/// (`("body.content", "must be a string")`); fields it does not know are not checked.
+pub(crate) fn check_body(endpoint: &Endpoint, body: &crate::json::Map) -> Option<(String, String)> {
+    bodies::check(Endpoint::index(endpoint.id)?, body)
 }
 
 /// The whole catalog as discovery prints it.

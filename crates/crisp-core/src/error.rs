@@ -105,6 +105,7 @@ pub const EXPLANATION_CHARS: usize = 300;
 /// Crisp's explanation of a refusal, read from the envelope's `data` (`data.message`, or `data`
 /// itself when it is text): control characters become spaces, and a long one is cut.
 #[must_use]
+#[inline(never)] // one copy in the wasm build, not one per decoding path
 pub fn explanation(data: &Value) -> Option<String> {
     let text = match data {
         Value::String(s) => s.as_str(),

@@ -134,6 +134,7 @@ impl Client {
 
     /// Crisp's explanation in a refusal, with this client's keys redacted: it is text from
     /// outside, and it goes into error messages that get logged.
+    #[inline(never)] // one copy in the wasm build, not one per decoding path
     fn redact(&self, error: CrispError) -> CrispError {
         match error {
             CrispError::Api(mut failure) => {

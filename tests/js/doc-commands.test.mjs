@@ -20,6 +20,8 @@ const skip = (why) => ({ skip: why });
 /** Run it; `check(result, files)` asserts on what it printed (files: what it redirected into). */
 const run = (check) => ({ check });
 
+const SYNOPSIS = "a usage synopsis with placeholders (FILE, NAME, a|b), not a command to run";
+const GATEWAY = "talks to a running gateway (`crisp-kit serve`) with a key it issued; tests/js/serve.test.mjs starts one and drives these routes over HTTP";
 const PUBLISHED = "the published form: crisp-kit is not on the npm registry yet, and tests never install from the network; the checkout form beside it is run";
 
 const DECISIONS = {
@@ -55,6 +57,27 @@ const DECISIONS = {
   "npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit mcp": skip(PUBLISHED),
   "claude mcp add crisp -e CRISP_IDENTIFIER=… -e CRISP_KEY=… -e CRISP_TIER=plugin -e CRISP_WEBSITE_ID=… -- npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit mcp":
     skip(`configures Claude Code, which is not installed here; and ${PUBLISHED}`),
+  // docs/GATEWAY.md (crisp-kit serve). The key file goes to the test's temporary directory.
+  "npx crisp-kit serve keys add --keys ./gateway-keys.json --name alice --scope read": run((r, ctx) => {
+    assert.match(r.stdout, /^ckg_\S+\n$/);
+    assert.ok(JSON.parse(ctx.file("gateway-keys.json")).keys.some((k) => k.name === "alice" && k.scope === "read"));
+    assert.ok(!ctx.file("gateway-keys.json").includes(r.stdout.trim()), "the key itself is stored");
+  }),
+  "npx crisp-kit serve keys add --keys ./gateway-keys.json --name bot --scope write --accounts eu": run((r, ctx) =>
+    assert.ok(JSON.parse(ctx.file("gateway-keys.json")).keys.some((k) => k.name === "bot" && k.scope === "write"))),
+  "npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit serve --keys ./gateway-keys.json --allow-writes": skip(PUBLISHED),
+  "crisp-kit serve keys add --keys FILE --name NAME --scope read|write [--accounts a,b] [--concurrency N]": skip(SYNOPSIS),
+  "crisp-kit serve keys list --keys FILE [--json]": skip(SYNOPSIS),
+  "crisp-kit serve keys remove --keys FILE --name NAME": skip(SYNOPSIS),
+  "G=http://127.0.0.1:8790": skip(GATEWAY),
+  "K=ckg_…": skip(GATEWAY),
+  "curl -s $G/_endpoints | jq '.endpoints[] | select(.id == \"get_conversation\")'": skip(GATEWAY),
+  "curl -s $G/api/crisp/_endpoints | jq .count": skip(GATEWAY),
+  "curl -s -X POST $G/api/crisp/get/conversation -H \"Authorization: Bearer $K\" -H 'content-type: application/json' -d '{\"sessionID\": \"session_…\"}'": skip(GATEWAY),
+  "curl -s -X POST $G/api/crisp/list/conversations -H \"Authorization: Bearer $K\" -d '{\"account\": \"eu\", \"query\": \"{\\\"per_page\\\": 20, \\\"filter_unread\\\": true}\"}'": skip(GATEWAY),
+  "curl -s -X POST $G/api/crisp/change/conversation/state -H \"Authorization: Bearer $K\" -d '{\"sessionID\": \"session_…\", \"body\": {\"state\": \"resolved\"}}'": skip(GATEWAY),
+  'claude mcp add --transport http crisp http://127.0.0.1:8790/mcp --header "Authorization: Bearer ckg_…"': skip("configures Claude Code, which is not installed here"),
+  "crisp-kit serve --keys keys.json --rate 9/s --redis redis://127.0.0.1:6379": skip("starts the gateway until stopped, with a Redis server; tests/js/serve.test.mjs runs the gateway with Redis"),
 };
 
 /** The commands of a Markdown text's sh blocks: continuation lines joined, comments dropped. */
@@ -90,7 +113,10 @@ after(async () => {
 /** Runs one doc command in bash from the checkout's root, stdin closed, output files under tmp. */
 function shell(command) {
   // Files the command writes go to the test's temporary directory, not into the checkout.
-  const line = command.replaceAll("session_…", sessionID).replace(/>\s*(\S+)$/, (_, file) => `> '${join(tmp, file)}'`);
+  const line = command
+    .replaceAll("session_…", sessionID)
+    .replaceAll("./gateway-keys.json", `'${join(tmp, "gateway-keys.json")}'`)
+    .replace(/>\s*(\S+)$/, (_, file) => `> '${join(tmp, file)}'`);
   return new Promise((resolve) => {
     const child = spawn("bash", ["-c", line], {
       cwd: root,

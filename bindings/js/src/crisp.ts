@@ -334,8 +334,9 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   }
 
   /**
-   * A conversation's messages, newest page first, walking back with `timestamp_before` while Crisp
-   * answers 206. Each page's messages come in Crisp's order.
+   * A conversation's messages, newest first, back to the first one: walking back with
+   * `timestamp_before` while Crisp answers 206. Crisp sends each page oldest to newest; each page is
+   * yielded newest to oldest, so the order is one order across page boundaries.
    */
   async *messages(
     sessionID: string,
@@ -349,7 +350,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
       if (websiteID !== undefined) params.websiteID = websiteID;
       if (before !== null) params.query = { timestamp_before: before };
       const decoded = (await this.#send("get_messages_in_conversation", params, callOptions, false)) as DecodedOk;
-      if (Array.isArray(decoded.data)) yield* decoded.data as ConversationMessage[];
+      if (Array.isArray(decoded.data)) yield* newestFirst(decoded.data as ConversationMessage[]);
       const next = parse<{ walk: unknown; step: Step<number> }>(
         backend().messageWalkNext(walk, decoded.status, decoded.page.oldestTimestamp),
       );
@@ -474,6 +475,7 @@ function configError(param: string, message: string): ErrorInfo {
     param,
     status: null,
     reason: null,
+    explanation: null,
     retryable: false,
     retryAfterMs: null,
     bloomStatus: null,
@@ -487,4 +489,17 @@ function describe(error: unknown): string {
   const cause = (error as { cause?: unknown }).cause;
   const inner = cause instanceof Error ? `: ${(cause as { code?: string }).code ?? cause.message}` : "";
   return `${error.message}${inner}`;
+}
+
+/**
+ * One page of messages, newest first: Crisp's page order reversed, then sorted by `timestamp`
+ * (a stable sort, so messages with the same or no timestamp keep their reversed order).
+ */
+function newestFirst<M extends { timestamp?: unknown }>(page: M[]): M[] {
+  const stamp = (m: M) => (typeof m.timestamp === "number" ? m.timestamp : null);
+  return page.slice().reverse().sort((a, b) => {
+    const x = stamp(a);
+    const y = stamp(b);
+    return x === null || y === null ? 0 : y - x;
+  });
 }

@@ -168,3 +168,71 @@ fn to_u64(n: f64) -> Option<u64> {
     (n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0)
         .then_some(n as u64)
 }
+
+// ---- Real-time events (crisp_core::rtm): the same functions as the napi binding. ----
+
+/// The event catalog as JSON: default and opt-in event names, hook window, rebind interval,
+/// reconnect policy.
+#[wasm_bindgen(js_name = rtmCatalog)]
+pub fn rtm_catalog() -> String {
+    crisp_core::rtm::text::catalog()
+}
+
+/// The checked subscription (`{"ok":true,"events":[...]}`) for a JSON array of names or `null`.
+#[wasm_bindgen(js_name = rtmSubscription)]
+pub fn rtm_subscription(events_json: &str) -> String {
+    crisp_core::rtm::text::subscription_json(events_json)
+}
+
+/// The wait before reconnect attempt `attempt` under a policy, as JSON, or the policy's refusal.
+#[wasm_bindgen(js_name = rtmReconnectDelay)]
+pub fn rtm_reconnect_delay(
+    base_delay_ms: f64,
+    max_delay_ms: f64,
+    randomization: f64,
+    attempt: u32,
+    seed: f64,
+) -> String {
+    crisp_core::rtm::text::reconnect_delay(
+        base_delay_ms,
+        max_delay_ms,
+        randomization,
+        attempt,
+        to_u64(seed).unwrap_or(0),
+    )
+}
+
+/// A received web hook checked: signature over the raw body (constant-time), then freshness.
+#[wasm_bindgen(js_name = checkHook)]
+pub fn check_hook(
+    secret: &str,
+    timestamp: &str,
+    raw_body: &[u8],
+    signature: &str,
+    now_ms: f64,
+    window_ms: f64,
+) -> String {
+    crisp_core::rtm::text::check_hook_json(
+        secret, timestamp, raw_body, signature, now_ms, window_ms,
+    )
+}
+
+#[wasm_bindgen(js_class = BindingClient)]
+impl BindingClient {
+    /// The RTM `authentication` message for an account, as JSON (it holds the key: send it,
+    /// never log it), or the refusal.
+    #[wasm_bindgen(js_name = rtmAuthentication)]
+    pub fn rtm_authentication(
+        &self,
+        account: Option<String>,
+        events_json: &str,
+        rooms_json: &str,
+    ) -> String {
+        crisp_core::rtm::text::authentication(
+            &self.inner,
+            account.as_deref(),
+            events_json,
+            rooms_json,
+        )
+    }
+}

@@ -2,7 +2,7 @@
 // façade into dist/ as ESM and CommonJS (esbuild), and the declarations (tsc).
 // Run from anywhere: `node bindings/js/build.mjs`.
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -32,7 +32,9 @@ run(join(root, "node_modules", ".bin", "wasm-opt"), [
   join(wasmDir, "crisp_kit_wasm_bg.wasm"), "-o", join(here, "dist", "crisp_kit_wasm_bg.wasm"),
 ]);
 
-const common = { bundle: true, platform: "node", target: "node18", logLevel: "warning" };
+// socket.io-client (a dependency) is imported by the events module on first use, never bundled
+// into the Node entries.
+const common = { bundle: true, platform: "node", target: "node18", logLevel: "warning", external: ["socket.io-client"] };
 // The compat and CLI entries import the package entry itself, kept external so that every entry
 // shares one loaded addon and one CrispError class.
 const self = (file) => ({
@@ -61,13 +63,17 @@ await build({
   banner: { js: "#!/usr/bin/env node" },
   plugins: [self("index.js")],
   // `crisp-kit mcp` imports the MCP SDK lazily: an optional peer dependency, never bundled.
-  external: ["@modelcontextprotocol/sdk", "@modelcontextprotocol/sdk/*"],
+  external: ["@modelcontextprotocol/sdk", "@modelcontextprotocol/sdk/*", "socket.io-client"],
 });
 chmodSync(join(here, "dist", "cli.js"), 0o755);
-// The browser entry: no Node built-ins, the glue bundled, the .wasm beside it.
+// The browser entry: no Node built-ins, the glue bundled, the .wasm beside it. The events module
+// and socket.io-client are split into chunks that load on `crisp.events()` / the first hook, so
+// a REST-only page downloads web.js and the .wasm alone.
+for (const old of readdirSync(join(here, "dist"))) if (old.startsWith("web-chunk-")) rmSync(join(here, "dist", old));
 await build({
-  bundle: true, logLevel: "warning", entryPoints: [join(here, "src", "web.ts")], format: "esm",
-  platform: "browser", target: "es2022", outfile: join(here, "dist", "web.js"),
+  bundle: true, logLevel: "warning", entryPoints: { web: join(here, "src", "web.ts") }, format: "esm",
+  platform: "browser", target: "es2022", outdir: join(here, "dist"), splitting: true,
+  chunkNames: "web-chunk-[name]-[hash]",
 });
 
 run(join(root, "node_modules", ".bin", "tsc"), ["-p", join(here, "tsconfig.build.json")]);

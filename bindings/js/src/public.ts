@@ -6,6 +6,8 @@ export {
   type AccountOptions,
   type CallOptions,
   type CallParams,
+  type CrispHooks,
+  type EventCatalog,
   type CrispOptions,
   type EndpointInfo,
   type FetchLike,
@@ -16,3 +18,14 @@ export {
 } from "./crisp.js";
 export type * from "./endpoints.generated.js";
 export { CrispError, type ErrorInfo } from "./errors.js";
+export type {
+  CrispEvent,
+  CrispEventMap,
+  CrispEventName,
+  EventStatus,
+  EventsOptions,
+  EventSubscription,
+  HookResult,
+  HooksOptions,
+  ReconnectOptions,
+} from "./events.js";

@@ -248,10 +248,10 @@ pub fn rtm_catalog() -> String {
     crisp_core::rtm::text::catalog()
 }
 
-/// The checked subscription (`{"ok":true,"events":[...]}`) for a JSON array of names or `null`.
+/// The checked subscription (`{"ok":true,"events":[...]}`) of names given one per line (empty: the default list).
 #[napi]
-pub fn rtm_subscription(events_json: String) -> String {
-    crisp_core::rtm::text::subscription_json(&events_json)
+pub fn rtm_subscription(events: String) -> String {
+    crisp_core::rtm::text::subscription_json(&events)
 }
 
 /// The wait before reconnect attempt `attempt` under a policy, as JSON, or the policy's refusal.
@@ -295,16 +295,11 @@ impl BindingClient {
     pub fn rtm_authentication(
         &self,
         account: Option<String>,
-        events_json: String,
-        rooms_json: String,
+        events: String,
+        rooms: String,
     ) -> String {
         self.with(|inner| {
-            crisp_core::rtm::text::authentication(
-                inner,
-                account.as_deref(),
-                &events_json,
-                &rooms_json,
-            )
+            crisp_core::rtm::text::authentication(inner, account.as_deref(), &events, &rooms)
         })
     }
 }

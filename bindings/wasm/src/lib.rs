@@ -178,10 +178,10 @@ pub fn rtm_catalog() -> String {
     crisp_core::rtm::text::catalog()
 }
 
-/// The checked subscription (`{"ok":true,"events":[...]}`) for a JSON array of names or `null`.
+/// The checked subscription (`{"ok":true,"events":[...]}`) of names given one per line (empty: the default list).
 #[wasm_bindgen(js_name = rtmSubscription)]
-pub fn rtm_subscription(events_json: &str) -> String {
-    crisp_core::rtm::text::subscription_json(events_json)
+pub fn rtm_subscription(events: &str) -> String {
+    crisp_core::rtm::text::subscription_json(events)
 }
 
 /// The wait before reconnect attempt `attempt` under a policy, as JSON, or the policy's refusal.
@@ -222,17 +222,7 @@ impl BindingClient {
     /// The RTM `authentication` message for an account, as JSON (it holds the key: send it,
     /// never log it), or the refusal.
     #[wasm_bindgen(js_name = rtmAuthentication)]
-    pub fn rtm_authentication(
-        &self,
-        account: Option<String>,
-        events_json: &str,
-        rooms_json: &str,
-    ) -> String {
-        crisp_core::rtm::text::authentication(
-            &self.inner,
-            account.as_deref(),
-            events_json,
-            rooms_json,
-        )
+    pub fn rtm_authentication(&self, account: Option<String>, events: &str, rooms: &str) -> String {
+        crisp_core::rtm::text::authentication(&self.inner, account.as_deref(), events, rooms)
     }
 }

@@ -312,6 +312,8 @@ pub struct Account {
     pub base_url: String,
     /// `Basic base64(identifier:key)`, computed once.
     pub(crate) authorization: String,
+    /// The key itself, for the RTM `authentication` message only (not in `Debug`).
+    pub(crate) key: String,
     /// The number of its header set without a body in `boundary::transport`; the set with a body
     /// is the next one.
     pub(crate) header_set: u32,
@@ -424,6 +426,7 @@ impl Account {
             website_id,
             base_url,
             authorization: format!("Basic {token}"),
+            key,
             header_set: 0, // numbered by Settings::new, once every account is known
         })
     }

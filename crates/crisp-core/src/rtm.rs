@@ -3,8 +3,6 @@
 //! policy, and the checks a received web hook must pass. The transport (socket.io-client, an HTTP
 //! server) and the clock live in the bindings; time and randomness are passed in.
 
-use base64::Engine as _;
-
 use crate::error::CrispError;
 use crate::json::Obj;
 use crate::{Client, hook};
@@ -151,14 +149,7 @@ impl Client {
             endpoint: ENDPOINT,
             account: account.unwrap_or("").to_owned(),
         })?;
-        // The key is kept only inside the Basic authorization, computed once; read it back.
-        let token = acc
-            .authorization
-            .strip_prefix("Basic ")
-            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-            .and_then(|b| String::from_utf8(b).ok())
-            .unwrap_or_default();
-        let key = token.split_once(':').map_or("", |(_, k)| k);
+        let key = acc.key.as_str();
         let mut out = String::with_capacity(256 + events.len() * 24);
         let mut o = Obj::new(&mut out)
             .field("tier", acc.tier.as_str())
@@ -208,17 +199,17 @@ impl ReconnectPolicy {
         randomization: f64,
     ) -> Result<Self, CrispError> {
         let bad = |field: &str, message: &str| CrispError::InvalidConfig {
-            field: format!("reconnect.{field}"),
+            field: field.to_owned(),
             message: message.to_owned(),
         };
         if base_delay_ms == 0 {
-            return Err(bad("baseDelayMs", "must be at least 1"));
+            return Err(bad("reconnect.baseDelayMs", "must be at least 1"));
         }
         if max_delay_ms < base_delay_ms {
-            return Err(bad("maxDelayMs", "must be at least baseDelayMs"));
+            return Err(bad("reconnect.maxDelayMs", "must be at least baseDelayMs"));
         }
         if !(0.0..=1.0).contains(&randomization) {
-            return Err(bad("randomization", "must be between 0 and 1"));
+            return Err(bad("reconnect.randomization", "must be between 0 and 1"));
         }
         Ok(ReconnectPolicy { base_delay_ms, max_delay_ms, randomization })
     }
@@ -314,8 +305,7 @@ pub mod text {
     use super::{ReconnectPolicy, check_hook, subscription};
     use crate::Client;
     use crate::boundary::error;
-    use crate::error::CrispError;
-    use crate::json::{Obj, Value};
+    use crate::json::Obj;
 
     /// `{"defaultEvents", "optInEvents", "hookWindowMs", "minRebindMs", "reconnect"}`.
     #[must_use]
@@ -338,39 +328,17 @@ pub mod text {
         out
     }
 
-    fn names(json: &str, param: &str) -> Result<Option<Vec<String>>, String> {
-        let bad = || {
-            error(&CrispError::InvalidParam {
-                endpoint: super::ENDPOINT,
-                param: param.to_owned(),
-                message: "must be an array of strings".to_owned(),
-            })
-        };
-        match crate::json::parse(json).map_err(|_| bad())? {
-            Value::Null => Ok(None),
-            Value::Array(items) => items
-                .into_iter()
-                .map(|v| match v {
-                    Value::String(s) => Ok(s),
-                    _ => Err(bad()),
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some),
-            _ => Err(bad()),
-        }
+    /// Names given as one string, one per line (event names and website ids hold no newline);
+    /// empty means none given.
+    fn lines(text: &str) -> Option<Vec<&str>> {
+        (!text.is_empty()).then(|| text.split('\n').collect())
     }
 
-    /// `{"ok":true,"events":[...]}`: the checked subscription (the default list for `null` or
-    /// `[]`), or the refusal naming `events[i]`.
+    /// `{"ok":true,"events":[...]}`: the checked subscription of the names in `events` (one per
+    /// line; the default list when empty), or the refusal naming `events[i]`.
     #[must_use]
-    pub fn subscription_json(events_json: &str) -> String {
-        let events = match names(events_json, "events") {
-            Ok(e) => e,
-            Err(e) => return e,
-        };
-        let refs: Option<Vec<&str>> =
-            events.as_ref().map(|v| v.iter().map(String::as_str).collect());
-        match subscription(refs.as_deref()) {
+    pub fn subscription_json(events: &str) -> String {
+        match subscription(lines(events).as_deref()) {
             Ok(list) => {
                 let mut out = String::new();
                 Obj::new(&mut out).field("ok", &true).field("events", &list[..]).end();
@@ -381,22 +349,15 @@ pub mod text {
     }
 
     /// `{"ok":true,"message":{...}}`: the `authentication` message (it holds the key), or the
-    /// refusal.
+    /// refusal. `events` and `rooms` as for [`subscription_json`]; empty `rooms`: none sent.
     #[must_use]
     pub fn authentication(
         client: &Client,
         account: Option<&str>,
-        events_json: &str,
-        rooms_json: &str,
+        events: &str,
+        rooms: &str,
     ) -> String {
-        let (events, rooms) = match (names(events_json, "events"), names(rooms_json, "rooms")) {
-            (Ok(e), Ok(r)) => (e, r),
-            (Err(e), _) | (_, Err(e)) => return e,
-        };
-        let events: Option<Vec<&str>> =
-            events.as_ref().map(|v| v.iter().map(String::as_str).collect());
-        let rooms: Option<Vec<&str>> =
-            rooms.as_ref().map(|v| v.iter().map(String::as_str).collect());
+        let (events, rooms) = (lines(events), lines(rooms));
         match client.rtm_authentication(account, events.as_deref(), rooms.as_deref()) {
             Ok(message) => {
                 let mut out = String::with_capacity(message.len() + 24);
@@ -544,9 +505,12 @@ mod tests {
         assert_eq!(c["defaultEvents"].as_array().unwrap().len(), 81);
         assert_eq!(c["optInEvents"], serde_json::json!(["widget:action:processed"]));
         assert_eq!(c["reconnect"]["randomization"], 0.75);
-        assert_eq!(text::subscription_json("null"), text::subscription_json("[]"));
-        assert!(text::subscription_json(r#"["nope"]"#).contains(r#""param":"events[0]""#));
-        assert!(text::subscription_json("[1]").contains(r#""code":"invalid_param""#));
+        assert!(text::subscription_json("").contains("session:update_availability"));
+        assert_eq!(
+            text::subscription_json("message:send\nsession:set_state"),
+            r#"{"ok":true,"events":["message:send","session:set_state"]}"#
+        );
+        assert!(text::subscription_json("message:send\nnope").contains(r#""param":"events[1]""#));
         assert_eq!(text::reconnect_delay(100.0, 400.0, 0.0, 2, 1), r#"{"ok":true,"delayMs":200}"#);
         assert!(text::reconnect_delay(-1.0, 400.0, 0.0, 2, 1).contains("reconnect.baseDelayMs"));
         let body = b"{}";

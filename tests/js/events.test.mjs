@@ -290,3 +290,13 @@ test("compat: Web Hooks mode, receiveHook, verifyHook and verifyWidget as crisp-
   assert.throws(() => c.rebindSocket(), /not yet bound/);
   assert.throws(() => c.setRtmHost(3), /should be a string/);
 });
+
+test("the event catalog: crisp-core's default subscription is crisp-api 11.3.0's list and the shapes' (typed) names", async () => {
+  const { readFileSync } = await import("node:fs");
+  const src = readFileSync(join(root, "node_modules", "crisp-api", "dist", "crisp.js"), "utf8");
+  const official = [...src.match(/const DEFAULT_RTM_EVENTS = \[([\s\S]*?)\];/)[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+  const catalog = Crisp.eventCatalog();
+  assert.deepEqual(catalog.defaultEvents, official);
+  assert.deepEqual([...catalog.defaultEvents].sort(), [...kit.DEFAULT_EVENT_NAMES].sort());
+  assert.deepEqual([...catalog.defaultEvents, ...catalog.optInEvents].sort(), [...kit.CRISP_EVENT_NAMES].sort());
+});

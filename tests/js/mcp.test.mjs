@@ -124,12 +124,28 @@ describe("npx crisp-kit mcp", { skip: !nodeBackend && "Node-only surface" }, () 
     assert.equal(described.write, false);
     assert.deepEqual(described.params_schema.required, undefined); // websiteID defaults, pageNumber is optional
     assert.equal(described.params_schema.properties.query.properties.per_page.type, "integer");
+    // The catalog's range and the answer's shape (from the official clients' types).
+    assert.equal(described.params_schema.properties.query.properties.per_page.minimum, 20);
+    assert.equal(described.params_schema.properties.query.properties.per_page.maximum, 50);
+    assert.equal(described.answer.schema.type, "array");
+    assert.equal(described.answer.schema.items.$ref, "#/$defs/Conversation");
+    assert.equal(described.answer.schema.$defs.ConversationMeta.properties.email.type, "string");
     assert.equal(described.params_schema.properties.query.properties.filter_resolved.type, "boolean");
     assert.deepEqual(described.query_params.find((q) => q.name === "search_query"), { name: "search_query", type: "json", required: false });
     const state = JSON.parse((await mcp.call("crisp_describe_endpoint", { id: "change_conversation_state" })).text);
     assert.equal(state.callable, false);
     assert.deepEqual(state.body.fields, ["state", "user", "origin"]);
     assert.deepEqual(state.params_schema.required, ["sessionID"]);
+    // The real body schema: the state is one of three, not any JSON value.
+    assert.equal(state.params_schema.properties.body.properties.state.$ref, "#/$defs/ConversationState");
+    assert.deepEqual(state.params_schema.$defs.ConversationState.enum, ["pending", "unresolved", "resolved"]);
+    assert.deepEqual(state.params_schema.properties.body.required, ["state"]);
+    const message = JSON.parse((await mcp.call("crisp_describe_endpoint", { id: "get_message_in_conversation" })).text);
+    assert.equal(message.answer.type_name, "ConversationMessage");
+    assert.equal(message.params_schema.properties.fingerprint.type, "integer");
+    assert.equal(message.params_schema.$defs, undefined);
+    const check = JSON.parse((await mcp.call("crisp_describe_endpoint", { id: "check_conversation_exists" })).text);
+    assert.equal(check.answer.type, "boolean");
     const unknown = await mcp.call("crisp_describe_endpoint", { id: "get_conversations" });
     assert.equal(unknown.isError, true);
     assert.match(unknown.text, /unknown endpoint `get_conversations` \(did you mean get_conversation,/);
@@ -168,7 +184,15 @@ describe("npx crisp-kit mcp", { skip: !nodeBackend && "Node-only surface" }, () 
     const change = tools.find((t) => t.name === "crisp_change_conversation_state");
     assert.match(change.description, /^Changes conversation state\..*WRITES/);
     assert.equal(change.annotations.readOnlyHint, false);
-    assert.deepEqual(Object.keys(change.inputSchema.properties.body.properties), ["state", "user", "origin"]);
+    assert.deepEqual(Object.keys(change.inputSchema.properties.body.properties).sort(), ["origin", "state", "user"]);
+    assert.equal(change.inputSchema.$defs.ConversationState.type, "string");
+    const send = tools.find((t) => t.name === "crisp_send_message_in_conversation");
+    // Message bodies: one variant per message type, each with its `type` and `content`.
+    assert.equal(send.inputSchema.properties.body.$ref, "#/$defs/ConversationMessageNew");
+    assert.equal(send.inputSchema.$defs.ConversationMessageNew.anyOf.length, 9);
+    const text = send.inputSchema.$defs.ConversationTextMessageNew;
+    assert.equal(text.properties.content.type, "string");
+    assert.deepEqual(text.required, ["type", "from", "origin", "content"]);
     const remove = tools.find((t) => t.name === "crisp_remove_conversation");
     assert.equal(remove.annotations.destructiveHint, true);
     const profile = tools.find((t) => t.name === "crisp_add_new_people_profile");

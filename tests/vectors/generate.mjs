@@ -210,11 +210,18 @@ refuse("a tree path with an empty segment", "resolve_helpdesk_tree_path", { loca
 refuse("an object as an id", "get_conversation", { sessionID: { a: 1 } }, { code: "invalid_param", param: "sessionID" });
 refuse("a fractional number as an id", "get_message_in_conversation", { sessionID: "s", fingerprint: 1.5 }, { code: "invalid_param", param: "fingerprint" });
 refuse("page 0", "list_conversations", { pageNumber: 0 }, { code: "invalid_param", param: "pageNumber" });
+// A message fingerprint and a page number are whole numbers (CRISP_API.md, "Wire format", "Paging").
+refuse("a fingerprint that is not a number", "get_message_in_conversation", { sessionID: "s", fingerprint: "latest" }, { code: "invalid_param", param: "fingerprint" });
+refuse("a page number that is not a number", "list_conversations", { pageNumber: "two" }, { code: "invalid_param", param: "pageNumber" });
 refuse("unknown top-level param", "get_conversation", { sessionID: "s", sesionID: "s" }, { code: "unknown_param", param: "sesionID" });
 refuse("query on an endpoint without one", "get_conversation", { sessionID: "s", query: { a: 1 } }, { code: "unknown_param", param: "query" });
 refuse("unknown query param", "list_conversations", { query: { filter_unred: true } }, { code: "unknown_param", param: "query.filter_unred" });
 refuse("a flag that is not a boolean", "list_conversations", { query: { filter_unread: "yes" } }, { code: "invalid_param", param: "query.filter_unread" });
 refuse("per_page that is not a number", "list_conversations", { query: { per_page: "many" } }, { code: "invalid_param", param: "query.per_page" });
+// Crisp takes 20 to 50 per page on the conversation and people lists (CRISP_API.md, "Paging").
+for (const [id, per_page] of [["list_conversations", 10], ["list_conversations", 51], ["list_people_profiles", 19], ["list_people_profiles", "100"]]) {
+  refuse(`per_page ${JSON.stringify(per_page)} is outside 20..50 (${id})`, id, { query: { per_page } }, { code: "invalid_param", param: "query.per_page" });
+}
 refuse("a required query param", "check_website_exists", {}, { code: "missing_param", param: "query.domain" });
 refuse("a body on a read", "get_conversation", { sessionID: "s", body: {} }, { code: "unknown_param", param: "body" });
 refuse("an unknown body field", "change_conversation_state", { sessionID: "s", body: { stat: "resolved" } }, { code: "unknown_param", param: "body.stat" });

@@ -8,7 +8,8 @@ import { COMPAT_METHODS } from "./compat.generated.js";
 import type { BucketService, MediaService, PlanService, PluginService, WebsiteService } from "./compat.generated.js";
 // From the package entry, so one addon and one CrispError class serve both entries.
 import { Crisp as Client, type CrispOptions, CrispError, type FetchLike, type Tier, verifyHook } from "./index.js";
-import type { EventSubscription } from "./events.js";
+import type { EventSubscription, EventsOptions } from "./events.js";
+import type { CrispEventName } from "./types.generated.js";
 
 export type { BucketService, MediaService, PlanService, PluginService, WebsiteService };
 
@@ -152,7 +153,7 @@ export class Crisp {
   on(event: string, callback: Listener): Promise<unknown> {
     if (typeof event !== "string") throw new Error("[Crisp] on: parameter event should be a string");
     if (typeof callback !== "function") throw new Error("[Crisp] on: parameter callback should be a function");
-    if (!Client.eventCatalog().defaultEvents.includes(event)) {
+    if (!(Client.eventCatalog().defaultEvents as readonly string[]).includes(event)) {
       throw new Error(`[Crisp] on: parameter event value is not recognized: '${event}'`);
     }
     if (this.#socket || this.#loopback) {
@@ -229,7 +230,7 @@ export class Crisp {
   }
 
   async #connectSocket(): Promise<void> {
-    const options: Parameters<Client["events"]>[0] = { events: [...this.#bound], reconnect: RECONNECT };
+    const options: EventsOptions = { events: [...this.#bound] as CrispEventName[], reconnect: RECONNECT };
     if (this.#rtmHost) options.endpoint = this.#rtmHost;
     const socket = await this.#clientFor().events(options);
     this.#socket = socket;

@@ -1,7 +1,8 @@
 import type { Binding, BindingClient } from "./backend.js";
-import type { DataOf, EndpointId, JsonValue, PagedEndpointId, ParamsOf, PathValue } from "./endpoints.generated.js";
+import type { DataOf, EndpointId, ItemOf, PagedEndpointId, ParamsOf, PathValue } from "./endpoints.generated.js";
 import { CrispError, type ErrorInfo } from "./errors.js";
-import type { CrispEventMap, CrispEventName, EventsOptions, EventSubscription, HookResult, HookState, HooksOptions, NodeRequest, NodeResponse } from "./events.js";
+import type { EventsOptions, EventSubscription, HookResult, HookState, HooksOptions, NodeRequest, NodeResponse } from "./events.js";
+import type { ConversationMessage, CrispEventMap, CrispEventName } from "./types.generated.js";
 
 /** The token tier, sent as `X-Crisp-Tier`. */
 export type Tier = "user" | "website" | "plugin";
@@ -127,7 +128,9 @@ export interface EndpointInfo {
   method: string | null;
   path: string | null;
   path_params: string[];
-  query_params: { name: string; type: "str" | "int" | "number" | "bool" | "json"; required: boolean }[];
+  /** Each path parameter's rule (crisp-core's PathKind): `website` defaults to the account's, `page` to 1; `integer` is a whole number. */
+  path_kinds: ("website" | "page" | "integer" | "id" | "segments")[];
+  query_params: { name: string; type: "str" | "int" | "number" | "bool" | "json"; required: boolean; range: [min: number, max: number] | null }[];
   body: "object" | "fields" | null;
   body_fields: string[];
   write: boolean;
@@ -415,14 +418,14 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   }
 
   /** Every page of a page-number list, as arrays, from `pageNumber` (default 1) on. */
-  async *pages<E extends PagedEndpointId>(endpoint: E, ...[params, options]: ParamArgs<E, O, WalkOptions>): AsyncGenerator<unknown[]> {
+  async *pages<E extends PagedEndpointId>(endpoint: E, ...[params, options]: ParamArgs<E, O, WalkOptions>): AsyncGenerator<ItemOf<E>[]> {
     const p = { ...(params as Record<string, unknown> | undefined) };
     const perPage = Number((p.query as Record<string, unknown> | undefined)?.per_page ?? 0) || 0;
     let walk = backend().pageWalkStart(Number(p.pageNumber ?? 1) || 1, perPage, options?.maxPages ?? 0);
     let page = parse<{ page: number }>(walk).page;
     for (;;) {
       const decoded = (await this.#send(endpoint, { ...p, pageNumber: page }, options, false)) as DecodedOk;
-      if (Array.isArray(decoded.data) && decoded.data.length > 0) yield decoded.data;
+      if (Array.isArray(decoded.data) && decoded.data.length > 0) yield decoded.data as ItemOf<E>[];
       const next = parse<{ walk: unknown; step: Step<number> }>(backend().pageWalkNext(walk, decoded.page.items));
       if (next.step.action !== "next") return;
       walk = JSON.stringify(next.walk);
@@ -431,7 +434,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   }
 
   /** Every item of a page-number list, page after page. */
-  async *paginate<E extends PagedEndpointId>(endpoint: E, ...args: ParamArgs<E, O, WalkOptions>): AsyncGenerator<unknown> {
+  async *paginate<E extends PagedEndpointId>(endpoint: E, ...args: ParamArgs<E, O, WalkOptions>): AsyncGenerator<ItemOf<E>> {
     for await (const page of this.pages(endpoint, ...args)) yield* page;
   }
 
@@ -442,7 +445,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   async *messages(
     sessionID: string,
     options: WalkOptions & { websiteID?: string; timestampBefore?: number } = {},
-  ): AsyncGenerator<Record<string, JsonValue>> {
+  ): AsyncGenerator<ConversationMessage> {
     const { websiteID, timestampBefore, ...callOptions } = options;
     let walk = backend().messageWalkStart(timestampBefore ?? null, options.maxPages ?? 0);
     let before = timestampBefore ?? null;
@@ -451,7 +454,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
       if (websiteID !== undefined) params.websiteID = websiteID;
       if (before !== null) params.query = { timestamp_before: before };
       const decoded = (await this.#send("get_messages_in_conversation", params, callOptions, false)) as DecodedOk;
-      if (Array.isArray(decoded.data)) yield* decoded.data as Record<string, JsonValue>[];
+      if (Array.isArray(decoded.data)) yield* decoded.data as ConversationMessage[];
       const next = parse<{ walk: unknown; step: Step<number> }>(
         backend().messageWalkNext(walk, decoded.status, decoded.page.oldestTimestamp),
       );

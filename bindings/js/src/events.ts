@@ -4,11 +4,7 @@
 // that only calls REST loads none of it.
 import type { Binding } from "./backend.js";
 import { CrispError, type ErrorInfo } from "./errors.js";
-import type { CrispEventMap } from "./events.types.js";
-
-export type { CrispEventMap };
-/** A real-time event name. */
-export type CrispEventName = keyof CrispEventMap & string;
+import type { CrispEventMap, CrispEventName } from "./types.generated.js";
 /** One event as the async iterator yields it. */
 export type CrispEvent = { [N in CrispEventName]: { name: N; data: CrispEventMap[N] } }[CrispEventName];
 

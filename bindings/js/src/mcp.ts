@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import { type AccountInfo, Crisp, CrispError, type CrispOptions, type EndpointInfo } from "./index.js";
+import { ENDPOINT_SCHEMAS, SCHEMA_TYPE_NAMES, SCHEMA_TYPES, type ShapeSchema } from "./schemas.generated.js";
 
 const MCP_HELP = `crisp-kit mcp: the Crisp REST API as MCP tools, over stdio
 
@@ -114,13 +115,65 @@ const QUERY_TYPES: Record<EndpointInfo["query_params"][number]["type"], JsonSche
   json: { description: "a string, or JSON (array or object), sent JSON-encoded" },
 };
 
+/** What an endpoint answers (its `data`), as a JSON Schema with its types, or why it is not known. */
+function answerShape(e: EndpointInfo): JsonSchema {
+  if (e.method === "HEAD") return { type: "boolean", description: "true when it exists (200), false when not (404)." };
+  const data = ENDPOINT_SCHEMAS[e.id]?.data;
+  if (!data) return { description: "Not known: neither official client reads this answer." };
+  const defs: Record<string, JsonSchema> = {};
+  const schema = withDefs(data, defs);
+  const ref = typeof data.$ref === "string" ? data.$ref.slice("#/types/".length) : null;
+  return {
+    ...(ref ? { type_name: SCHEMA_TYPE_NAMES[ref] } : {}),
+    schema: { ...schema, ...(Object.keys(defs).length ? { $defs: defs } : {}) },
+  };
+}
+
 function websiteOptional(ctx: AccountContext): boolean {
   return Object.values(ctx.websites).some((w) => w !== null);
 }
 
-function pathParamSchema(name: string, ctx: AccountContext): JsonSchema {
-  if (name === "pageNumber") return { type: "integer", minimum: 1, description: "1-based page number (default 1)" };
-  if (name === "websiteID") {
+type PathKind = EndpointInfo["path_kinds"][number];
+
+/** Whether a call may leave this path parameter out (the catalog's rule: `page` defaults to 1,
+ * `website` to the account's website when one is configured). */
+function pathOptional(kind: PathKind | undefined, ctx: AccountContext): boolean {
+  return kind === "page" || (kind === "website" && websiteOptional(ctx));
+}
+
+/** A JSON Schema with the named types it refers to, as `$defs` beside it (`#/types/X` becomes
+ * `#/$defs/X`), so that an agent sees the real shape and not `object`. */
+function withDefs(schema: ShapeSchema, defs: Record<string, JsonSchema>): JsonSchema {
+  const rewrite = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(rewrite);
+    if (v === null || typeof v !== "object") return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (k === "$ref" && typeof x === "string" && x.startsWith("#/types/")) {
+        const name = x.slice("#/types/".length);
+        if (!(name in defs)) {
+          defs[name] = {};
+          defs[name] = rewrite(SCHEMA_TYPES[name] ?? {}) as JsonSchema;
+        }
+        out.$ref = `#/$defs/${name}`;
+      } else out[k] = rewrite(x);
+    }
+    return out;
+  };
+  return rewrite(schema) as JsonSchema;
+}
+
+/** A schema that is a bare `$ref`, as the type it names. */
+function inlined(schema: ShapeSchema): ShapeSchema {
+  const ref = typeof schema.$ref === "string" ? schema.$ref.slice("#/types/".length) : null;
+  return ref && SCHEMA_TYPES[ref] ? SCHEMA_TYPES[ref] : schema;
+}
+
+function pathParamSchema(name: string, kind: PathKind | undefined, ctx: AccountContext): JsonSchema {
+  if (kind === "page") return { type: "integer", minimum: 1, description: "1-based page number (default 1)" };
+  if (kind === "integer") return { type: "integer", minimum: 0, description: `The ${name === "fingerprint" ? "message fingerprint" : name}: a whole number.` };
+  if (kind === "segments") return { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }], description: "Several path segments: \"a/b\" or [\"a\", \"b\"]." };
+  if (kind === "website") {
     const defaults = Object.entries(ctx.websites).filter(([, w]) => w !== null);
     return {
       type: "string",
@@ -129,7 +182,6 @@ function pathParamSchema(name: string, ctx: AccountContext): JsonSchema {
         : "The website id.",
     };
   }
-  if (name === "fingerprint") return { type: ["string", "integer"], description: "The message fingerprint." };
   return { type: "string" };
 }
 
@@ -137,34 +189,49 @@ function pathParamSchema(name: string, ctx: AccountContext): JsonSchema {
 function paramsSchema(e: EndpointInfo, ctx: AccountContext): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
-  for (const p of e.path_params) {
-    properties[p] = pathParamSchema(p, ctx);
-    if (p === "pageNumber" || (p === "websiteID" && websiteOptional(ctx))) continue;
-    required.push(p);
-  }
+  const defs: Record<string, JsonSchema> = {};
+  e.path_params.forEach((p, i) => {
+    properties[p] = pathParamSchema(p, e.path_kinds[i], ctx);
+    if (!pathOptional(e.path_kinds[i], ctx)) required.push(p);
+  });
   if (e.query_params.length > 0) {
     const qRequired = e.query_params.filter((q) => q.required).map((q) => q.name);
     properties.query = {
       type: "object",
       description: "Query parameters.",
-      properties: Object.fromEntries(e.query_params.map((q) => [q.name, QUERY_TYPES[q.type]])),
+      properties: Object.fromEntries(
+        e.query_params.map((q) => [q.name, q.range ? { ...QUERY_TYPES[q.type], minimum: q.range[0], maximum: q.range[1] } : QUERY_TYPES[q.type]]),
+      ),
       ...(qRequired.length ? { required: qRequired } : {}),
       additionalProperties: false,
     };
     if (qRequired.length) required.push("query");
   }
+  const shape = ENDPOINT_SCHEMAS[e.id]?.body;
   if (e.body === "fields") {
-    properties.body = {
-      type: "object",
-      description: `The JSON body: ${e.body_fields.map((f) => `\`${f}\``).join(", ")} (each any JSON value; see Crisp's API reference).`,
-      properties: Object.fromEntries(e.body_fields.map((f) => [f, {}])),
-      additionalProperties: false,
-    };
+    properties.body = shape
+      ? // Only the catalog's fields: crisp-core refuses others in a fields body.
+        // (a named type is inlined: `additionalProperties` beside a `$ref` would refuse every field).
+        { ...withDefs(inlined(shape), defs), description: `The JSON body: ${e.body_fields.map((f) => `\`${f}\``).join(", ")}.`, additionalProperties: false }
+      : {
+          type: "object",
+          description: `The JSON body: ${e.body_fields.map((f) => `\`${f}\``).join(", ")} (each any JSON value; see Crisp's API reference).`,
+          properties: Object.fromEntries(e.body_fields.map((f) => [f, {}])),
+          additionalProperties: false,
+        };
   } else if (e.body === "object") {
-    properties.body = { type: "object", description: "The JSON body (required), as Crisp's API reference describes it." };
+    properties.body = shape
+      ? { ...withDefs(shape, defs), description: "The JSON body (required). Fields beyond these pass as they are." }
+      : { type: "object", description: "The JSON body (required), as Crisp's API reference describes it." };
     required.push("body");
   }
-  return { type: "object", properties, ...(required.length ? { required } : {}), additionalProperties: false };
+  return {
+    type: "object",
+    properties,
+    ...(required.length ? { required } : {}),
+    additionalProperties: false,
+    ...(Object.keys(defs).length ? { $defs: defs } : {}),
+  };
 }
 
 /** The per-call options every tool that calls Crisp takes, beside the endpoint's params. */
@@ -560,10 +627,9 @@ class CrispTools {
   #describe(e: EndpointInfo): unknown {
     const schema = paramsSchema(e, this.#ctx);
     const example: Args = {};
-    for (const p of e.path_params) {
-      if (p === "pageNumber" || (p === "websiteID" && websiteOptional(this.#ctx))) continue;
-      example[p] = `<${p}>`;
-    }
+    e.path_params.forEach((p, i) => {
+      if (!pathOptional(e.path_kinds[i], this.#ctx)) example[p] = `<${p}>`;
+    });
     const requiredQuery = e.query_params.filter((q) => q.required);
     if (requiredQuery.length) example.query = Object.fromEntries(requiredQuery.map((q) => [q.name, `<${q.type}>`]));
     if (e.body === "object") example.body = {};
@@ -581,14 +647,15 @@ class CrispTools {
       deprecated: e.deprecated,
       status: e.status,
       paging: e.paging,
-      path_params: e.path_params.map((p) => ({
+      path_params: e.path_params.map((p, i) => ({
         name: p,
-        type: p === "pageNumber" ? "integer" : "string",
+        type: e.path_kinds[i] === "page" || e.path_kinds[i] === "integer" ? "integer" : "string",
         required: (schema.required as string[] | undefined)?.includes(p) ?? false,
       })),
-      query_params: e.query_params.map((q) => ({ name: q.name, type: q.type, required: q.required })),
+      query_params: e.query_params.map((q) => ({ name: q.name, type: q.type, required: q.required, ...(q.range ? { range: q.range } : {}) })),
       body: e.body === null ? null : { kind: e.body, required: e.body === "object", fields: e.body === "fields" ? e.body_fields : null },
       params_schema: schema,
+      answer: answerShape(e),
       example: { id: e.id, params: example },
     };
   }

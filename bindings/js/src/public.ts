@@ -17,11 +17,11 @@ export {
   type WalkOptions,
 } from "./crisp.js";
 export type * from "./endpoints.generated.js";
+export type * from "./types.generated.js";
+export { CRISP_EVENT_NAMES, DEFAULT_EVENT_NAMES } from "./types.generated.js";
 export { CrispError, type ErrorInfo } from "./errors.js";
 export type {
   CrispEvent,
-  CrispEventMap,
-  CrispEventName,
   EventStatus,
   EventsOptions,
   EventSubscription,

@@ -8,7 +8,7 @@ ok("get_conversation", { websiteID: "w", sessionID: "s" });
 ok("list_conversations", { websiteID: "w", query: { per_page: 20, filter_unread: true, search_query: [{ model: "session" }] } });
 ok("list_conversations", { websiteID: "w", pageNumber: 2 });
 ok("change_conversation_state", { websiteID: "w", sessionID: "s", body: { state: "resolved" } });
-ok("send_message_in_conversation", { websiteID: "w", sessionID: "s", body: { type: "note", content: "hi" } });
+ok("send_message_in_conversation", { websiteID: "w", sessionID: "s", body: { type: "note", from: "operator", origin: "chat", content: "hi" } });
 ok("resolve_helpdesk_tree_path", { websiteID: "w", locale: "en", contentType: "article", path: ["a", "b"] });
 ok("check_website_exists", { query: { domain: "example.com" } });
 ok("list_accounts", {});

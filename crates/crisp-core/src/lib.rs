@@ -43,7 +43,7 @@ pub mod retry;
 pub mod rtm;
 
 pub use catalog::{
-    Body, ENDPOINTS, Endpoint, EndpointInfo, Group, Method, Paging, QueryType, Status,
+    Body, ENDPOINTS, Endpoint, EndpointInfo, Group, Method, Paging, PathKind, QueryType, Status,
 };
 pub use config::{AccountInfo, Config, Settings, Tier};
 pub use error::{ApiFailure, CrispError, ErrorInfo};

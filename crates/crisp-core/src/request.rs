@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::catalog::{Body, Endpoint, Method, Paging, QueryParam, QueryType, Segment};
+use crate::catalog::{Body, Endpoint, Method, Paging, PathKind, QueryParam, QueryType, Segment};
 use crate::config::{Account, Settings, Tier};
 use crate::error::CrispError;
 use crate::json::{Map, Value};
@@ -263,8 +263,9 @@ fn check_known_keys(endpoint: &Endpoint, params: &Map) -> Result<(), CrispError>
     Ok(())
 }
 
-/// A path parameter as text: strings as they are, whole numbers in decimal. `websiteID` falls back
-/// to the account's website and `pageNumber` to 1, as the official client does.
+/// A path parameter as text, by its catalog rule ([`PathKind`]): strings as they are, whole numbers
+/// in decimal; a fingerprint must be a whole number; `websiteID` falls back to the account's
+/// website and `pageNumber` to 1, as the official client does.
 fn path_value<'a>(
     endpoint: &Endpoint,
     account: &'a Account,
@@ -276,20 +277,30 @@ fn path_value<'a>(
         param: name.to_owned(),
         message: message.to_owned(),
     };
+    let kind = PathKind::of(name, false);
+    let whole = matches!(kind, PathKind::Page | PathKind::Integer);
     match params.get(name) {
+        Some(Value::String(s)) if whole && s.parse::<u64>().is_err() => {
+            Err(invalid("must be a whole number"))
+        }
         Some(Value::String(s)) => Ok(Cow::Borrowed(s)),
         Some(Value::Number(n)) => match as_integer(n) {
-            Some(i) if name == "pageNumber" && i < 1 => Err(invalid("must be 1 or more")),
+            Some(i) if kind == PathKind::Page && i < 1 => Err(invalid("must be 1 or more")),
+            Some(i) if whole && i < 0 => Err(invalid("must be a whole number, 0 or more")),
             Some(i) => Ok(Cow::Owned(i.to_string())),
+            None if whole => Err(invalid("must be a whole number")),
             None => Err(invalid("must be a string or a whole number")),
         },
-        None | Some(Value::Null) => match name {
-            "websiteID" => account.website_id.as_deref().map(Cow::Borrowed).ok_or_else(|| {
-                CrispError::MissingParam { endpoint: endpoint.id, param: name.to_owned() }
-            }),
-            "pageNumber" if endpoint.paging == Paging::PageNumber => Ok(Cow::Borrowed("1")),
+        None | Some(Value::Null) => match kind {
+            PathKind::Website => {
+                account.website_id.as_deref().map(Cow::Borrowed).ok_or_else(|| {
+                    CrispError::MissingParam { endpoint: endpoint.id, param: name.to_owned() }
+                })
+            }
+            PathKind::Page if endpoint.paging == Paging::PageNumber => Ok(Cow::Borrowed("1")),
             _ => Err(CrispError::MissingParam { endpoint: endpoint.id, param: name.to_owned() }),
         },
+        Some(_) if whole => Err(invalid("must be a whole number")),
         Some(_) => Err(invalid("must be a string or a whole number")),
     }
 }
@@ -445,15 +456,31 @@ fn query_value(
         }
         (QueryType::Bool, _) => Err(invalid("must be true or false")),
         (QueryType::Int, Value::Number(n)) => {
-            as_integer(n).map(|i| i.to_string()).ok_or_else(|| invalid("must be a whole number"))
+            let i = as_integer(n).ok_or_else(|| invalid("must be a whole number"))?;
+            in_range(param, i).map(|()| i.to_string()).map_err(|m| invalid(&m))
         }
-        (QueryType::Int, Value::String(s)) if s.parse::<i64>().is_ok() => Ok(s.clone()),
+        (QueryType::Int, Value::String(s)) if s.parse::<i64>().is_ok() => {
+            in_range(param, s.parse().unwrap_or_default())
+                .map(|()| s.clone())
+                .map_err(|m| invalid(&m))
+        }
         (QueryType::Int, _) => Err(invalid("must be a whole number")),
         (QueryType::Number, Value::String(s)) if crate::decimal::parse_finite(s).is_some() => {
             Ok(s.clone())
         }
         (QueryType::Number, _) => Err(invalid("must be a number")),
         (QueryType::Str, _) => Err(invalid("must be a string")),
+    }
+}
+
+/// Whether a whole number is inside the parameter's range (`per_page`: 20 to 50), if it has one:
+/// Crisp refuses the others, so the call is refused before sending.
+fn in_range(param: &QueryParam, value: i64) -> Result<(), String> {
+    match param.range {
+        Some((min, max)) if value < i64::from(min) || value > i64::from(max) => {
+            Err(format!("must be between {min} and {max} (got {value})"))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -46,8 +46,13 @@ proptest! {
         let e = ENDPOINTS.iter().filter(|e| e.status != Status::ClientLocal && e.path.contains("{sessionID}"))
             .nth(pick % 51).unwrap();
         let mut params = serde_json::Map::new();
-        for p in e.path_params() {
-            params.insert(p.to_owned(), json!(if p == "sessionID" { id.clone() } else { "x".to_owned() }));
+        for (p, kind) in e.path_kinds() {
+            let value = match kind {
+                _ if p == "sessionID" => json!(id.clone()),
+                crisp_core::PathKind::Page | crisp_core::PathKind::Integer => json!(1),
+                _ => json!("x"),
+            };
+            params.insert(p.to_owned(), value);
         }
         if let crisp_core::Body::Object(_) = e.body { params.insert("body".into(), json!({})); }
         let c = client();

@@ -4,9 +4,22 @@ use std::fmt::Write as _;
 
 use crisp_core::catalog::{Body, Paging, Status};
 
+use crate::shapes::{Shapes, ts_type};
+
 pub const PATH: &str = "docs/ENDPOINTS.md";
 
-pub fn render() -> String {
+/// What an endpoint answers, as its TypeScript type (the named types are in types.generated.ts
+/// and docs/SHAPES.md), or `None` where no source knows.
+fn answer(e: &crisp_core::Endpoint, shapes: &Shapes) -> Option<String> {
+    if e.is_head() {
+        return Some("`true`/`false`".to_owned());
+    }
+    let schema = shapes.endpoints.get(e.id)?.1.as_ref()?;
+    Some(format!("`{}`", ts_type(&shapes.types, schema).replace('|', "\\|")))
+}
+
+#[allow(clippy::too_many_lines)] // one page, top to bottom
+pub fn render(shapes: &Shapes) -> String {
     let all = crisp_core::ENDPOINTS;
     let writes = all.iter().filter(|e| e.write).count();
     let legacy = all.iter().filter(|e| e.status == Status::LegacyHelpdesk).count();
@@ -23,6 +36,13 @@ pub fn render() -> String {
         writes,
         legacy
     );
+    let typed = all.iter().filter(|e| answer(e, shapes).is_some() && !e.is_head()).count();
+    let _ = writeln!(
+        out,
+        "Answers are typed from the official clients' types ([SHAPES.md](SHAPES.md): {typed} typed answers, every \
+         conflict decided); the named types are exported by the package (`import type {{ Conversation }} from \
+         \"crisp-kit\"`). Where no client reads an answer it is `unknown`: see [the list](#answers-not-known).\n"
+    );
     let mut groups: Vec<_> = all.iter().map(|e| e.group).collect();
     groups.sort();
     groups.dedup();
@@ -34,7 +54,7 @@ pub fn render() -> String {
     for g in groups {
         let _ = writeln!(
             out,
-            "\n## {}\n\n| id | route | params | notes |\n|---|---|---|---|",
+            "\n## {}\n\n| id | route | params | answers (`data`) | notes |\n|---|---|---|---|---|",
             g.as_str()
         );
         for e in all.iter().filter(|e| e.group == g) {
@@ -48,11 +68,12 @@ pub fn render() -> String {
                     .query
                     .iter()
                     .map(|q| {
-                        if q.required {
-                            format!("`{}` (required)", q.name)
-                        } else {
-                            format!("`{}`", q.name)
-                        }
+                        let range = q
+                            .range
+                            .map(|(min, max)| format!(" ({min} to {max})"))
+                            .unwrap_or_default();
+                        let required = if q.required { " (required)" } else { "" };
+                        format!("`{}`{range}{required}", q.name)
                     })
                     .collect();
                 params.push(format!("query: {}", names.join(", ")));
@@ -84,14 +105,24 @@ pub fn render() -> String {
             }
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} — {} |",
+                "| `{}` | {} | {} | {} | {} — {} |",
                 e.id,
                 route,
                 params.join("; "),
+                answer(e, shapes).unwrap_or_else(|| "unknown".to_owned()),
                 notes.join(", "),
                 e.doc.replace('|', "\\|")
             );
         }
     }
+    let unknown: Vec<String> =
+        all.iter().filter(|e| answer(e, shapes).is_none()).map(|e| format!("`{}`", e.id)).collect();
+    let _ = writeln!(
+        out,
+        "\n## Answers not known\n\nNeither official client reads what these {} endpoints answer; their `data` \
+         is `unknown` in TypeScript and unchecked by the sandbox's conformance test:\n\n{}",
+        unknown.len(),
+        unknown.join(", ")
+    );
     out
 }

@@ -8,6 +8,7 @@
 mod compat;
 mod docs;
 mod packed;
+mod shapes;
 mod ts;
 
 use std::path::{Path, PathBuf};
@@ -20,9 +21,14 @@ struct Generated {
 }
 
 fn generated() -> Result<Vec<Generated>, String> {
+    let shapes = shapes::load(&root())?;
     Ok(vec![
-        Generated { path: ts::PATH, contents: ts::render() },
-        Generated { path: docs::PATH, contents: docs::render() },
+        Generated { path: shapes::PATH, contents: shapes.render_json() },
+        Generated { path: shapes::DOC_PATH, contents: shapes.render_doc() },
+        Generated { path: ts::TYPES_PATH, contents: ts::render_types(&shapes) },
+        Generated { path: ts::SCHEMAS_PATH, contents: ts::render_schemas(&shapes) },
+        Generated { path: ts::PATH, contents: ts::render(&shapes) },
+        Generated { path: docs::PATH, contents: docs::render(&shapes) },
         Generated { path: compat::PATH, contents: compat::render()? },
         Generated { path: packed::PATH, contents: packed::render() },
     ])

@@ -5,7 +5,8 @@
 //!
 //! A line: `id|title|doc|group|method|path|query|body|write status paging`, where group, method,
 //! status and paging are their declaration indexes as one character (`a`+ for the group, digits
-//! for the rest); query is `name` + type letter (`sinbj`, upper case when required), comma-joined;
+//! for the rest); query is `name` + type letter (`sinbj`, upper case when required) + `~min~max`
+//! when the value has a range, comma-joined;
 //! body is empty (none), `=name` (an object) or `+field,field` (fields). A title or doc that
 //! crisp-core's `implied_title` or `implied_doc` would write is left empty.
 
@@ -30,7 +31,9 @@ pub fn render() -> String {
                     QueryType::Bool => 'b',
                     QueryType::Json => 'j',
                 };
-                format!("{}{}", q.name, if q.required { ty.to_ascii_uppercase() } else { ty })
+                let range = q.range.map(|(min, max)| format!("~{min}~{max}")).unwrap_or_default();
+                let ty = if q.required { ty.to_ascii_uppercase() } else { ty };
+                format!("{}{ty}{range}", q.name)
             })
             .collect();
         let body = match e.body {

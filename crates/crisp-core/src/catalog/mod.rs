@@ -151,6 +151,7 @@ impl crate::json::ToJson for QueryParam {
             .field("name", self.name)
             .field("type", &self.ty)
             .field("required", &self.required)
+            .field("range", &self.range.map(|(min, max)| vec![min, max]))
             .end();
     }
 }
@@ -193,6 +194,51 @@ pub enum QueryType {
     Json,
 }
 
+/// What a path parameter takes, and what it defaults to: one rule per parameter name, the same
+/// in every endpoint. Request building, the TypeScript types, the docs and the MCP tools read it
+/// here instead of each deciding again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathKind {
+    /// `websiteID`: an id; defaults to the account's website.
+    Website,
+    /// `pageNumber`: a whole number, 1 or more; defaults to 1 (as the official client).
+    Page,
+    /// `fingerprint`: a message fingerprint, a whole number (above 2^32, below 2^53).
+    Integer,
+    /// Any other id: a string, or a whole number written in decimal.
+    Id,
+    /// A parameter that fills several segments (`{path*}`): `"a/b"` or `["a", "b"]`.
+    Segments,
+}
+
+impl PathKind {
+    /// The rule for a path parameter of that name (`rest`: it may fill several segments).
+    #[must_use]
+    pub fn of(name: &str, rest: bool) -> PathKind {
+        match name {
+            _ if rest => PathKind::Segments,
+            "websiteID" => PathKind::Website,
+            "pageNumber" => PathKind::Page,
+            "fingerprint" => PathKind::Integer,
+            _ => PathKind::Id,
+        }
+    }
+
+    /// Whether a call may leave it out (`websiteID` only when the account has a website).
+    #[must_use]
+    pub const fn has_default(self) -> bool {
+        matches!(self, PathKind::Website | PathKind::Page)
+    }
+}
+
+crate::json::name_to_json!(PathKind, |k| match k {
+    PathKind::Website => "website",
+    PathKind::Page => "page",
+    PathKind::Integer => "integer",
+    PathKind::Id => "id",
+    PathKind::Segments => "segments",
+});
+
 /// One query parameter of an endpoint.
 #[derive(Debug, Clone, Copy)]
 pub struct QueryParam {
@@ -202,16 +248,24 @@ pub struct QueryParam {
     pub ty: QueryType,
     /// Whether the request is refused without it.
     pub required: bool,
+    /// The whole numbers Crisp accepts, inclusive (`per_page`: 20..=50): anything else is refused
+    /// before sending.
+    pub range: Option<(u32, u32)>,
 }
 
 /// An optional query parameter.
 pub(crate) const fn q(name: &'static str, ty: QueryType) -> QueryParam {
-    QueryParam { name, ty, required: false }
+    QueryParam { name, ty, required: false, range: None }
+}
+
+/// An optional whole-number query parameter with the range Crisp accepts.
+pub(crate) const fn q_range(name: &'static str, min: u32, max: u32) -> QueryParam {
+    QueryParam { name, ty: QueryType::Int, required: false, range: Some((min, max)) }
 }
 
 /// A query parameter the request is refused without.
 pub(crate) const fn q_required(name: &'static str, ty: QueryType) -> QueryParam {
-    QueryParam { name, ty, required: true }
+    QueryParam { name, ty, required: true, range: None }
 }
 
 /// What an endpoint sends as its JSON body.
@@ -340,6 +394,15 @@ impl Endpoint {
         self.method == Method::Head && self.status != Status::ClientLocal
     }
 
+    /// The path parameters with their rules, in order.
+    pub fn path_kinds(&self) -> impl Iterator<Item = (&'static str, PathKind)> + use<> {
+        self.segments().filter_map(|s| match s {
+            Segment::Param(n) => Some((n, PathKind::of(n, false))),
+            Segment::Rest(n) => Some((n, PathKind::of(n, true))),
+            Segment::Literal(_) => None,
+        })
+    }
+
     /// The query parameter of that name, if the endpoint takes it.
     #[must_use]
     pub fn query_param(&self, name: &str) -> Option<&'static QueryParam> {
@@ -363,6 +426,7 @@ impl Endpoint {
             method: self.http_method(),
             path: self.path_template(),
             path_params: self.path_params().collect(),
+            path_kinds: self.path_kinds().map(|(_, k)| k).collect(),
             query_params: self.query.to_vec(),
             body,
             body_fields,
@@ -385,6 +449,8 @@ pub struct EndpointInfo {
     pub method: Option<Method>,
     pub path: Option<String>,
     pub path_params: Vec<&'static str>,
+    /// Each path parameter's rule, in the order of `path_params`.
+    pub path_kinds: Vec<PathKind>,
     pub query_params: Vec<QueryParam>,
     /// `"object"` (a caller value sent as is), `"fields"` (an object of `body_fields`) or null.
     pub body: Option<&'static str>,
@@ -406,6 +472,7 @@ impl crate::json::ToJson for EndpointInfo {
             .field("method", &self.method)
             .field("path", &self.path)
             .field("path_params", &self.path_params)
+            .field("path_kinds", &self.path_kinds)
             .field("query_params", &self.query_params)
             .field("body", &self.body)
             .field("body_fields", &self.body_fields)

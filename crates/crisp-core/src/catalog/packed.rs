@@ -122,6 +122,10 @@ fn forever_str(text: String) -> &'static str {
 
 #[cfg(any(target_arch = "wasm32", test))]
 fn query_param(item: &'static str) -> QueryParam {
+    let mut parts = item.split('~');
+    let item = parts.next().unwrap_or("");
+    let mut bound = || parts.next().and_then(|n| n.parse::<u32>().ok());
+    let range = bound().zip(bound());
     let (name, ty) = item.split_at(item.len().saturating_sub(1));
     let ty = ty.as_bytes().first().copied().unwrap_or(b's');
     QueryParam {
@@ -134,6 +138,7 @@ fn query_param(item: &'static str) -> QueryParam {
             _ => QueryType::Str,
         },
         required: ty.is_ascii_uppercase(),
+        range,
     }
 }
 

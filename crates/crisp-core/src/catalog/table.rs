@@ -4,7 +4,7 @@
 use super::{
     BASE, Body, Endpoint, Group, Method, Paging,
     QueryType::{Bool, Int, Json, Number, Str},
-    Status, q, q_required,
+    Status, q, q_range, q_required,
 };
 
 /// Every endpoint of the catalog, sorted by id so lookups can binary-search.
@@ -1472,7 +1472,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         method: Method::Get,
         path: "/website/{websiteID}/conversations/{pageNumber}",
         query: &[
-            q("per_page", Int),
+            q_range("per_page", 20, 50),
             q("include_empty", Bool),
             q("filter_inbox_id", Str),
             q("filter_unread", Bool),
@@ -1695,7 +1695,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             q("search_operator", Str),
             q("search_filter", Json),
             q("search_text", Str),
-            q("per_page", Int),
+            q_range("per_page", 20, 50),
         ],
         paging: Paging::PageNumber,
         ..BASE

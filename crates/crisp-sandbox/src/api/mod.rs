@@ -231,11 +231,13 @@ pub fn validate(call: &Call, website_id: &str) -> Result<(), ApiError> {
             return Err(ApiError::invalid(&format!("query.{}", q.name), "is required"));
         }
     }
-    for name in ["per_page"] {
-        if let Some(v) = call.q(name)
-            && !v.parse::<u32>().is_ok_and(|n| (20..=50).contains(&n))
+    // The ranges are the catalog's (`per_page`: 20 to 50).
+    for q in e.query {
+        if let (Some((min, max)), Some(v)) = (q.range, call.q(q.name))
+            && !v.parse::<u32>().is_ok_and(|n| (min..=max).contains(&n))
         {
-            return Err(ApiError::invalid(&format!("query.{name}"), "must be between 20 and 50"));
+            let message = format!("must be between {min} and {max}");
+            return Err(ApiError::invalid(&format!("query.{}", q.name), message));
         }
     }
     match (e.body, &call.body) {

@@ -298,5 +298,8 @@ test("the event catalog: crisp-core's default subscription is crisp-api 11.3.0's
   const catalog = Crisp.eventCatalog();
   assert.deepEqual(catalog.defaultEvents, official);
   assert.deepEqual([...catalog.defaultEvents].sort(), [...kit.DEFAULT_EVENT_NAMES].sort());
-  assert.deepEqual([...catalog.defaultEvents, ...catalog.optInEvents].sort(), [...kit.CRISP_EVENT_NAMES].sort());
+  // The shapes also type `unauthorized` (go-crisp-api's name for the socket's refusal): a reply to
+  // `authentication`, not an event one subscribes to.
+  const typed = kit.CRISP_EVENT_NAMES.filter((n) => n !== "unauthorized");
+  assert.deepEqual([...catalog.defaultEvents, ...catalog.optInEvents].sort(), [...typed].sort());
 });

@@ -67,11 +67,20 @@ await build({
 });
 chmodSync(join(here, "dist", "cli.js"), 0o755);
 // The browser entry: no Node built-ins, the glue bundled, the .wasm beside it. The events module
-// and socket.io-client are split into chunks that load on `crisp.events()` / the first hook, so
-// a REST-only page downloads web.js and the .wasm alone.
-for (const old of readdirSync(join(here, "dist"))) if (old.startsWith("web-chunk-")) rmSync(join(here, "dist", old));
+// is its own file, web-events.js, imported on `crisp.events()` or the first hook; socket.io-client
+// is a chunk of it, loaded by `crisp.events()` only. A REST-only page downloads web.js and the
+// .wasm, nothing more (tests/browser checks).
+for (const old of readdirSync(join(here, "dist"))) if (old.startsWith("web-chunk-") || old === "web-events.js") rmSync(join(here, "dist", old));
+const eventsApart = {
+  name: "events-apart",
+  setup: (b) => b.onResolve({ filter: /^\.\/events\.js$/ }, () => ({ path: "./web-events.js", external: true })),
+};
 await build({
-  bundle: true, logLevel: "warning", entryPoints: { web: join(here, "src", "web.ts") }, format: "esm",
+  bundle: true, logLevel: "warning", entryPoints: [join(here, "src", "web.ts")], format: "esm",
+  platform: "browser", target: "es2022", outfile: join(here, "dist", "web.js"), plugins: [eventsApart],
+});
+await build({
+  bundle: true, logLevel: "warning", entryPoints: { "web-events": join(here, "src", "events.ts") }, format: "esm",
   platform: "browser", target: "es2022", outdir: join(here, "dist"), splitting: true,
   chunkNames: "web-chunk-[name]-[hash]",
 });

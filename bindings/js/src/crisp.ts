@@ -318,6 +318,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     return new EventSubscription<N>(
       {
         binding: backend(),
+        CrispError,
         authentication: (account, events, rooms) => this.#client.rtmAuthentication(account ?? null, events, rooms),
         connectEndpoints: (account) => this.#connectEndpoints(account),
       },
@@ -331,6 +332,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     const handlers = new Map<string, Set<(data: never) => void | Promise<void>>>();
     const state: HookState = {
       binding: backend,
+      CrispError,
       options: this.#hookOptions,
       seen: new Map(),
       async dispatch(name, data) {

@@ -3,7 +3,9 @@
 // is the transport: socket.io-client v4, websocket only, imported on first use so that an app
 // that only calls REST loads none of it.
 import type { Binding } from "./backend.js";
-import { CrispError, type ErrorInfo } from "./errors.js";
+// Types only: in the browser build this module is its own file (web-events.js), and the
+// CrispError class comes from the caller, so that `instanceof CrispError` holds for its errors.
+import type { CrispError, ErrorInfo } from "./errors.js";
 import type { CrispEventMap, CrispEventName } from "./types.generated.js";
 /** One event as the async iterator yields it. */
 export type CrispEvent = { [N in CrispEventName]: { name: N; data: CrispEventMap[N] } }[CrispEventName];
@@ -41,6 +43,7 @@ export interface EventsOptions<N extends CrispEventName = CrispEventName> {
 /** What `crisp.events()` needs from the client (kept out of the public class surface). */
 export interface EventsHost {
   binding: Binding;
+  CrispError: new (info: ErrorInfo) => CrispError;
   /** The `authentication` message JSON text (`{"ok":true,"message"}` or the refusal); names one per line. */
   authentication(account: string | undefined, events: string, rooms: string): string;
   /** `data` of `GET /v1/{tier}/connect/endpoints` for the account. */
@@ -63,13 +66,20 @@ function lines(names: readonly string[] | undefined): string {
   return names.join("\n");
 }
 
+/** The package's CrispError class, handed over by the caller (see the import above). */
+let ErrorClass: (new (info: ErrorInfo) => CrispError) | undefined;
+
+function newError(info: ErrorInfo): CrispError {
+  return new ErrorClass!(info);
+}
+
 function refusal(text: string): CrispError | undefined {
   const r = parse<{ ok: boolean; error?: ErrorInfo }>(text);
-  return r.ok ? undefined : new CrispError(r.error!);
+  return r.ok ? undefined : newError(r.error!);
 }
 
 function rtmError(code: string, message: string, param: string | null = null): CrispError {
-  return new CrispError({
+  return newError({
     code, message, endpoint: "events", param, status: null, reason: null,
     retryable: false, retryAfterMs: null, bloomStatus: null, data: null,
   });
@@ -168,10 +178,11 @@ export class EventSubscription<N extends CrispEventName = CrispEventName> {
   constructor(host: EventsHost, options: EventsOptions<N> = {}) {
     this.#host = host;
     this.#options = options;
+    ErrorClass = host.CrispError;
     const sub = parse<{ ok: true; events: string[] } | { ok: false; error: ErrorInfo }>(
       host.binding.rtmSubscription(lines(options.events)),
     );
-    if (!sub.ok) throw new CrispError(sub.error);
+    if (!sub.ok) throw newError(sub.error);
     this.#events = sub.events;
     const defaults = parse<{ reconnect: Required<ReconnectOptions> }>(host.binding.rtmCatalog()).reconnect;
     this.#reconnect = { ...defaults, ...options.reconnect };
@@ -272,7 +283,7 @@ export class EventSubscription<N extends CrispEventName = CrispEventName> {
       url = new URL(endpoint);
       io = await loadIo();
     } catch (error) {
-      return this.#fail(error instanceof CrispError ? error : rtmError("network", String((error as Error)?.message ?? error)));
+      return this.#fail(error instanceof this.#host.CrispError ? error : rtmError("network", String((error as Error)?.message ?? error)));
     }
     if (this.#closed) return;
     // Reconnection is crisp-core's decision (below), not socket.io-client's.
@@ -280,7 +291,7 @@ export class EventSubscription<N extends CrispEventName = CrispEventName> {
     this.#socket = socket;
     socket.on("connect", () => {
       const auth = parse<{ ok: true; message: unknown } | { ok: false; error: ErrorInfo }>(this.#authentication());
-      if (!auth.ok) return this.#fail(new CrispError(auth.error));
+      if (!auth.ok) return this.#fail(newError(auth.error));
       socket.emit("authentication", auth.message);
     });
     socket.on("authenticated", () => {
@@ -354,6 +365,7 @@ export interface HookResult {
 /** What the hook handlers share (kept by `crisp.hooks`, which loads this module on first use). */
 export interface HookState {
   binding: () => Binding;
+  CrispError: new (info: ErrorInfo) => CrispError;
   options: HooksOptions | undefined;
   /** Signatures seen, with when they leave the window: a replay inside it is refused. */
   seen: Map<string, number>;
@@ -367,6 +379,7 @@ export interface HookState {
  * then `{website_id, event, data, timestamp}` to the `on(event)` handlers.
  */
 export async function receiveHook(state: HookState, rawBody: Uint8Array, timestamp: string | null, signature: string | null): Promise<HookResult> {
+  ErrorClass = state.CrispError;
   const secret = state.options?.secret;
   if (!secret) throw rtmError("invalid_config", "crisp.hooks needs `hooks: { secret }` in the Crisp options", "hooks.secret");
   const binding = state.binding();

@@ -303,3 +303,40 @@ test("the event catalog: crisp-core's default subscription is crisp-api 11.3.0's
   const typed = kit.CRISP_EVENT_NAMES.filter((n) => n !== "unauthorized");
   assert.deepEqual([...catalog.defaultEvents, ...catalog.optInEvents].sort(), [...typed].sort());
 });
+
+test("cli: `crisp-kit events` streams JSON lines until interrupted", { ...socketTest, skip: process.env.CRISP_KIT_BACKEND === "wasm" ? "the CLI is a Node entry" : socketTest.skip }, async () => {
+  const { spawn } = await import("node:child_process");
+  const env = { ...process.env, CRISP_IDENTIFIER: sb.identifier, CRISP_KEY: sb.key, CRISP_TIER: "plugin", CRISP_WEBSITE_ID: sb.website_id, CRISP_BASE_URL: sb.url };
+  const cli = join(root, "bindings", "js", "dist", "cli.js");
+  const child = spawn(process.execPath, [cli, "events", "--events", "message:send,session:set_state"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d) => (out += d));
+  const until = (pred, what) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${what}; stderr: ${err}`)), 8000);
+      const tick = () => (pred() ? (clearTimeout(timer), resolve()) : setTimeout(tick, 20));
+      tick();
+    });
+  child.stderr.on("data", (d) => (err += d));
+  const exited = new Promise((r) => child.once("exit", (code, signal) => r({ code, signal })));
+  try {
+    await until(() => err.includes("connected, 2 events subscribed"), "connected line");
+    await control("simulate/visitor-message", { session_id: session, content: "from the shell" });
+    await until(() => out.includes("\n"), "an event line");
+    const line = JSON.parse(out.split("\n")[0]);
+    assert.equal(line.event, "message:send");
+    assert.equal(line.data.content, "from the shell");
+    assert.ok(!err.includes(sb.key) && !out.includes(sb.key), "the key is never printed");
+  } finally {
+    child.kill("SIGINT");
+  }
+  assert.deepEqual(await exited, { code: 0, signal: null });
+  // A bad name: refused before anything is sent, exit 2.
+  const bad = spawn(process.execPath, [cli, "events", "--events", "message:sent"], { env, stdio: ["ignore", "ignore", "pipe"] });
+  let badErr = "";
+  bad.stderr.on("data", (d) => (badErr += d));
+  const code = await new Promise((r) => bad.once("exit", r));
+  assert.equal(code, 2);
+  assert.match(badErr, /events\[0\]/);
+});

@@ -3,7 +3,7 @@
 //   extension/dist/firefox  MV3 with sidebar_action (Firefox)
 // It bundles the panel (Preact + the crisp-kit web build) and the background script with esbuild and
 // copies the wasm core. Needs bindings/js/dist (node bindings/js/build.mjs) first.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
@@ -68,6 +68,10 @@ await esbuild.build({
   jsxImportSource: "preact",
   legalComments: "none",
   logLevel: "warning",
+  // crisp-kit's events module (and socket.io-client in it) is imported on first use: a chunk,
+  // not part of panel.js.
+  splitting: true,
+  chunkNames: "chunk-[name]-[hash]",
 });
 // The background is a plain script: Firefox's background.scripts are not modules.
 await esbuild.build({ entryPoints: [join(here, "src/background.ts")], outfile: join(staging, "background.js"), bundle: true, format: "iife", minify: true, target: ["chrome116", "firefox128"], logLevel: "warning" });
@@ -77,7 +81,7 @@ for (const [browser, manifest] of Object.entries(manifests)) {
   const dir = join(out, browser);
   mkdirSync(join(dir, "icons"), { recursive: true });
   writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-  for (const file of ["panel.js", "background.js"]) copyFileSync(join(staging, file), join(dir, file));
+  for (const file of readdirSync(staging).filter((f) => f.endsWith(".js"))) copyFileSync(join(staging, file), join(dir, file));
   for (const file of ["panel.html", "panel.css"]) copyFileSync(join(here, "static", file), join(dir, file));
   copyFileSync(join(kitDist, "crisp_kit_wasm_bg.wasm"), join(dir, "crisp_kit_wasm_bg.wasm"));
   for (const [size, png] of Object.entries(icons)) writeFileSync(join(dir, "icons", `${size}.png`), png);

@@ -13,6 +13,8 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const table = JSON.parse(readFileSync(join(here, "../reference/crisp-endpoints.json"), "utf8"));
+// The official clients' types (a copy of shared/reference): body fields get values of their type.
+const shapes = JSON.parse(readFileSync(join(here, "../reference/crisp-shapes.json"), "utf8"));
 
 export const config = {
   identifier: "7c3ef21c-1e04-41ce-8c06-5605c346f73e",
@@ -100,15 +102,38 @@ function sorted(v) {
   return v;
 }
 
+/** A sample value of a field's type in the clients' shapes (a string where they say nothing). */
+function sampleOf(schema, name) {
+  while (schema?.$ref) schema = shapes.types[schema.$ref.slice("#/types/".length)];
+  if (schema?.enum) return schema.enum[0];
+  const type = Array.isArray(schema?.type) ? schema.type[0] : schema?.type;
+  if (type === "integer" || type === "number") return 1;
+  if (type === "boolean") return true;
+  if (type === "array") return [];
+  if (type === "object") return {};
+  return `${name} value`;
+}
+
 function bodyOf(entry) {
   const shape = entry.body_shape ?? "";
   const fields = /^\{(.*)\} built/.exec(shape);
   if (fields) {
+    let known = shapes.endpoints[entry.id]?.body ?? {};
+    while (known.$ref) known = shapes.types[known.$ref.slice("#/types/".length)];
     const body = {};
-    for (const f of fields[1].split(",").map((s) => s.trim())) body[f] = f === "user" ? { type: "website", nickname: "Ops Bot" } : `${f} value`;
+    for (const f of fields[1].split(",").map((s) => s.trim())) {
+      body[f] = f === "user" ? { type: "website", nickname: "Ops Bot" } : sampleOf(known.properties?.[f], f);
+    }
     return body;
   }
-  if (/^caller object/.test(shape)) return { type: "text", from: "operator", origin: "chat", content: "Héllo & welcome / ça va?" };
+  if (/^caller object/.test(shape)) {
+    let known = shapes.endpoints[entry.id]?.body ?? {};
+    while (known.$ref) known = shapes.types[known.$ref.slice("#/types/".length)];
+    // A plain object body: every field it knows, each a value of its type; a message (a union of
+    // message types) or an unknown body: a text message.
+    if (known.properties) return Object.fromEntries(Object.entries(known.properties).map(([f, s]) => [f, f === "user" ? { type: "website", nickname: "Ops Bot" } : sampleOf(s, f)]));
+    return { type: "text", from: "operator", origin: "chat", content: "Héllo & welcome / ça va?" };
+  }
   return undefined;
 }
 
@@ -187,6 +212,11 @@ enc("POST without a body still sends {}", "create_new_conversation", {});
 enc("shared route, conversations body", "batch_remove_conversations", { body: { sessions: ["s1", "s2"], inbox_id: "i" } });
 enc("shared route, people body", "batch_remove_people", { body: { people: { profiles: ["p1"] } } });
 enc("an object body may be any JSON", "batch_order_inboxes", { body: { orders: [{ inbox_id: "a", order: 1 }] } });
+enc("fields the shapes do not know pass in an object body (the API grows)", "send_message_in_conversation", {
+  sessionID: "s",
+  body: { type: "text", from: "operator", origin: "chat", content: "hi", brand_new_field: { any: ["thing", 1] } },
+});
+enc("null for a known field is left to Crisp", "send_message_in_conversation", { sessionID: "s", body: { type: "text", from: "operator", origin: "chat", content: "hi", user: null } });
 
 // Named accounts and tiers.
 cases.push({
@@ -226,6 +256,12 @@ refuse("a required query param", "check_website_exists", {}, { code: "missing_pa
 refuse("a body on a read", "get_conversation", { sessionID: "s", body: {} }, { code: "unknown_param", param: "body" });
 refuse("an unknown body field", "change_conversation_state", { sessionID: "s", body: { stat: "resolved" } }, { code: "unknown_param", param: "body.stat" });
 refuse("a fields body that is not an object", "change_conversation_state", { sessionID: "s", body: "resolved" }, { code: "invalid_param", param: "body" });
+// Body fields of the wrong type, per the clients' shapes: refused before sending, naming the field.
+refuse("a text message with a numeric content", "send_message_in_conversation", { sessionID: "s", body: { type: "text", from: "operator", origin: "chat", content: 42 } }, { code: "invalid_param", param: "body.content" });
+refuse("a file message with a numeric origin", "send_message_in_conversation", { sessionID: "s", body: { type: "file", from: "operator", origin: 7, content: { name: "a.pdf", url: "https://x/a.pdf", type: "application/pdf" } } }, { code: "invalid_param", param: "body.origin" });
+refuse("a conversation state that does not exist", "change_conversation_state", { sessionID: "s", body: { state: "closed" } }, { code: "invalid_param", param: "body.state" });
+refuse("a boolean field given as text", "block_incoming_messages_for_conversation", { sessionID: "s", body: { blocked: "yes" } }, { code: "invalid_param", param: "body.blocked" });
+refuse("a fingerprint with a fraction", "send_message_in_conversation", { sessionID: "s", body: { type: "note", from: "operator", origin: "chat", content: "hi", fingerprint: 1.5 } }, { code: "invalid_param", param: "body.fingerprint" });
 refuse("a missing object body", "send_message_in_conversation", { sessionID: "s" }, { code: "missing_param", param: "body" });
 refuse("params that are not an object", "get_conversation", ["s"], { code: "invalid_param", param: "params" });
 refuse("no default website and none given", "get_conversation", { sessionID: "s" }, { code: "missing_param", param: "websiteID" }, { config: { ...config, websiteId: undefined } });

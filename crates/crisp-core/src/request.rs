@@ -280,7 +280,9 @@ fn path_value<'a>(
     let kind = PathKind::of(name, false);
     let whole = matches!(kind, PathKind::Page | PathKind::Integer);
     match params.get(name) {
-        Some(Value::String(s)) if whole && s.parse::<u64>().is_err() => {
+        Some(Value::String(s))
+            if whole && (s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit())) =>
+        {
             Err(invalid("must be a whole number"))
         }
         Some(Value::String(s)) => Ok(Cow::Borrowed(s)),
@@ -484,6 +486,16 @@ fn in_range(param: &QueryParam, value: i64) -> Result<(), String> {
     }
 }
 
+/// Refuses a known body field of the wrong type (the catalog's shapes), naming it.
+fn check_types(endpoint: &Endpoint, body: &Map) -> Result<(), CrispError> {
+    match crate::catalog::check_body(endpoint, body) {
+        Some((param, message)) => {
+            Err(CrispError::InvalidParam { endpoint: endpoint.id, param, message })
+        }
+        None => Ok(()),
+    }
+}
+
 /// The JSON body text. POST/PUT/PATCH always carry one (`{}` when the endpoint takes none), as
 /// the official Node client sends; DELETE carries one only when the endpoint takes it.
 fn body_text(endpoint: &Endpoint, body: Option<&Value>) -> Result<Option<String>, CrispError> {
@@ -494,7 +506,12 @@ fn body_text(endpoint: &Endpoint, body: Option<&Value>) -> Result<Option<String>
         (Body::Object(_), None) => {
             return Err(CrispError::MissingParam { endpoint: id, param: "body".into() });
         }
-        (Body::Object(_), Some(v)) => Some(v.to_string()),
+        (Body::Object(_), Some(v)) => {
+            if let Value::Object(map) = v {
+                check_types(endpoint, map)?;
+            }
+            Some(v.to_string())
+        }
         (Body::Fields(_), None) => Some("{}".to_owned()),
         (Body::Fields(fields), Some(Value::Object(map))) => {
             if let Some(unknown) = map.keys().find(|k| !fields.contains(&k.as_str())) {
@@ -506,6 +523,7 @@ fn body_text(endpoint: &Endpoint, body: Option<&Value>) -> Result<Option<String>
                     expected,
                 });
             }
+            check_types(endpoint, map)?;
             Some(Value::Object(map.clone()).to_string())
         }
         (Body::Fields(_), Some(_)) => {

@@ -441,7 +441,7 @@ pub fn build(seed: u64, website_id: &str) -> Store {
             "company": if has_company { json!({"name": company.0, "url": format!("https://{}", company.1), "domain": company.1}) } else { json!({}) },
             "segments": segments,
             "notepad": if i % 9 == 0 { Value::from("Prefers email follow-ups over chat.") } else { Value::Null },
-            "active": updated + g.rng.u64(..10) * DAY,
+            "active": {"now": false, "last": updated + g.rng.u64(..10) * DAY},
             "score": g.rng.u8(..100),
             "created_at": created,
             "updated_at": updated,
@@ -737,10 +737,10 @@ pub fn build(seed: u64, website_id: &str) -> Store {
         visitors,
         spams,
         plugins: vec![
-            json!({"id": "urn:crisp.im:slack:0", "plugin_id": "c3bcd3ba-3f2d-4f0c-9d3a-4c5f0d0f3c10", "name": "Slack", "url": "https://crisp.chat/en/integrations/urn:crisp.im:slack:0/", "settings": {"channel": "#support"}, "since": BASE_MS - 100 * DAY}),
+            json!({"id": "urn:crisp.im:slack:0", "plugin_id": "c3bcd3ba-3f2d-4f0c-9d3a-4c5f0d0f3c10", "name": "Slack", "url": "https://crisp.chat/en/integrations/urn:crisp.im:slack:0/", "settings": {"channel": "#support"}, "since": "2025-09-23T00:00:00.000Z"}),
         ],
         verify: json!({"enabled": true, "secret": format!("whsec_{}", g.hex(24))}),
-        plan: json!({"id": "plan_unlimited", "name": "Unlimited", "price": 95, "since": BASE_MS - 365 * DAY, "trialing": false, "bill_period": "monthly", "coupon_redeemed": false}),
+        plan: json!({"id": "plan_unlimited", "name": "Unlimited", "price": 95, "since": "2025-01-01T00:00:00.000Z", "trialing": false, "bill_period": "monthly", "coupon_redeemed": false}),
         rng: fastrand::Rng::with_seed(seed ^ 0x5eed),
     };
     store.reindex();

@@ -23,7 +23,12 @@ impl Conv {
         self.c.get("updated_at").and_then(Value::as_u64).unwrap_or(0)
     }
     pub fn to_json(&self) -> &str {
-        self.json.get_or_init(|| serde_json::to_string(&self.c).unwrap_or_default())
+        self.json.get_or_init(|| {
+            // As every answer: empty optional fields left out, not `null` (api::drop_nulls).
+            let mut c = Value::Object(self.c.clone());
+            crate::api::drop_nulls(&mut c);
+            serde_json::to_string(&c).unwrap_or_default()
+        })
     }
 
     pub fn session_id(&self) -> &str {

@@ -85,9 +85,51 @@ fn body_for(id: &str, ids: &HashMap<&str, String>) -> Option<Value> {
     })
 }
 
+/// Checks answers against the catalog's shapes (crisp_core::catalog::SHAPES_JSON, from the
+/// official clients' types): the sandbox must answer in the shape Crisp answers.
+struct Conformance {
+    shapes: Value,
+    checked: Vec<&'static str>,
+    failures: Vec<String>,
+}
+
+impl Conformance {
+    fn new() -> Conformance {
+        let shapes = serde_json::from_str(crisp_core::catalog::SHAPES_JSON).unwrap();
+        Conformance { shapes, checked: Vec::new(), failures: Vec::new() }
+    }
+
+    /// The endpoints with a typed answer.
+    fn typed(&self) -> Vec<&str> {
+        let all = self.shapes["endpoints"].as_object().unwrap();
+        all.iter().filter(|(_, s)| !s["data"].is_null()).map(|(id, _)| id.as_str()).collect()
+    }
+
+    fn check(&mut self, id: &'static str, data: &Value) {
+        if self.shapes["endpoints"][id]["data"].is_null() {
+            return;
+        }
+        // The whole table as the root, so that `#/types/...` resolves; the endpoint's schema by
+        // reference.
+        let mut root = json!({"types": self.shapes["types"].clone()});
+        root["$ref"] = format!("#/endpoints/{id}/data").into();
+        root["endpoints"] = json!({id: {"data": self.shapes["endpoints"][id]["data"].clone()}});
+        let validator = jsonschema::draft202012::new(&root).unwrap();
+        for error in validator.iter_errors(data).take(5) {
+            self.failures.push(format!(
+                "{id}: at `{}`: {error} (schema {})",
+                error.instance_path(),
+                error.schema_path()
+            ));
+        }
+        self.checked.push(id);
+    }
+}
+
 #[tokio::test]
 #[allow(clippy::too_many_lines)] // gathering the seeded ids, then the walk
 async fn every_catalog_endpoint_answers_an_envelope() {
+    let mut conformance = Conformance::new();
     let env = common::default_env().await;
     // Ids from the seeded state.
     let conv_list = env.get("website/{w}/conversations/1").await.data();
@@ -187,6 +229,9 @@ async fn every_catalog_endpoint_answers_an_envelope() {
             if e.paging == crisp_core::Paging::PageNumber && e.method == Method::Get {
                 assert!(v["data"].is_array(), "{}: a page is an array: {v}", e.id);
             }
+            if !EXPECTED_404.contains(&e.id) {
+                conformance.check(e.id, &v["data"]);
+            }
         }
         if e.write {
             env.control("POST", "reset", None).await;
@@ -194,6 +239,20 @@ async fn every_catalog_endpoint_answers_an_envelope() {
         walked += 1;
     }
     assert_eq!(walked, ENDPOINTS.len() - 1, "every endpoint but list_accounts");
+    // Every endpoint with a typed answer was checked (the 404-by-design ones have no answer).
+    let typed = conformance.typed();
+    let unchecked: Vec<&&str> = typed
+        .iter()
+        .filter(|id| !conformance.checked.contains(id) && !EXPECTED_404.contains(id))
+        .collect();
+    assert!(unchecked.is_empty(), "typed answers never checked: {unchecked:?}");
+    assert!(typed.len() > 100, "the shapes type {} answers", typed.len());
+    assert!(
+        conformance.failures.is_empty(),
+        "{} answers are not in Crisp's shape:\n{}",
+        conformance.failures.len(),
+        conformance.failures.join("\n")
+    );
     // The request log saw each one, matched to its endpoint.
     let log = env.control("GET", "requests", None).await;
     assert!(!log.as_array().unwrap().is_empty());

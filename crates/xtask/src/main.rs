@@ -25,6 +25,7 @@ fn generated() -> Result<Vec<Generated>, String> {
     Ok(vec![
         Generated { path: shapes::PATH, contents: shapes.render_json() },
         Generated { path: shapes::DOC_PATH, contents: shapes.render_doc() },
+        Generated { path: shapes::BODIES_PATH, contents: shapes.render_bodies()? },
         Generated { path: ts::TYPES_PATH, contents: ts::render_types(&shapes) },
         Generated { path: ts::SCHEMAS_PATH, contents: ts::render_schemas(&shapes) },
         Generated { path: ts::PATH, contents: ts::render(&shapes) },

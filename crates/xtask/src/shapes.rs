@@ -241,6 +241,19 @@ pub fn load(root: &std::path::Path) -> Result<Shapes, String> {
         }
     }
 
+    // A message fingerprint is a whole number wherever it appears (Go types it `int`; crisp-api's
+    // message-new types restate it as `number` per message type, which integer_in_go names only
+    // on Go's shared base struct).
+    for schema in types.values_mut() {
+        if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+            for (name, prop) in props.iter_mut() {
+                if name == "fingerprint" && prop["type"] == "number" {
+                    prop["type"] = "integer".into();
+                }
+            }
+        }
+    }
+
     let mut decisions = Vec::new();
     let conflicts = source["conflicts"].as_array().ok_or("no conflicts")?;
     for c in conflicts {
@@ -510,7 +523,9 @@ impl Shapes {
         let unknown: Vec<&str> = self
             .endpoints
             .iter()
-            .filter(|(_, (_, d))| d.is_none())
+            .filter(|(id, (_, d))| {
+                d.is_none() && crisp_core::Endpoint::find(id).is_some_and(|e| !e.is_head())
+            })
             .map(|(id, _)| id.as_str())
             .collect();
         let mut out = String::new();
@@ -528,8 +543,8 @@ impl Shapes {
              | | before (the reference file) | after the decisions |\n|---|---|---|\n\
              | typed answers (`data`) | {} of {n} | {data} of {n} |\n\
              | typed bodies | {} of {n} | {body} of {n} |\n\n\
-             HEAD routes answer `true`/`false` and carry no `data`; the other endpoints without a typed answer \
-             are those no client reads ({}): their `data` stays `unknown` (listed in [ENDPOINTS.md](ENDPOINTS.md)). \
+             The {} HEAD routes answer `true`/`false` and carry no `data`; the other endpoints without a typed \
+             answer are those no client reads ({}): their `data` stays `unknown` (listed in [ENDPOINTS.md](ENDPOINTS.md)). \
              Go's integers (`integer_in_go`: fingerprints, timestamps, counts) are `integer` in the schemas and \
              `number` in TypeScript; crisp-kit's body checks refuse a fraction there.\n\n\
              Both clients type many answer fields as non-null strings that the API may leave out: every answer \
@@ -539,6 +554,7 @@ impl Shapes {
              | # | kind | crisp-api | go-crisp-api | types | side | reason |\n|---|---|---|---|---|---|---|\n",
             self.source_counts.0,
             self.source_counts.1,
+            crisp_core::ENDPOINTS.iter().filter(|e| e.is_head()).count(),
             unknown.len(),
             self.decisions.len(),
             n = self.endpoints.len(),
@@ -561,5 +577,76 @@ impl Shapes {
             );
         }
         out
+    }
+}
+
+pub const BODIES_PATH: &str = "crates/crisp-core/src/catalog/bodies.txt";
+
+impl Shapes {
+    fn resolve<'a>(&'a self, mut schema: &'a Value) -> &'a Value {
+        while let Some(name) = ref_name(schema) {
+            match self.types.get(name) {
+                Some(s) => schema = s,
+                None => break,
+            }
+        }
+        schema
+    }
+
+    /// The type code of one body field (see crisp-core's catalog/bodies.rs), if it has a plain one.
+    fn field_code(&self, schema: &Value) -> Option<String> {
+        let schema = self.resolve(schema);
+        if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+            let values: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+            return Some(format!("e:{}", values.join("/")));
+        }
+        Some(
+            match schema.get("type")?.as_str()? {
+                "string" => "s",
+                "integer" => "i",
+                "number" => "n",
+                "boolean" => "b",
+                // Arrays and objects are not checked: a wrong one is rarer than a wrong scalar,
+                // and their rows would cost the browser build about 0.4 KB gzipped.
+                _ => return None,
+            }
+            .to_owned(),
+        )
+    }
+
+    /// crates/crisp-core/src/catalog/bodies.txt: per endpoint with a typed body, its fields' types.
+    pub fn render_bodies(&self) -> Result<String, String> {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        for (index, e) in crisp_core::ENDPOINTS.iter().enumerate() {
+            let Some(body) = self.endpoints.get(e.id).and_then(|(b, _)| b.as_ref()) else {
+                continue;
+            };
+            let body = self.resolve(body);
+            let variants: Vec<&Value> = match body.get("anyOf").and_then(Value::as_array) {
+                Some(list) => list.iter().map(|v| self.resolve(v)).collect(),
+                None => vec![body],
+            };
+            let mut rendered = Vec::new();
+            for v in variants {
+                let fields: Vec<String> = v
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                    // `*_at` are timestamps Crisp sets itself: not worth their bytes in the browser.
+                    .filter(|(k, _)| !k.ends_with("_at"))
+                    .filter_map(|(k, p)| self.field_code(p).map(|c| format!("{k}={c}")))
+                    .collect();
+                if fields.iter().any(|f| f.contains(['|', ';', ','])) {
+                    return Err(format!("{}: a body field or enum value holds a separator", e.id));
+                }
+                rendered.push(fields.join(","));
+            }
+            if rendered.iter().any(|r| !r.is_empty()) {
+                let _ = writeln!(out, "{index}|{}", rendered.join(";"));
+            }
+        }
+        Ok(out)
     }
 }

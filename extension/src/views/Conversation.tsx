@@ -1,16 +1,12 @@
 // The conversation beside the dashboard: who it is, where it stands, what was said, what they did,
 // and the actions an operator takes from here.
 import { useEffect, useState } from "preact/hooks";
-import type { Crisp } from "crisp-kit/web";
+import type { Conversation, ConversationMessage, Crisp, ItemOf, PeopleProfile, WebsiteOperatorListOne } from "crisp-kit/web";
 import { contactUrl, conversationUrl } from "../context.js";
 import type { Host } from "../host.js";
 import { type Live, useLive } from "../live.js";
 import { Empty, ErrorNote, JsonTree, Section, When, describeError, initials } from "../ui.js";
 import { useWriter } from "../writes.js";
-
-// Crisp's answers, as far as the panel reads them.
-// biome-ignore lint/suspicious/noExplicitAny: JSON from the API, read defensively below.
-type J = Record<string, any>;
 
 interface Props {
   crisp: Crisp;
@@ -25,12 +21,12 @@ function settled<T>(r: PromiseSettledResult<T>): T | undefined {
 }
 
 /** Operators of a website, cached per account for a few minutes (they rarely change). */
-const operatorCache = new Map<string, { at: number; value: Promise<J[]> }>();
-function operators(crisp: Crisp, accountId: string, websiteID: string, signal: AbortSignal): Promise<J[]> {
+const operatorCache = new Map<string, { at: number; value: Promise<WebsiteOperatorListOne[]> }>();
+function operators(crisp: Crisp, accountId: string, websiteID: string, signal: AbortSignal): Promise<WebsiteOperatorListOne[]> {
   const key = `${accountId}:${websiteID}`;
   const hit = operatorCache.get(key);
   if (hit && Date.now() - hit.at < 300_000) return hit.value;
-  const value = crisp.call("list_website_operators", { websiteID }, { signal }).then((d) => (Array.isArray(d) ? (d as J[]) : []));
+  const value = crisp.call("list_website_operators", { websiteID }, { signal }).then((d) => (Array.isArray(d) ? d : []));
   value.catch(() => operatorCache.delete(key));
   operatorCache.set(key, { at: Date.now(), value });
   return value;
@@ -43,13 +39,14 @@ function operators(crisp: Crisp, accountId: string, websiteID: string, signal: A
 async function conversationsOf(crisp: Crisp, websiteID: string, list: unknown, except: string | null, signal: AbortSignal) {
   const ids = (Array.isArray(list) ? list : []).filter((id): id is string => typeof id === "string" && id !== except);
   const loaded = await Promise.allSettled(ids.slice(0, 5).map((sessionID) => crisp.call("get_conversation", { websiteID, sessionID }, { signal })));
-  return ids.map((id, i) => ({ id, conversation: loaded[i] ? (settled(loaded[i]!) as J | undefined) : undefined }));
+  return ids.map((id, i) => ({ id, conversation: loaded[i] ? settled(loaded[i]!) : undefined }));
 }
 
-function operatorName(list: J[] | undefined, userId: string | undefined): string | null {
+function operatorName(list: WebsiteOperatorListOne[] | undefined, userId: string | undefined): string | null {
   if (!userId) return null;
   const op = list?.find((o) => o.details?.user_id === userId)?.details;
-  return op ? [op.first_name, op.last_name].filter(Boolean).join(" ") || op.email : userId;
+  // An operator without a name or an email shows as their id (the answer may leave both out).
+  return op ? [op.first_name, op.last_name].filter(Boolean).join(" ") || op.email || userId : userId;
 }
 
 export function ConversationView({ crisp, host, websiteId, sessionId, refreshMs, accountId }: Props & { sessionId: string }) {
@@ -63,7 +60,7 @@ export function ConversationView({ crisp, host, websiteId, sessionId, refreshMs,
         crisp.call("get_messages_in_conversation", p, { signal }),
         crisp.call("get_block_status_for_conversation", p, { signal }),
       ]);
-      return { conversation: conversation as J, messages: (Array.isArray(messages) ? messages : []) as J[], blocked: Boolean((block as J)?.blocked) };
+      return { conversation, messages: Array.isArray(messages) ? messages : [], blocked: Boolean((block as { blocked?: boolean } | undefined)?.blocked) };
     },
     refreshMs,
   );
@@ -84,14 +81,14 @@ export function ConversationView({ crisp, host, websiteId, sessionId, refreshMs,
       ]);
       const previous = await conversationsOf(crisp, websiteId, settled(results[4]), sessionId, signal);
       return {
-        operators: settled(results[0]) as J[] | undefined,
-        inboxes: settled(results[1]) as J[] | undefined,
-        pages: settled(results[2]) as J[] | undefined,
-        profile: settled(results[3]) as J | undefined,
+        operators: settled(results[0]),
+        inboxes: settled(results[1]),
+        pages: settled(results[2]),
+        profile: settled(results[3]),
         profileError: results[3].status === "rejected" ? results[3].reason : undefined,
         previous,
-        events: settled(results[5]) as J[] | undefined,
-        suggestions: ((settled(results[6]) as J[] | undefined) ?? []).map((s) => String(s.segment)),
+        events: settled(results[5]),
+        suggestions: (settled(results[6]) ?? []).map((s) => String(s.segment)),
       };
     },
     0,
@@ -100,7 +97,7 @@ export function ConversationView({ crisp, host, websiteId, sessionId, refreshMs,
   if (live.error) return <ErrorNote error={live.error}> <button type="button" onClick={live.reload}>Try again</button></ErrorNote>;
   if (!live.data) return <Loading what="conversation" />;
   const { conversation: c, messages, blocked } = live.data;
-  const meta: J = c.meta ?? {};
+  const meta: NonNullable<Conversation["meta"]> = c.meta ?? {};
   const x = extra.data;
   const inbox = x?.inboxes?.find((i) => i.inbox_id === c.inbox_id);
   const assignee = operatorName(x?.operators, c.assigned?.user_id);
@@ -155,7 +152,7 @@ export function ConversationView({ crisp, host, websiteId, sessionId, refreshMs,
       <Section title="Custom data">
         {meta.data && Object.keys(meta.data).length ? (
           <dl class="facts">
-            {Object.entries(meta.data as J).map(([k, v]) => (
+            {Object.entries(meta.data).map(([k, v]) => (
               <>
                 <dt>{k}</dt>
                 <dd>{typeof v === "object" ? JSON.stringify(v) : String(v)}</dd>
@@ -197,7 +194,7 @@ export function ContactView({ crisp, host, websiteId, peopleId, refreshMs, accou
     key,
     async (signal) => {
       const w = { websiteID: websiteId, peopleID: peopleId };
-      const profile = (await crisp.call("get_people_profile", w, { signal })) as J;
+      const profile: PeopleProfile = await crisp.call("get_people_profile", w, { signal });
       const [sessions, events, data] = await Promise.allSettled([
         crisp.call("list_people_conversations", { ...w, pageNumber: 1 }, { signal }),
         crisp.call("list_people_events", { ...w, pageNumber: 1 }, { signal }),
@@ -207,8 +204,8 @@ export function ContactView({ crisp, host, websiteId, peopleId, refreshMs, accou
       return {
         profile,
         previous,
-        events: settled(events) as J[] | undefined,
-        data: (settled(data) as J | undefined)?.data as J | undefined,
+        events: settled(events),
+        data: settled(data)?.data,
       };
     },
     refreshMs,
@@ -216,7 +213,7 @@ export function ContactView({ crisp, host, websiteId, peopleId, refreshMs, accou
   if (live.error) return <ErrorNote error={live.error}> <button type="button" onClick={live.reload}>Try again</button></ErrorNote>;
   if (!live.data) return <Loading what="contact" />;
   const { profile: pr, previous, events, data } = live.data;
-  const person: J = pr.person ?? {};
+  const person: NonNullable<PeopleProfile["person"]> = pr.person ?? {};
   return (
     <div class="stack" data-people={peopleId}>
       <RefreshState live={live} />
@@ -279,7 +276,7 @@ function ContactCard(props: {
   email?: string;
   phone?: string;
   avatar?: string | null;
-  location?: J;
+  location?: { city?: string; country?: string };
   verified: boolean;
   company?: string;
   title?: string;
@@ -333,7 +330,7 @@ function Chips({ items, empty }: { items: string[]; empty: string }) {
   );
 }
 
-function Messages({ messages }: { messages: J[] }) {
+function Messages({ messages }: { messages: ConversationMessage[] }) {
   const last = messages.slice(-8);
   return (
     <Section title="Last messages">
@@ -358,7 +355,7 @@ function Messages({ messages }: { messages: J[] }) {
   );
 }
 
-function Previous({ host, websiteId, items, loading, title = "Previous conversations" }: { host: Host; websiteId: string; items?: { id: string; conversation?: J }[]; loading: boolean; title?: string }) {
+function Previous({ host, websiteId, items, loading, title = "Previous conversations" }: { host: Host; websiteId: string; items?: { id: string; conversation?: Conversation }[]; loading: boolean; title?: string }) {
   return (
     <Section title={title}>
       {items?.length ? (
@@ -392,7 +389,7 @@ function Previous({ host, websiteId, items, loading, title = "Previous conversat
   );
 }
 
-function Events({ events, loading, error }: { events?: J[]; loading: boolean; error?: unknown }) {
+function Events({ events, loading, error }: { events?: ItemOf<"list_people_events">[]; loading: boolean; error?: unknown }) {
   return (
     <Section title="Recent events">
       {events?.length ? (
@@ -420,9 +417,9 @@ function Actions(props: {
   crisp: Crisp;
   websiteId: string;
   sessionId: string;
-  conversation: J;
+  conversation: Conversation;
   blocked: boolean;
-  operators?: J[];
+  operators?: WebsiteOperatorListOne[];
   suggestions: string[];
   onChanged: () => void;
 }) {
@@ -441,7 +438,7 @@ function Actions(props: {
     setNote("");
   }, [sessionId]);
 
-  const run = async (endpoint: string, params: J, summary: string) => {
+  const run = async (endpoint: string, params: Record<string, unknown>, summary: string) => {
     const result = await writer.write({ endpoint, params: { ...p, ...params }, summary });
     if (result?.ok) props.onChanged();
     return result;

@@ -1,36 +1,39 @@
 // Knowledge base: search articles by title in a locale, preview one, then copy it or send it to the
 // open conversation, only on an explicit click (and through the same confirmation as every write).
 import { useEffect, useState } from "preact/hooks";
-import type { Crisp } from "crisp-kit/web";
+import type { Crisp, HelpdeskLocale, ItemOf, ParamsOf } from "crisp-kit/web";
 import { useLive } from "../live.js";
 import { CopyButton, Empty, ErrorNote } from "../ui.js";
 import { useWriter } from "../writes.js";
 
-// biome-ignore lint/suspicious/noExplicitAny: JSON from the API.
-type J = Record<string, any>;
+// The answers' types from the official clients' shapes; the sandbox and the dashboard also give a
+// locale's display name and an article's slug, which the clients do not type.
+type Locale = HelpdeskLocale & { name?: string };
+type Article = ItemOf<"list_helpdesk_locale_articles"> & { slug?: string };
 
 export function KnowledgeView({ crisp, websiteId, sessionId, accountId }: { crisp: Crisp; websiteId: string; sessionId: string | null; accountId: string }) {
   const writer = useWriter();
-  const locales = useLive(`${accountId}:${websiteId}:locales`, async (signal) => (await crisp.call("list_helpdesk_locales", { websiteID: websiteId, pageNumber: 1 }, { signal })) as J[], 0);
+  const locales = useLive(`${accountId}:${websiteId}:locales`, async (signal): Promise<Locale[]> => crisp.call("list_helpdesk_locales", { websiteID: websiteId, pageNumber: 1 }, { signal }), 0);
   const [locale, setLocale] = useState<string>("");
   const [text, setText] = useState("");
   const [query, setQuery] = useState<string | null>(null);
-  const [selected, setSelected] = useState<J | null>(null);
+  const [selected, setSelected] = useState<Article | null>(null);
   useEffect(() => {
     if (!locale && locales.data?.length) setLocale(String(locales.data[0]!.locale));
   }, [locales.data]);
   const results = useLive(
     query !== null && locale ? `${accountId}:${websiteId}:kb:${locale}:${query}` : null,
     async (signal) => {
-      const params: J = { websiteID: websiteId, locale, pageNumber: 1 };
+      const params: ParamsOf<"list_helpdesk_locale_articles"> = { websiteID: websiteId, locale, pageNumber: 1 };
       if (query) params.query = { search_title: query };
-      return (await crisp.call("list_helpdesk_locale_articles", params as never, { signal })) as J[];
+      const articles: Article[] = await crisp.call("list_helpdesk_locale_articles", params, { signal });
+      return articles;
     },
     0,
   );
   const localeInfo = locales.data?.find((l) => l.locale === locale);
-  const articleUrl = (a: J) => a.url ?? (localeInfo?.url && a.slug ? `${localeInfo.url}article/${a.slug}` : null);
-  const asMessage = (a: J) => {
+  const articleUrl = (a: Article) => a.url ?? (localeInfo?.url && a.slug ? `${localeInfo.url}article/${a.slug}` : null);
+  const asMessage = (a: Article) => {
     const url = articleUrl(a);
     return url ? `${a.title}\n${url}` : `${a.title}\n\n${a.content ?? ""}`;
   };

@@ -4,11 +4,19 @@
 //! only what differs. Everything else in crisp-kit (request building, the sandbox's router, the
 //! TypeScript types, docs/ENDPOINTS.md, the MCP tools) is derived from it.
 
+mod bodies;
 #[doc(hidden)] // for xtask, which writes the packed text
 pub mod packed;
 mod table;
 
 pub use table::ENDPOINTS;
+
+/// What each endpoint takes and answers: one shared type table of JSON Schemas, per endpoint its
+/// `body` and `data` schema (`$ref`s into `types`, null where no source knows), per real-time
+/// event its payload. Written by `cargo run -p xtask -- codegen` from the official clients' types
+/// with every conflict decided (docs/SHAPES.md). Not in the browser build, which does not need it.
+#[cfg(not(target_arch = "wasm32"))]
+pub const SHAPES_JSON: &str = include_str!("shapes.json");
 
 /// The catalog the core serves: the table itself, or in the browser build the same rows read from
 /// the packed text (see `packed.rs`), so that the table's structs are not linked in.
@@ -482,6 +490,12 @@ impl crate::json::ToJson for EndpointInfo {
             .field("paging", &self.paging)
             .end();
     }
+}
+
+/// The first body field the catalog knows whose value has the wrong type, as `(param, message)`
+/// (`("body.content", "must be a string")`); fields it does not know are not checked.
+pub(crate) fn check_body(endpoint: &Endpoint, body: &crate::json::Map) -> Option<(String, String)> {
+    bodies::check(Endpoint::index(endpoint.id)?, body)
 }
 
 /// The whole catalog as discovery prints it.

@@ -78,7 +78,7 @@ pub(super) fn read(s: &Store, call: &Call) -> R {
             let sp = find_by(&s.spams, "spam_id", call.p("spamID"), "spam")?;
             ok(json!({
                 "spam_id": sp["spam_id"],
-                "content": "Limited offer!!! Click here to claim your prize.",
+                "content": {"text": "Limited offer!!! Click here to claim your prize."},
                 "headers": {"Subject": "You won"},
             }))
         }

@@ -155,7 +155,7 @@ pub(super) fn write(s: &mut Store, call: &Call) -> R {
                 },
             })
         }
-        "generate_analytics" => json!({"points": [{"value": 42, "date": crate::seed::BASE_MS}]}),
+        "generate_analytics" => json!([{"period": "2026-01-01", "value": 42, "hits": 42}]),
         "export_people_profiles"
         | "import_people_profiles"
         | "export_helpdesk_locale_articles"

@@ -293,12 +293,28 @@ pub fn pick(candidates: &[&'static Endpoint], body: &Value) -> &'static Endpoint
 
 /// Answers a validated call.
 pub fn handle(store: &RwLock<Store>, call: &Call, now: u64) -> R {
-    if call.endpoint.write {
+    let mut reply = if call.endpoint.write {
         let mut s = store.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         write(&mut s, call, now)
     } else {
         let s = store.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         read(&s, call)
+    }?;
+    drop_nulls(&mut reply.data);
+    Ok(reply)
+}
+
+/// Leaves empty optional fields out, as Crisp does, instead of sending `null`: the stored state
+/// keeps `null` (an unset email, no inbox), the answer omits the field. No answer shape in the
+/// catalog allows `null` in an object field of a REST answer (docs/SHAPES.md).
+pub fn drop_nulls(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.retain(|_, x| !x.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
     }
 }
 

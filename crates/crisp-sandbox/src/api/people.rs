@@ -103,7 +103,7 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
                 "company": call.obj().get("company").cloned().unwrap_or_else(|| json!({})),
                 "segments": segments,
                 "notepad": null,
-                "active": now,
+                "active": {"now": false, "last": now},
                 "score": 0,
                 "created_at": now,
                 "updated_at": now,
@@ -244,7 +244,9 @@ fn list_people(s: &Store, call: &Call) -> R {
         let top = |k: &str| v.get(k).cloned().unwrap_or(Value::Null);
         match field {
             "nickname" => v.get("person").map_or(Value::Null, |x| x["nickname"].clone()),
-            "email" | "created_at" | "updated_at" | "active" | "score" => top(field),
+            // `active` is `{now, last}`: sorted by when the person was last active.
+            "active" => v.get("active").map_or(Value::Null, |a| a["last"].clone()),
+            "email" | "created_at" | "updated_at" | "score" => top(field),
             f => {
                 let (head, rest) = f.split_once('.').unwrap_or((f, ""));
                 let root = if head == "data" { Value::Object(p.data.clone()) } else { top(head) };

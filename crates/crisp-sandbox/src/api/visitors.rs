@@ -17,7 +17,11 @@ pub(super) fn read(s: &Store, call: &Call) -> R {
                 .take(10)
                 .map(|v| {
                     json!({
-                        "visitors": {"count": 1, "threshold": 1, "sessions": [v["session_id"]]},
+                        "visitors": {"count": 1, "threshold": 1, "sessions": [{
+                            "session_id": v["session_id"],
+                            "nickname": v["nickname"],
+                            "active": true,
+                        }]},
                         "coordinates": v["geolocation"]["coordinates"],
                         "city": v["geolocation"]["city"],
                         "country": v["geolocation"]["country"],
@@ -26,9 +30,9 @@ pub(super) fn read(s: &Store, call: &Call) -> R {
                 .collect(),
         )),
         "count_blocked_visitors" => {
-            ok(json!([{"rule": "ip_range", "count": 2}, {"rule": "country", "count": 0}]))
+            ok(json!([{"rule": ["ip_range"], "blocked": 2}, {"rule": ["country"], "blocked": 0}]))
         }
-        "count_blocked_visitors_in_rule" => ok(json!({"rule": call.p("rule"), "count": 0})),
+        "count_blocked_visitors_in_rule" => ok(json!({"rule": [call.p("rule")], "blocked": 0})),
         "get_session_identifier_from_token" => {
             ok(json!({"session_id": s.conversations.first().map(Conv::session_id)}))
         }

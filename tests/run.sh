@@ -40,3 +40,6 @@ node extension/build.mjs
 npx tsc -p extension/tsconfig.json
 npx web-ext lint --source-dir extension/dist/firefox --no-input
 node --test tests/extension/
+
+step "the sidebar extension end to end in headless Firefox (the Firefox build, the same scenarios)"
+CRISP_KIT_BROWSER=firefox node --test tests/extension/extension.test.mjs

@@ -35,11 +35,11 @@ run(join(root, "node_modules", ".bin", "wasm-opt"), [
 // socket.io-client (a dependency) is imported by the events module on first use, never bundled
 // into the Node entries.
 const common = { bundle: true, platform: "node", target: "node18", logLevel: "warning", external: ["socket.io-client"] };
-// The compat and CLI entries import the package entry itself, kept external so that every entry
+// The compat and CLI entries (and serve/, as ../index.js) import the package entry itself, kept external so that every entry
 // shares one loaded addon and one CrispError class.
 const self = (file) => ({
   name: "self",
-  setup: (b) => b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: `./${file}`, external: true })),
+  setup: (b) => b.onResolve({ filter: /^\.\.?\/index\.js$/ }, () => ({ path: `./${file}`, external: true })),
 });
 const entries = [
   { src: "index.ts", esm: "index.js", cjs: "index.cjs" },
@@ -63,7 +63,8 @@ await build({
   banner: { js: "#!/usr/bin/env node" },
   plugins: [self("index.js")],
   // `crisp-kit mcp` imports the MCP SDK lazily: an optional peer dependency, never bundled.
-  external: ["@modelcontextprotocol/sdk", "@modelcontextprotocol/sdk/*", "socket.io-client"],
+  // `crisp-kit serve --redis` imports `redis` lazily, the same way; socket.io-client as above.
+  external: ["@modelcontextprotocol/sdk", "@modelcontextprotocol/sdk/*", "redis", "socket.io-client"],
 });
 chmodSync(join(here, "dist", "cli.js"), 0o755);
 // The browser entry: no Node built-ins, the glue bundled, the .wasm beside it. The events module

@@ -32,5 +32,8 @@ export function demoHost(): Host {
     async requestOrigin() {
       return false;
     },
+    onAccessChange() {
+      return () => undefined;
+    },
   };
 }

@@ -27,6 +27,8 @@ export function extensionHost(): Host {
   const pinned = Number(new URLSearchParams(location.search).get("tab")) || null;
   return {
     kind: "extension",
+    // Memory-only in both browsers: Chrome 102+ and Firefox 115+ (the manifests ask for 116 and 140);
+    // the end-to-end suite checks that the key lands there, and not in local, in each.
     session: chromeStore(chrome.storage.session),
     local: chromeStore(chrome.storage.local),
     watch(listener) {
@@ -61,21 +63,33 @@ export function extensionHost(): Host {
       const onRemoved = (tabId: number) => {
         if (tabId === followed) emit(null);
       };
-      chrome.tabs.onActivated.addListener(onActivated);
-      chrome.tabs.onUpdated.addListener(onUpdated);
-      chrome.tabs.onRemoved.addListener(onRemoved);
-      void (async () => {
-        if (pinned !== null) return adopt(pinned);
-        const current = await chrome.windows.getCurrent().catch(() => null);
-        windowId = current?.id ?? null;
+      /** Follows the active tab of the window the panel is in (a sidebar's, or its own tab's). */
+      const followWindow = async (id: number | null) => {
+        windowId = id;
         const [tab] = await chrome.tabs.query(windowId === null ? { active: true, lastFocusedWindow: true } : { active: true, windowId });
         if (tab?.id !== undefined) await adopt(tab.id);
         else emit(null);
+      };
+      // A panel opened in a tab (not a sidebar) follows its new window when its tab is moved.
+      let ownTab: number | undefined;
+      const onAttached = (tabId: number, info: chrome.tabs.OnAttachedInfo) => {
+        if (pinned === null && tabId === ownTab) void followWindow(info.newWindowId);
+      };
+      chrome.tabs.onActivated.addListener(onActivated);
+      chrome.tabs.onUpdated.addListener(onUpdated);
+      chrome.tabs.onRemoved.addListener(onRemoved);
+      chrome.tabs.onAttached.addListener(onAttached);
+      void (async () => {
+        if (pinned !== null) return adopt(pinned);
+        ownTab = (await chrome.tabs.getCurrent().catch(() => undefined))?.id;
+        const current = await chrome.windows.getCurrent().catch(() => null);
+        await followWindow(current?.id ?? null);
       })();
       return () => {
         chrome.tabs.onActivated.removeListener(onActivated);
         chrome.tabs.onUpdated.removeListener(onUpdated);
         chrome.tabs.onRemoved.removeListener(onRemoved);
+        chrome.tabs.onAttached.removeListener(onAttached);
       };
     },
     open(url) {
@@ -92,7 +106,16 @@ export function extensionHost(): Host {
       return chrome.permissions.contains({ origins: [`${origin}/*`] });
     },
     async requestOrigin(origin) {
-      return chrome.permissions.request({ origins: [`${origin}/*`] });
+      return chrome.permissions.request({ origins: [origin].flat().map((o) => `${o}/*`) });
+    },
+    onAccessChange(listener) {
+      const changed = () => listener();
+      chrome.permissions.onAdded.addListener(changed);
+      chrome.permissions.onRemoved.addListener(changed);
+      return () => {
+        chrome.permissions.onAdded.removeListener(changed);
+        chrome.permissions.onRemoved.removeListener(changed);
+      };
     },
   };
 }

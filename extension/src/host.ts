@@ -21,8 +21,13 @@ export interface Host {
   open(url: string): void;
   /** Whether the panel may call this API origin directly (host permission); null: not applicable. */
   hasOrigin(origin: string): Promise<boolean | null>;
-  /** Asks for access to an API origin (must run from a click). */
-  requestOrigin(origin: string): Promise<boolean>;
+  /** Asks for access to one or more origins in one prompt (must run from a click). */
+  requestOrigin(origin: string | string[]): Promise<boolean>;
+  /**
+   * Calls `listener` whenever the panel's host access is granted or withdrawn (Firefox lets the
+   * user withdraw an MV3 extension's host permissions at any time); returns an unsubscribe.
+   */
+  onAccessChange(listener: () => void): () => void;
 }
 
 /** A `Store` over the Web Storage API (the demo host). */

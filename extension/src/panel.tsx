@@ -3,7 +3,7 @@
 import { render } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { Crisp, init } from "crisp-kit/web";
-import { type Account, AccountStore, DEFAULT_SETTINGS, type Settings, pickAccount } from "./accounts.js";
+import { type Account, AccountStore, DEFAULT_SETTINGS, type Settings, apiOrigin, pickAccount } from "./accounts.js";
 import { type DashboardContext, contextKey, parseDashboardUrl } from "./context.js";
 import { demoHost } from "./host-demo.js";
 import { extensionHost } from "./host-extension.js";
@@ -32,11 +32,14 @@ function App({ host }: { host: Host }) {
   const [clients, setClients] = useState<Map<string, Crisp>>(new Map());
   const [loadError, setLoadError] = useState<unknown>(null);
   const [version, setVersion] = useState(0);
+  const [access, setAccess] = useState(0);
 
+  useEffect(() => host.onAccessChange(() => setAccess((v) => v + 1)), [host]);
+  // Watched again after a change of access: a URL the panel could not read may now be readable.
   useEffect(() => host.watch((url) => setContext((prev) => {
     const next = parseDashboardUrl(url);
     return contextKey(next) === contextKey(prev) ? prev : next;
-  })), [host]);
+  })), [host, access]);
 
   useEffect(() => {
     void (async () => {
@@ -67,6 +70,7 @@ function App({ host }: { host: Host }) {
   const account = accounts ? pickAccount(accounts, websiteId) : undefined;
   const crisp = account ? clients.get(account.id) ?? null : null;
   const effectiveWebsite = websiteId ?? account?.websiteId ?? null;
+  const missing = useMissingAccess(host, access, account ? apiOrigin(account.baseUrl) : null);
 
   let body;
   if (loadError) body = <ErrorNote error={loadError} />;
@@ -141,9 +145,51 @@ function App({ host }: { host: Host }) {
         </nav>
       </header>
       <main id="main" aria-labelledby={`tab-${tab}`} data-context={contextKey(context)}>
+        {missing.length > 0 && <AccessNote host={host} missing={missing} />}
         {body}
       </main>
     </WriterProvider>
+  );
+}
+
+const DASHBOARD_ORIGIN = "https://app.crisp.chat";
+const CRISP_API_ORIGIN = "https://api.crisp.chat";
+
+/**
+ * The origins the panel needs but may not use: app.crisp.chat (to read which conversation is open)
+ * and api.crisp.chat when the account calls it (Crisp's API answers an extension only with host
+ * access). Chromium grants both at install for good; Firefox lets the user withdraw them.
+ */
+function useMissingAccess(host: Host, access: number, api: string | null): string[] {
+  const [missing, setMissing] = useState<string[]>([]);
+  useEffect(() => {
+    let live = true;
+    const needed = api === CRISP_API_ORIGIN ? [DASHBOARD_ORIGIN, CRISP_API_ORIGIN] : [DASHBOARD_ORIGIN];
+    void Promise.all(needed.map(async (o) => ((await host.hasOrigin(o).catch(() => null)) === false ? o : null))).then((found) => {
+      if (!live) return;
+      const next = found.filter((o): o is string => o !== null);
+      setMissing((prev) => (prev.join() === next.join() ? prev : next));
+    });
+    return () => {
+      live = false;
+    };
+  }, [host, access, api]);
+  return missing;
+}
+
+function AccessNote({ host, missing }: { host: Host; missing: string[] }) {
+  const names = missing.map((o) => new URL(o).host).join(" and ");
+  return (
+    <div class="note error access" role="alert">
+      <p>
+        This browser does not let the panel use {names}
+        {missing.includes(DASHBOARD_ORIGIN) ? ", so it cannot see which conversation is open" : ""}
+        {missing.includes(CRISP_API_ORIGIN) ? `${missing.length > 1 ? " nor" : ", so it cannot"} call Crisp` : ""}.
+      </p>
+      <button type="button" class="primary" onClick={() => void host.requestOrigin(missing)}>
+        Allow access to {names}
+      </button>
+    </div>
   );
 }
 

@@ -3,6 +3,8 @@
 // served by context.route with the stand-in dashboard (extension/demo), api.crisp.chat is refused
 // (and counted), and the panel page is opened in a tab pinned to the dashboard tab (a side panel
 // cannot be opened headless). Shared by the end-to-end tests, the screenshots and the benchmark.
+// `launch({ browser: "firefox" })` runs the Firefox build in Firefox instead (harness-firefox.mjs),
+// with the same handle: the same page and locator calls, the same helpers.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,9 +20,10 @@ function auth(s) {
   return { Authorization: `Basic ${Buffer.from(`${s.identifier}:${s.key}`).toString("base64")}`, "X-Crisp-Tier": "plugin" };
 }
 
-export async function launch({ colorScheme = "light", viewport = { width: 420, height: 900 }, sandboxArgs = [] } = {}) {
+export async function launch({ browser = "chromium", colorScheme = "light", viewport = { width: 420, height: 900 }, sandboxArgs = [] } = {}) {
+  if (browser === "firefox") return (await import("./harness-firefox.mjs")).launchFirefox({ colorScheme, viewport, sandboxArgs });
+  if (browser !== "chromium") throw new Error(`launch: unknown browser ${JSON.stringify(browser)} (chromium or firefox)`);
   const sandbox = await startSandbox(["--seed", "1", ...sandboxArgs]);
-  const control = sandbox.url.replace(/\/v1\/$/, "/_sandbox/");
   const profile = mkdtempSync(join(tmpdir(), "crisp-kit-extension-"));
   let context;
   try {
@@ -67,10 +70,6 @@ export async function launch({ colorScheme = "light", viewport = { width: 420, h
   panel.on("pageerror", (e) => pageErrors.push(`panel: ${e.message}`));
   await panel.goto(`chrome-extension://${extensionId}/panel.html?tab=${tabId}`);
 
-  const api = async (path) => {
-    const res = await fetch(`${sandbox.url}${path}`, { headers: auth(sandbox) });
-    return (await res.json()).data;
-  };
   return {
     sandbox,
     context,
@@ -78,10 +77,49 @@ export async function launch({ colorScheme = "light", viewport = { width: 420, h
     dashboard,
     panel,
     extensionId,
-    websiteId: W,
     apiCalls,
     pageErrors,
-    api,
+    ...helpers({ sandbox, panel, dashboard }),
+    /** Another panel page, not pinned to a tab: a tab beside the dashboard's, in its window. */
+    async openPanel() {
+      const page = await context.newPage();
+      page.on("pageerror", (e) => pageErrors.push(`second panel: ${e.message}`));
+      await page.goto(`chrome-extension://${extensionId}/panel.html`);
+      await besideDashboard(page);
+      return page;
+    },
+    /** What the extension keeps in storage.local and storage.session, each as one JSON string. */
+    storage: () => worker.evaluate(async () => ({ local: JSON.stringify(await chrome.storage.local.get(null)), session: JSON.stringify(await chrome.storage.session.get(null)) })),
+    async close() {
+      await context.close().catch(() => undefined);
+      await sandbox.stop();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Moves an extension page's tab into the dashboard tab's window (where a sidebar would be). */
+export async function besideDashboard(page) {
+  await page.evaluate(async () => {
+    const [dashboard] = await chrome.tabs.query({ url: "https://app.crisp.chat/*" });
+    const own = await chrome.tabs.getCurrent();
+    if (dashboard && own && own.windowId !== dashboard.windowId) await chrome.tabs.move(own.id, { windowId: dashboard.windowId, index: -1 });
+  });
+}
+
+/**
+ * What both drivers' handles share: the sandbox's API and control endpoints, and the user's steps
+ * in the panel and the dashboard (written once against the page and locator calls both offer).
+ */
+export function helpers({ sandbox, panel, dashboard }) {
+  const control = sandbox.url.replace(/\/v1\/$/, "/_sandbox/");
+  const W = sandbox.website_id;
+  return {
+    websiteId: W,
+    async api(path) {
+      const res = await fetch(`${sandbox.url}${path}`, { headers: auth(sandbox) });
+      return (await res.json()).data;
+    },
     /** The sandbox's request log (optionally for one endpoint id). */
     async log(endpoint) {
       const res = await fetch(`${control}requests${endpoint ? `?endpoint=${endpoint}` : ""}`);
@@ -117,11 +155,6 @@ export async function launch({ colorScheme = "light", viewport = { width: 420, h
     async openContact(peopleId) {
       await dashboard.click(`.tabs a[data-route="contacts"]`);
       await dashboard.click(`#list a[data-people="${peopleId}"]`);
-    },
-    async close() {
-      await context.close().catch(() => undefined);
-      await sandbox.stop();
-      rmSync(profile, { recursive: true, force: true });
     },
   };
 }

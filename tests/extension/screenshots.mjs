@@ -1,15 +1,21 @@
 // Writes the README's screenshots of the sidebar to docs/screenshots/, in light and dark:
 // the conversation view, an action confirmation, the knowledge base, the explorer, the settings,
-// and the `npm start` demo (dashboard + docked sidebar). Run by `npm run screenshots`.
-// Everything shown comes from the sandbox's demo data; the key is never on screen.
+// and the `npm start` demo (dashboard + docked sidebar), in Chromium; the conversation view of the
+// Firefox build in Firefox. Run by `npm run screenshots` (`-- --browser firefox` or `chromium`
+// for one browser's set). Everything shown comes from the sandbox's demo data; the key is never
+// on screen.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { dashboardServer } from "../../extension/demo/serve.mjs";
 import { root } from "../js/support.mjs";
 import { launch } from "./harness.mjs";
 
 const out = join(root, "docs/screenshots");
+const { values: args } = parseArgs({ options: { browser: { type: "string", default: "all" } } });
+const chromiumToo = args.browser === "all" || args.browser === "chromium";
+const firefoxToo = args.browser === "all" || args.browser === "firefox";
 mkdirSync(out, { recursive: true });
 
 async function assertNoKey(page, key) {
@@ -17,7 +23,34 @@ async function assertNoKey(page, key) {
   if (html.includes(key)) throw new Error("the key is on screen; refusing to write a screenshot");
 }
 
-for (const scheme of ["light", "dark"]) {
+/** Adds the account, then opens the conversation with the most to show. */
+async function conversationView(h, label) {
+  await h.addAccount({ label });
+  await h.panel.getByRole("button", { name: "Save" }).click();
+  await h.panel.getByText("in use here").waitFor();
+  const conversations = await h.api(`website/${h.websiteId}/conversations/1`);
+  const c = conversations.find((x) => x.meta?.segments?.length && x.meta?.data && Object.keys(x.meta.data).length) ?? conversations[0];
+  await h.openConversation(c.session_id);
+  await h.panel.getByRole("tab", { name: "Conversation" }).click();
+  await h.panel.locator(`[data-session="${c.session_id}"] .contact-name`).waitFor();
+  await h.panel.getByText("Recent events").waitFor();
+  await h.panel.waitForTimeout(300);
+}
+
+// The Firefox build in Firefox ESR, at a sidebar's width.
+for (const scheme of firefoxToo ? ["light", "dark"] : []) {
+  const h = await launch({ browser: "firefox", colorScheme: scheme, viewport: { width: 400, height: 860 } });
+  try {
+    await conversationView(h, "Northwind support");
+    await assertNoKey(h.panel, h.sandbox.key);
+    await h.panel.screenshot({ path: join(out, `firefox-${scheme}.png`) });
+    console.log(`docs/screenshots/firefox-${scheme}.png`);
+  } finally {
+    await h.close();
+  }
+}
+
+for (const scheme of chromiumToo ? ["light", "dark"] : []) {
   const h = await launch({ colorScheme: scheme, viewport: { width: 400, height: 860 } });
   try {
     const shot = async (name) => {
@@ -63,7 +96,7 @@ for (const scheme of ["light", "dark"]) {
 }
 
 // The demo as `npm start` shows it: the stand-in dashboard with the sidebar docked (demo host).
-{
+if (chromiumToo) {
   const { startSandbox } = await import("../js/support.mjs");
   const sandbox = await startSandbox(["--seed", "1"]);
   const server = dashboardServer(sandbox);

@@ -177,7 +177,7 @@ function AccountForm(props: Props & { account: Account; isNew: boolean; onDone: 
         <span class="label">API base URL</span>
         <input value={a.baseUrl} onInput={field("baseUrl")} spellcheck={false} />
       </label>
-      {origin && origin !== "https://api.crisp.chat" && props.host.kind === "extension" && <OriginAccess host={props.host} origin={origin} />}
+      {origin && props.host.kind === "extension" && <OriginAccess host={props.host} origin={origin} />}
       {status && (
         <p class={`note ${status.ok ? "ok" : "error"}`} role="status">
           {status.text}
@@ -211,12 +211,27 @@ function AccountForm(props: Props & { account: Account; isNew: boolean; onDone: 
   );
 }
 
-/** Another API origin (e.g. the local sandbox) works over CORS; host access also allows it without. */
+/**
+ * api.crisp.chat needs host access (granted at install; Firefox lets the user withdraw it). Another
+ * API origin (e.g. the local sandbox) works over CORS; host access also allows it without.
+ */
 function OriginAccess({ host, origin }: { host: Host; origin: string }) {
   const [granted, setGranted] = useState<boolean | null>(null);
   useEffect(() => {
     void host.hasOrigin(origin).then(setGranted);
+    return host.onAccessChange(() => void host.hasOrigin(origin).then(setGranted));
   }, [origin]);
+  if (origin === "https://api.crisp.chat") {
+    if (granted !== false) return null;
+    return (
+      <p class="note error small">
+        This browser does not let the panel call api.crisp.chat.{" "}
+        <button type="button" class="link" onClick={() => host.requestOrigin(origin).then(setGranted)}>
+          Allow access
+        </button>
+      </p>
+    );
+  }
   if (granted) return <p class="muted small">This panel may call {origin}.</p>;
   return (
     <p class="muted small">

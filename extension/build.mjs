@@ -68,7 +68,8 @@ await esbuild.build({
   jsxImportSource: "preact",
   legalComments: "none",
   logLevel: "warning",
-  // Lazily loaded parts (the Markdown renderer) become chunks beside panel.js.
+  // Lazily loaded parts become chunks beside panel.js: the Markdown renderer, and crisp-kit's
+  // events module (socket.io-client in it), imported on first use.
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
 });

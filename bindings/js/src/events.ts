@@ -81,7 +81,7 @@ function refusal(text: string): CrispError | undefined {
 function rtmError(code: string, message: string, param: string | null = null): CrispError {
   return newError({
     code, message, endpoint: "events", param, status: null, reason: null,
-    retryable: false, retryAfterMs: null, bloomStatus: null, data: null,
+    explanation: null, retryable: false, retryAfterMs: null, bloomStatus: null, data: null,
   });
 }
 

@@ -62,14 +62,21 @@ if ! command -v chromium >/dev/null; then
 fi
 
 # 3b. Firefox for the Firefox run of the extension suite (npm run test:firefox): Debian's ESR
-#     package, driven over WebDriver BiDi by puppeteer-core (an npm package, step 4). No
+#     package, driven over WebDriver BiDi by puppeteer-core (an npm package, step 5). No
 #     geckodriver: BiDi is built into Firefox.
 if ! command -v firefox-esr >/dev/null; then
   say "installing Debian's firefox-esr (once)"
   apt_install firefox-esr
 fi
 
-# 4. npm packages, from the lock file. Reinstalled only when the lock file is newer.
+# 4. redis-server for the gateway's shared-limiter test (tests/js/serve.test.mjs starts and stops
+#    its own on a free port; nothing listens on the default one).
+if ! command -v redis-server >/dev/null; then
+  say "installing Debian's redis-server (once)"
+  apt_install redis-server
+fi
+
+# 5. npm packages, from the lock file. Reinstalled only when the lock file is newer.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error >&2

@@ -33,11 +33,11 @@ run(join(root, "node_modules", ".bin", "wasm-opt"), [
 ]);
 
 const common = { bundle: true, platform: "node", target: "node18", logLevel: "warning" };
-// The compat and CLI entries import the package entry itself, kept external so that every entry
+// The compat and CLI entries (and serve/, as ../index.js) import the package entry itself, kept external so that every entry
 // shares one loaded addon and one CrispError class.
 const self = (file) => ({
   name: "self",
-  setup: (b) => b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: `./${file}`, external: true })),
+  setup: (b) => b.onResolve({ filter: /^\.\.?\/index\.js$/ }, () => ({ path: `./${file}`, external: true })),
 });
 const entries = [
   { src: "index.ts", esm: "index.js", cjs: "index.cjs" },
@@ -61,7 +61,8 @@ await build({
   banner: { js: "#!/usr/bin/env node" },
   plugins: [self("index.js")],
   // `crisp-kit mcp` imports the MCP SDK lazily: an optional peer dependency, never bundled.
-  external: ["@modelcontextprotocol/sdk", "@modelcontextprotocol/sdk/*"],
+  // `crisp-kit serve --redis` imports `redis` lazily, the same way.
+  external: ["@modelcontextprotocol/sdk", "@modelcontextprotocol/sdk/*", "redis"],
 });
 chmodSync(join(here, "dist", "cli.js"), 0o755);
 // The browser entry: no Node built-ins, the glue bundled, the .wasm beside it.

@@ -11,6 +11,7 @@ Usage:
   crisp-kit endpoints [--search TEXT] [--json]
   crisp-kit call ENDPOINT [--param NAME=VALUE ...] [--body JSON] [--all-pages] [--dry-run] [--account NAME]
   crisp-kit mcp [--tools=compact|full] [--allow-writes] [--max-result-bytes N] [--max-pages N]
+  crisp-kit serve [--port N] [--keys FILE] [--allow-writes] [--rate N/s] ...   (and serve keys add|list|remove)
 
   endpoints        list every endpoint (id, method, path; [w] marks writes, [d] deprecated)
     --search TEXT  only those whose id, title or path contains TEXT
@@ -26,6 +27,8 @@ Usage:
                    --allow-writes; needs @modelcontextprotocol/sdk beside crisp-kit:
                    npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit mcp
                    (\`crisp-kit mcp --help\` for its flags; docs/MCP.md for client setup)
+  serve            a self-hosted gateway: the REST proxy and MCP over HTTP, behind bearer keys
+                   (\`crisp-kit serve --help\`; docs/GATEWAY.md)
 
 Environment:
   CRISP_IDENTIFIER, CRISP_KEY   the token (required for call)
@@ -106,6 +109,11 @@ async function main(argv: string[]): Promise<void> {
     // Its own flags; the MCP SDK is loaded there, lazily (an optional peer dependency).
     const { runMcp } = await import("./mcp.js");
     return runMcp(argv.slice(1), argv.includes("--help") || argv.includes("-h") ? {} : optionsFromEnv());
+  }
+  if (argv[0] === "serve") {
+    // The gateway (REST and MCP over HTTP); docs/GATEWAY.md.
+    const { runServe } = await import("./serve/index.js");
+    return runServe(argv.slice(1), optionsFromEnv);
   }
   const { values, positionals } = parseArgs({
     args: argv,

@@ -427,7 +427,8 @@ interface Sdk {
   CallToolRequestSchema: typeof import("@modelcontextprotocol/sdk/types.js").CallToolRequestSchema;
 }
 
-function isSdkMissing(error: unknown): boolean {
+/** Whether an import failed because the optional MCP SDK is not installed. */
+export function isSdkMissing(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
   return (
     (e?.code === "ERR_MODULE_NOT_FOUND" || e?.code === "MODULE_NOT_FOUND" || e?.code === "ERR_PACKAGE_PATH_NOT_EXPORTED") &&
@@ -454,7 +455,7 @@ async function loadSdk(): Promise<Sdk | null> {
   }
 }
 
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string }).version ?? "0.0.0";
   } catch {
@@ -477,7 +478,7 @@ function distance(a: string, b: string): number {
 }
 
 /** Up to three names close to `name` (typos, or a word of it), for "did you mean". */
-function nearest(name: string, names: string[]): string[] {
+export function nearest(name: string, names: string[]): string[] {
   const close = names
     .map((n) => ({ n, d: distance(name, n) }))
     .filter(({ d }) => d <= Math.max(2, Math.floor(name.length / 4)))
@@ -488,8 +489,23 @@ function nearest(name: string, names: string[]): string[] {
   return word ? names.filter((n) => n.includes(word)).slice(0, 3) : [];
 }
 
+/**
+ * How a host of the tools (the `crisp-kit serve` gateway) takes part in each call, beside the
+ * stdio server's own rules. All optional; the stdio server uses none.
+ */
+export interface ToolHooks {
+  /**
+   * Runs each call to Crisp (after the tool's own checks, before anything is sent): it may refuse
+   * (throw) or observe the outcome. `account` is the one the caller named, or undefined (default);
+   * `params` are the endpoint's params as they will be sent (not to be changed).
+   */
+  around?<T>(endpoint: EndpointInfo, account: string | undefined, params: Readonly<Record<string, unknown>>, run: () => Promise<T>): Promise<T>;
+  /** The refusal text for a write on a read-only instance (default: restart with --allow-writes). */
+  writeRefusal?: string;
+}
+
 /** The tools and their handling, independent of the SDK (which only carries them). */
-class CrispTools {
+export class CrispTools {
   readonly #catalog: EndpointInfo[];
   readonly #byId: Map<string, EndpointInfo>;
   readonly #settings: McpSettings;
@@ -497,10 +513,12 @@ class CrispTools {
   readonly #configError: CrispError | Error | null;
   readonly #ctx: AccountContext;
   readonly #redact: (text: string) => string;
+  readonly #hooks: ToolHooks;
   readonly tools: Tool[];
 
-  constructor(options: CrispOptions, settings: McpSettings) {
+  constructor(options: CrispOptions, settings: McpSettings, hooks: ToolHooks = {}) {
     this.#settings = settings;
+    this.#hooks = hooks;
     this.#catalog = Crisp.endpoints();
     this.#byId = new Map(this.#catalog.map((e) => [e.id, e]));
     this.#redact = redactor(options);
@@ -527,6 +545,11 @@ class CrispTools {
 
   get configProblem(): string | null {
     return this.#configError ? this.#configError.message : null;
+  }
+
+  /** The JSON Schema of an endpoint's params, as the tools describe it (the gateway's `_endpoints` shows it too). */
+  paramsSchema(e: EndpointInfo): JsonSchema {
+    return paramsSchema(e, this.#ctx);
   }
 
   get accountIds(): string[] {
@@ -664,7 +687,7 @@ class CrispTools {
     if (e.write && !this.#settings.allowWrites) {
       throw new Error(
         `${e.id} writes (${e.method} ${e.path}) and this MCP server is read-only: nothing was sent. ` +
-          "Restart `crisp-kit mcp` with --allow-writes to allow write endpoints.",
+          (this.#hooks.writeRefusal ?? "Restart `crisp-kit mcp` with --allow-writes to allow write endpoints."),
       );
     }
     if (!this.#crisp) {
@@ -689,7 +712,13 @@ class CrispTools {
     const account = options.account ?? params.account;
     delete params.account;
     if (account !== undefined && typeof account !== "string") throw new Error(`${e.id}: \`account\` must be a string`);
-    const call = { signal, ...(account ? { account: account as string } : {}) };
+    const run = () => this.#send(e, params, options, account as string | undefined, signal);
+    return this.#hooks.around ? this.#hooks.around(e, (account as string | undefined) || undefined, params, run) : run();
+  }
+
+  async #send(e: EndpointInfo, params: Args, options: Args, account: string | undefined, signal: AbortSignal): Promise<CallToolResult> {
+    if (!this.#crisp) throw new Error(`${e.id}: no client`); // checked by #invoke
+    const call = { signal, ...(account ? { account } : {}) };
     const allPages = options.all_pages === true;
     if (options.all_pages !== undefined && typeof options.all_pages !== "boolean") throw new Error(`${e.id}: \`all_pages\` must be true or false`);
     if (!allPages) {

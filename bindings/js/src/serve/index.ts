@@ -1,0 +1,312 @@
+// `npx crisp-kit serve`: a self-hosted Crisp gateway. The seed's REST proxy and a remote MCP
+// endpoint (streamable HTTP), on this machine, with this machine's Crisp keys; callers hold
+// gateway keys (bearer), never Crisp's. See docs/GATEWAY.md.
+import { appendFileSync, existsSync } from "node:fs";
+import { isIP } from "node:net";
+import { parseArgs } from "node:util";
+import { CrispError, type CrispOptions } from "../index.js";
+import { isSdkMissing, parseMcpArgs } from "../mcp.js";
+import { addKey, hashOf, KeyFileError, KeyRing, type KeyRecord, newKey, readKeys, removeKey } from "./keys.js";
+import { connectRedis, Limiter, parseRate, tokenId } from "./limiter.js";
+import { Metrics } from "./metrics.js";
+import { Gateway, type HttpSdk } from "./server.js";
+
+const HELP = `crisp-kit serve: a self-hosted Crisp gateway (REST like the seed's proxy, and MCP over HTTP)
+
+Usage:
+  crisp-kit serve [--host 127.0.0.1] [--port 8790] [--keys FILE] [--tools compact|full] [--allow-writes]
+                  [--rate N/s] [--concurrency N] [--key-concurrency N] [--audit FILE|-]
+                  [--max-body BYTES] [--redis URL] [--account NAME] [--max-result-bytes N] [--max-pages N]
+  crisp-kit serve keys add --keys FILE --name NAME --scope read|write [--accounts a,b] [--concurrency N]
+  crisp-kit serve keys list --keys FILE [--json]
+  crisp-kit serve keys remove --keys FILE --name NAME
+
+Serves:
+  POST /api/crisp/<endpoint>   e.g. /api/crisp/get/conversation (or /api/crisp/get_conversation), with
+                               a JSON body {account?, websiteID?, <path params>, query?, body?}
+  GET  /_endpoints             the catalog (also /api/crisp/_endpoints); no key needed
+  POST /mcp                    MCP over streamable HTTP (stateless); needs @modelcontextprotocol/sdk
+  GET  /healthz, GET /metrics  health; Prometheus metrics (needs a key)
+The first stdout line is one JSON object: {"url": "http://127.0.0.1:PORT/"} (--port 0: a free port).
+
+  --host H             listen here (default 127.0.0.1); a non-loopback host needs --keys
+  --port N             default 8790; 0 picks a free port
+  --keys FILE          the gateway keys (made with \`keys add\`); read again when it changes. Without
+                       it the gateway makes one key for this run, prints it in the first stdout line
+                       ("key") and accepts no other: loopback is not a trust boundary
+  --tools L            MCP layout: compact (3 tools, default) or full (one tool per endpoint)
+  --allow-writes       allow write endpoints, to keys with the write scope (default: read-only)
+  --rate N/s           send at most N requests a second (or N/m a minute) per Crisp token, in a
+                       bucket of N; default: no fixed rate, only Crisp's 429/420 pauses
+  --concurrency N      requests in flight per Crisp token (default 4)
+  --key-concurrency N  calls in flight per gateway key, unless the key sets its own (default 4)
+  --audit FILE|-       where write audit lines go (default -: stderr)
+  --max-body BYTES     the largest request body (default 1048576)
+  --redis URL          share each token's rate budget and pauses with other replicas through Redis
+                       (needs the \`redis\` package beside crisp-kit)
+  --account NAME       the default account (else the config file's defaultAccount)
+
+Credentials as for \`crisp-kit call\`: CRISP_IDENTIFIER, CRISP_KEY, CRISP_TIER, CRISP_WEBSITE_ID,
+CRISP_BASE_URL, or CRISP_KIT_CONFIG for several accounts. Neither Crisp's keys nor the gateway's
+are ever logged.
+`;
+
+const SERVE_SDK_MISSING =
+  "/mcp needs the MCP SDK, @modelcontextprotocol/sdk, which is not installed beside crisp-kit (an optional peer dependency). " +
+  "Run the gateway with both packages: npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit serve ..., " +
+  "or npm install @modelcontextprotocol/sdk beside crisp-kit. The REST surface works without it.";
+
+class UsageError extends Error {}
+
+function log(line: string): void {
+  process.stderr.write(`crisp-kit serve: ${line}\n`);
+}
+
+function whole(flag: string, text: string | undefined, fallback: number, min: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag} takes a whole number >= ${min}, got \`${text}\``);
+  return n;
+}
+
+function isLoopback(host: string): boolean {
+  if (host === "localhost") return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  return host === "::1";
+}
+
+async function loadHttpSdk(): Promise<HttpSdk | null> {
+  try {
+    const [server, http, types] = await Promise.all([
+      import("@modelcontextprotocol/sdk/server/index.js"),
+      import("@modelcontextprotocol/sdk/server/streamableHttp.js"),
+      import("@modelcontextprotocol/sdk/types.js"),
+    ]);
+    return {
+      Server: server.Server,
+      StreamableHTTPServerTransport: http.StreamableHTTPServerTransport,
+      ListToolsRequestSchema: types.ListToolsRequestSchema,
+      CallToolRequestSchema: types.CallToolRequestSchema,
+    };
+  } catch (error) {
+    if (isSdkMissing(error)) return null;
+    throw error;
+  }
+}
+
+function runKeys(argv: string[]): void {
+  const [action, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    allowPositionals: false,
+    options: {
+      keys: { type: "string" },
+      name: { type: "string" },
+      scope: { type: "string" },
+      accounts: { type: "string" },
+      concurrency: { type: "string" },
+      json: { type: "boolean" },
+    },
+  });
+  if (!values.keys) throw new UsageError("--keys FILE is required");
+  if (action === "add") {
+    if (!values.name) throw new UsageError("keys add needs --name NAME");
+    if (!values.scope) throw new UsageError("keys add needs --scope read|write");
+    const accounts = values.accounts ? values.accounts.split(",").map((a) => a.trim()).filter(Boolean) : null;
+    const concurrency = values.concurrency === undefined ? null : whole("concurrency", values.concurrency, 0, 1);
+    const key = addKey(values.keys, values.name, values.scope, accounts?.length ? accounts : null, concurrency);
+    process.stdout.write(`${key}\n`);
+    process.stderr.write(`crisp-kit serve: key \`${values.name}\` (${values.scope}) added to ${values.keys}; it is shown this once, only its hash is stored\n`);
+    return;
+  }
+  if (action === "list") {
+    const keys = readKeys(values.keys).map(({ hash: _hash, ...k }) => k);
+    if (values.json) process.stdout.write(`${JSON.stringify(keys, null, 2)}\n`);
+    else {
+      for (const k of keys) {
+        process.stdout.write(
+          `${k.name.padEnd(24)} ${k.scope.padEnd(5)} accounts: ${k.accounts?.join(",") ?? "all"}${k.concurrency ? `, concurrency ${k.concurrency}` : ""}, created ${k.created}\n`,
+        );
+      }
+    }
+    return;
+  }
+  if (action === "remove") {
+    if (!values.name) throw new UsageError("keys remove needs --name NAME");
+    removeKey(values.keys, values.name);
+    process.stderr.write(`crisp-kit serve: key \`${values.name}\` removed from ${values.keys}\n`);
+    return;
+  }
+  throw new UsageError(`keys takes add, list or remove, got \`${action ?? ""}\``);
+}
+
+/** `Authorization` values crisp-core sends per account, to name the queues in metrics. */
+function accountLabels(options: CrispOptions, names: { id: string; baseUrl: string }[]): Map<string, string> {
+  const labels = new Map<string, string>();
+  const basic = (identifier?: string, key?: string) => (identifier && key ? `Basic ${Buffer.from(`${identifier}:${key}`).toString("base64")}` : null);
+  const entries: [string, string | null][] = [["default", basic(options.identifier, options.key)]];
+  for (const [id, a] of Object.entries(options.accounts ?? {})) entries.push([id, basic(a?.identifier, a?.key)]);
+  for (const [id, auth] of entries) {
+    const account = names.find((n) => n.id === id);
+    if (!auth || !account) continue;
+    const tid = tokenId(account.baseUrl, auth);
+    // Two accounts on one token share its queue; the label says both.
+    labels.set(tid, labels.has(tid) ? `${labels.get(tid)},${id}` : id);
+  }
+  return labels;
+}
+
+async function serve(argv: string[], options: CrispOptions): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      host: { type: "string" },
+      port: { type: "string" },
+      keys: { type: "string" },
+      tools: { type: "string" },
+      "allow-writes": { type: "boolean" },
+      rate: { type: "string" },
+      concurrency: { type: "string" },
+      "key-concurrency": { type: "string" },
+      audit: { type: "string" },
+      "max-body": { type: "string" },
+      redis: { type: "string" },
+      account: { type: "string" },
+      "max-result-bytes": { type: "string" },
+      "max-pages": { type: "string" },
+    },
+  });
+  const host = values.host ?? "127.0.0.1";
+  const port = whole("port", values.port, 8790, 0);
+  if (port > 65535) throw new UsageError(`--port is 0..65535, got ${port}`);
+  if (!isLoopback(host) && !values.keys) {
+    throw new UsageError(`--host ${host} is not a loopback address: give --keys FILE, so that only callers with a key get in`);
+  }
+  let mcp;
+  try {
+    mcp = parseMcpArgs([
+      ...(values.tools ? [`--tools=${values.tools}`] : []),
+      ...(values["allow-writes"] ? ["--allow-writes"] : []),
+      ...(values["max-result-bytes"] ? ["--max-result-bytes", values["max-result-bytes"]] : []),
+      ...(values["max-pages"] ? ["--max-pages", values["max-pages"]] : []),
+      ...(values.account ? ["--account", values.account] : []),
+    ]);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (!mcp) throw new UsageError("unreachable: no --help here");
+  let rate = null;
+  try {
+    rate = values.rate ? parseRate(values.rate) : null;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const concurrency = whole("concurrency", values.concurrency, 4, 1);
+  const keyConcurrency = whole("key-concurrency", values["key-concurrency"], 4, 1);
+  const maxBody = whole("max-body", values["max-body"], 1024 * 1024, 1024);
+  const audit = values.audit ?? "-";
+  if (audit !== "-") {
+    try {
+      appendFileSync(audit, "");
+    } catch (e) {
+      throw new UsageError(`--audit ${audit}: cannot write there: ${(e as Error).message}`);
+    }
+  }
+
+  // The keys: a file, or one made for this run.
+  let records: KeyRecord[];
+  let runKey: string | null = null;
+  if (values.keys) {
+    if (!existsSync(values.keys)) throw new UsageError(`--keys ${values.keys}: no such file; make one with \`crisp-kit serve keys add --keys ${values.keys} ...\``);
+    records = readKeys(values.keys);
+    if (records.length === 0) log(`${values.keys} holds no keys: every call will get 401 until \`keys add\``);
+  } else {
+    runKey = newKey();
+    records = [{ name: "run", scope: "write", accounts: null, concurrency: null, hash: hashOf(runKey), created: new Date().toISOString() }];
+  }
+  const keys = new KeyRing(values.keys ?? null, records, log);
+
+  const sdk = await loadHttpSdk();
+  const metrics = new Metrics();
+  let redis = null;
+  if (values.redis) {
+    try {
+      redis = await connectRedis(values.redis, log);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  // Labels need the accounts, which need a client: the gateway's own, built below, lists them.
+  const labels = new Map<string, string>();
+  const limiter = new Limiter({ concurrency, rate, redis, redisPrefix: "crisp-kit:limit:", labels, metrics, log });
+  const gateway = new Gateway(
+    options,
+    { allowWrites: mcp.allowWrites, mcp, keyConcurrency, maxBody, audit, sdk, sdkMissing: SERVE_SDK_MISSING },
+    keys,
+    limiter,
+    metrics,
+    log,
+  );
+  for (const [k, v] of accountLabels(options, gateway.accounts)) labels.set(k, v);
+  for (const k of keys.records) {
+    for (const a of k.accounts ?? []) if (!gateway.accounts.some((x) => x.id === a)) log(`key \`${k.name}\` names the account \`${a}\`, which is not configured`);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    gateway.server.once("error", reject);
+    gateway.server.listen(port, host, () => resolve());
+  });
+  const address = gateway.server.address();
+  const bound = typeof address === "object" && address ? address.port : port;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  // The one line scripts read; the run key, when there is one, is printed here and nowhere else.
+  process.stdout.write(`${JSON.stringify({ url: `http://${urlHost}:${bound}/`, ...(runKey ? { key: runKey } : {}) })}\n`);
+  log(
+    `listening on ${urlHost}:${bound}; ${mcp.allowWrites ? "writes allowed to write keys" : "read-only"}; ` +
+      `${values.keys ? `${keys.records.length} keys from ${values.keys}` : "one key for this run (see stdout)"}; ` +
+      `accounts: ${gateway.accounts.map((a) => a.id).join(", ") || "none"}; MCP: ${sdk ? `${gateway.toolCount} tools (${mcp.tools})` : "SDK not installed"}; ` +
+      `${rate ? `rate ${values.rate} per token` : "no fixed rate"}, ${concurrency} in flight per token${redis ? ", shared through redis" : ""}`,
+  );
+
+  let closing = false;
+  const shutdown = () => {
+    if (closing) return;
+    closing = true;
+    limiter.close();
+    void gateway
+      .close()
+      .then(() => (redis ? (redis.close ?? redis.quit)?.call(redis) : undefined))
+      .catch(() => undefined)
+      .finally(() => process.exit(0));
+  };
+  process.once("SIGTERM", shutdown);
+  process.once("SIGINT", shutdown);
+}
+
+/** Runs `crisp-kit serve ...`. `options` are the client options the CLI reads. */
+export async function runServe(argv: string[], options: () => CrispOptions): Promise<void> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(HELP);
+    return;
+  }
+  try {
+    if (argv[0] === "keys") return runKeys(argv.slice(1));
+    await serve(argv, options());
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (e instanceof UsageError || e instanceof KeyFileError || String(code).startsWith("ERR_PARSE_ARGS")) {
+      log(`${(e as Error).message}; see \`crisp-kit serve --help\``);
+      process.exit(2);
+    }
+    if (e instanceof CrispError) {
+      log(`cannot start: ${e.message}`);
+      process.exit(2);
+    }
+    if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
+      log(`cannot listen: ${(e as Error).message}`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}

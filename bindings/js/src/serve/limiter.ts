@@ -1,0 +1,418 @@
+// One Crisp token, many callers: every request to Crisp passes through its token's queue.
+//
+// The gateway hands crisp-kit's `Crisp` client a `fetch` (the transport seam) that waits for the
+// token's turn before each attempt. crisp-kit still decides everything about a call, retries
+// included (crisp-core's policy: reads retried on 420/429/5xx with backoff and `Retry-After`,
+// writes sent once); the queue only decides *when* an attempt may leave:
+// - at most `concurrency` requests in flight per token;
+// - at most `rate` requests a second, a token bucket holding `burst` (when a rate is set);
+// - after Crisp answers 429 or 420, nobody on that token sends until `Retry-After` has passed
+//   (1 s when Crisp gives none): one caller's rate limit pauses all of them, so that ten agents
+//   sharing a token back off together instead of each burning the token in turn.
+// The queue is first come, first served. With `--redis`, the bucket and the pause live in Redis
+// (one Lua script, Redis' own clock), so that replicas share one token's budget; the in-flight cap
+// stays per process.
+import { AsyncLocalStorage } from "node:async_hooks";
+import { createHash } from "node:crypto";
+import type { FetchLike } from "../crisp.js";
+import type { Metrics } from "./metrics.js";
+
+/** What a call carries through crisp-kit to the transport. */
+export interface CallContext {
+  /** The last request's method and URL: the same again is a retry (a page walk changes the URL). */
+  last: string;
+}
+
+export const callContext = new AsyncLocalStorage<CallContext>();
+
+export interface RateSpec {
+  /** Requests per second. */
+  perSecond: number;
+  /** The bucket's size: how many may leave at once after a quiet spell. */
+  burst: number;
+}
+
+/** Parses `N/s`, `N/m` (a bucket of N, refilled at N per second or minute). */
+export function parseRate(text: string): RateSpec {
+  const m = /^(\d+(?:\.\d+)?)\/(s|m)$/.exec(text.trim());
+  const n = m ? Number(m[1]) : Number.NaN;
+  if (!m || !(n > 0)) throw new Error(`--rate takes N/s or N/m (e.g. 10/s), got \`${text}\``);
+  return { perSecond: m[2] === "s" ? n : n / 60, burst: Math.max(1, Math.floor(n)) };
+}
+
+/** Where a token's bucket and pause live. `take` answers 0 (go) or the ms to wait. */
+interface BucketStore {
+  take(id: string): number | Promise<number>;
+  pause(id: string, ms: number): void | Promise<void>;
+}
+
+class LocalStore implements BucketStore {
+  readonly #state = new Map<string, { tokens: number; last: number; pausedUntil: number }>();
+  constructor(readonly rate: RateSpec | null) {}
+
+  #of(id: string, now: number) {
+    let s = this.#state.get(id);
+    if (!s) this.#state.set(id, (s = { tokens: this.rate?.burst ?? 0, last: now, pausedUntil: 0 }));
+    return s;
+  }
+
+  take(id: string): number {
+    const now = performance.now();
+    const s = this.#of(id, now);
+    if (s.pausedUntil > now) return Math.ceil(s.pausedUntil - now);
+    if (!this.rate) return 0;
+    s.tokens = Math.min(this.rate.burst, s.tokens + ((now - s.last) * this.rate.perSecond) / 1000);
+    s.last = now;
+    if (s.tokens < 1) return Math.max(1, Math.ceil(((1 - s.tokens) * 1000) / this.rate.perSecond));
+    s.tokens -= 1;
+    return 0;
+  }
+
+  pause(id: string, ms: number): void {
+    const s = this.#of(id, performance.now());
+    s.pausedUntil = Math.max(s.pausedUntil, performance.now() + ms);
+  }
+}
+
+// Redis' clock (TIME), not each replica's, so that replicas agree on when tokens refill.
+const TAKE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local paused = tonumber(redis.call('HGET', KEYS[1], 'paused_until') or '0')
+if paused > now then return paused - now end
+local rate = tonumber(ARGV[1])
+if rate <= 0 then return 0 end
+local burst = tonumber(ARGV[2])
+local tokens = tonumber(redis.call('HGET', KEYS[1], 'tokens') or ARGV[2])
+local last = tonumber(redis.call('HGET', KEYS[1], 'last') or now)
+tokens = math.min(burst, tokens + (now - last) * rate / 1000)
+local wait = 0
+if tokens < 1 then
+  wait = math.max(1, math.ceil((1 - tokens) * 1000 / rate))
+else
+  tokens = tokens - 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'last', tostring(now))
+redis.call('PEXPIRE', KEYS[1], 3600000)
+return wait
+`;
+
+const PAUSE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local till = now + tonumber(ARGV[1])
+local cur = tonumber(redis.call('HGET', KEYS[1], 'paused_until') or '0')
+if till > cur then redis.call('HSET', KEYS[1], 'paused_until', tostring(till)) end
+redis.call('PEXPIRE', KEYS[1], 3600000)
+return 0
+`;
+
+const REDIS_TIMEOUT_MS = 1000;
+
+interface RedisLike {
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  connect(): Promise<unknown>;
+  quit?(): Promise<unknown>;
+  close?(): Promise<unknown>;
+  on(event: "error", listener: (e: Error) => void): unknown;
+}
+
+/**
+ * The bucket in Redis. When Redis cannot be reached, this process falls back to its own bucket
+ * (said once on stderr, and again when Redis is back): a gateway that stops serving because its
+ * shared limiter is down would be worse than one that limits alone for a while.
+ */
+class RedisStore implements BucketStore {
+  readonly #local: LocalStore;
+  #down = false;
+  constructor(
+    readonly client: RedisLike,
+    readonly rate: RateSpec | null,
+    readonly prefix: string,
+    readonly log: (line: string) => void,
+  ) {
+    this.#local = new LocalStore(rate);
+  }
+
+  #key(id: string): string {
+    return `${this.prefix}${id}`;
+  }
+
+  /** One script call, given up after REDIS_TIMEOUT_MS (a Redis that hangs must not hang callers). */
+  async #eval(script: string, key: string, args: string[]): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        this.client.eval(script, { keys: [key], arguments: args }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_TIMEOUT_MS} ms`)), REDIS_TIMEOUT_MS);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #failed(e: unknown): void {
+    if (!this.#down) this.log(`redis unreachable, limiting in this process alone until it is back: ${(e as Error).message}`);
+    this.#down = true;
+  }
+
+  #ok(): void {
+    if (this.#down) this.log("redis is back: limits are shared again");
+    this.#down = false;
+  }
+
+  async take(id: string): Promise<number> {
+    const rate = this.rate ? [String(this.rate.perSecond), String(this.rate.burst)] : ["0", "0"];
+    try {
+      const wait = Number(await this.#eval(TAKE, this.#key(id), rate));
+      this.#ok();
+      return wait;
+    } catch (e) {
+      this.#failed(e);
+      return this.#local.take(id);
+    }
+  }
+
+  async pause(id: string, ms: number): Promise<void> {
+    this.#local.pause(id, ms);
+    try {
+      await this.#eval(PAUSE, this.#key(id), [String(Math.ceil(ms))]);
+      this.#ok();
+    } catch (e) {
+      this.#failed(e);
+    }
+  }
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/** One token's queue. */
+class TokenQueue {
+  readonly #queue: Waiter[] = [];
+  #inFlight = 0;
+  #pumping = false;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly label: string,
+    readonly concurrency: number,
+    readonly store: BucketStore,
+    readonly metrics: Metrics,
+  ) {}
+
+  acquire(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const waiter: Waiter = { resolve, reject };
+      const onAbort = () => {
+        const at = this.#queue.indexOf(waiter);
+        if (at >= 0) this.#queue.splice(at, 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      waiter.resolve = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      this.#queue.push(waiter);
+      void this.#pump();
+    });
+  }
+
+  release(): void {
+    this.#inFlight--;
+    this.metrics.inFlight.set({ account: this.label }, this.#inFlight);
+    void this.#pump();
+  }
+
+  async pause(ms: number): Promise<void> {
+    await this.store.pause(this.id, ms);
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping || this.#timer) return;
+    this.#pumping = true;
+    try {
+      while (this.#queue.length > 0 && this.#inFlight < this.concurrency) {
+        const wait = await this.store.take(this.id);
+        if (wait > 0) {
+          this.#timer = setTimeout(() => {
+            this.#timer = null;
+            void this.#pump();
+          }, wait);
+          return;
+        }
+        const next = this.#queue.shift();
+        if (!next) return; // the waiter left while the bucket was asked: this turn is lost, not given twice
+        this.#inFlight++;
+        this.metrics.inFlight.set({ account: this.label }, this.#inFlight);
+        next.resolve();
+      }
+    } catch (e) {
+      // A store that throws (it should not: RedisStore falls back) must not strand the queue.
+      for (const w of this.#queue.splice(0)) w.reject(e);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  close(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+}
+
+function header(headers: Record<string, string>, name: string): string {
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
+  return "";
+}
+
+/** `Retry-After` in ms: seconds, or an HTTP date; null when absent or unreadable. */
+function retryAfterMs(value: string | null): number | null {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}
+
+/** The queue's id for a request: a digest of where it goes and its Authorization, never the key. */
+export function tokenId(url: string, authorization: string): string {
+  let origin = url;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    // kept whole
+  }
+  return createHash("sha256").update(`${origin}\n${authorization}`).digest("hex").slice(0, 32);
+}
+
+export interface LimiterOptions {
+  concurrency: number;
+  rate: RateSpec | null;
+  redis: RedisLike | null;
+  redisPrefix: string;
+  /** Token ids to account names, for metrics. */
+  labels: Map<string, string>;
+  metrics: Metrics;
+  log: (line: string) => void;
+  /** The real transport (default: the global fetch). */
+  fetch?: FetchLike;
+}
+
+/** Pause after a 429/420 without `Retry-After`. */
+const DEFAULT_PAUSE_MS = 1000;
+
+export class Limiter {
+  readonly #queues = new Map<string, TokenQueue>();
+  readonly #store: BucketStore;
+  readonly #options: LimiterOptions;
+  readonly #fetch: FetchLike;
+
+  constructor(options: LimiterOptions) {
+    this.#options = options;
+    this.#store = options.redis ? new RedisStore(options.redis, options.rate, options.redisPrefix, options.log) : new LocalStore(options.rate);
+    this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  }
+
+  #queue(id: string): TokenQueue {
+    let q = this.#queues.get(id);
+    if (!q) {
+      q = new TokenQueue(id, this.#options.labels.get(id) ?? "unknown", this.#options.concurrency, this.#store, this.#options.metrics);
+      this.#queues.set(id, q);
+    }
+    return q;
+  }
+
+  /** The transport handed to crisp-kit: each attempt waits for its token's turn. */
+  readonly fetch: FetchLike = async (url, init) => {
+    const q = this.#queue(tokenId(url, header(init.headers, "authorization")));
+    const metrics = this.#options.metrics;
+    const account = { account: q.label };
+    const started = performance.now();
+    await q.acquire(init.signal);
+    metrics.queueWait.observe({ stage: "account" }, (performance.now() - started) / 1000);
+    const ctx = callContext.getStore();
+    if (ctx) {
+      const self = `${init.method} ${url}`;
+      if (ctx.last === self) metrics.retries.inc(account);
+      ctx.last = self;
+    }
+    let response: Response;
+    try {
+      response = await this.#fetch(url, init);
+    } catch (e) {
+      metrics.upstream.inc({ ...account, status: "0" });
+      q.release();
+      throw e;
+    }
+    metrics.upstream.inc({ ...account, status: String(response.status) });
+    if (response.status === 429 || response.status === 420) {
+      metrics.rateLimited.inc(account);
+      // Paused before this slot is given back: the next in line must see the pause.
+      await q.pause(retryAfterMs(response.headers.get("retry-after")) ?? DEFAULT_PAUSE_MS);
+    }
+    q.release();
+    return response;
+  };
+
+  close(): void {
+    for (const q of this.#queues.values()) q.close();
+  }
+}
+
+/** A connected Redis client (the `redis` package, an optional peer dependency, loaded here only). */
+export async function connectRedis(url: string, log: (line: string) => void): Promise<RedisLike> {
+  let mod: {
+    createClient: (o: {
+      url: string;
+      disableOfflineQueue: boolean;
+      socket: { connectTimeout: number; reconnectStrategy: (retries: number) => number };
+    }) => RedisLike & { destroy(): void };
+  };
+  try {
+    mod = (await import("redis")) as unknown as typeof mod;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") {
+      throw new Error("--redis needs the `redis` package beside crisp-kit (an optional peer dependency): npm install redis");
+    }
+    throw e;
+  }
+  // Reconnects forever, at most 2 s apart, once it has started (RedisStore falls back meanwhile).
+  // No offline queue: while Redis is away a command fails at once (and RedisStore limits locally)
+  // instead of waiting for the reconnection with every caller behind it.
+  const client = mod.createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 5000, reconnectStrategy: (retries) => Math.min(100 * (retries + 1), 2000) },
+  });
+  let last = "";
+  client.on("error", (e) => {
+    // Say each different failure once (the URL, which may hold a password, is never printed).
+    if (e.message !== last) log(`redis: ${e.message}`);
+    last = e.message;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // At start, the first failure is final: a gateway told to share its limits should not start alone.
+    await Promise.race([
+      client.connect(),
+      new Promise((_, reject) => {
+        client.on("error", (e) => reject(new Error(`--redis: cannot connect: ${e.message}`)));
+        timer = setTimeout(() => reject(new Error("--redis: no connection within 5 s")), 5000);
+      }),
+    ]);
+  } catch (e) {
+    client.destroy();
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+  return client;
+}

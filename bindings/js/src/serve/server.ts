@@ -1,0 +1,531 @@
+// The gateway's HTTP surface: the seed's REST proxy (`POST /api/crisp/<endpoint>`, `GET
+// /_endpoints`), MCP over streamable HTTP at /mcp, /healthz and /metrics. node:http only: the MCP
+// SDK's Node transport takes node:http's request and response as they are.
+import { appendFileSync } from "node:fs";
+import http from "node:http";
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { type AccountInfo, Crisp, CrispError, type CrispOptions, type EndpointInfo } from "../index.js";
+import { CrispTools, type McpSettings, nearest, packageVersion } from "../mcp.js";
+import type { KeyRecord, KeyRing } from "./keys.js";
+import { callContext, type Limiter } from "./limiter.js";
+import type { Metrics } from "./metrics.js";
+
+/** The MCP SDK's parts the gateway uses, loaded lazily by the caller (an optional peer). */
+export interface HttpSdk {
+  Server: typeof import("@modelcontextprotocol/sdk/server/index.js").Server;
+  StreamableHTTPServerTransport: typeof import("@modelcontextprotocol/sdk/server/streamableHttp.js").StreamableHTTPServerTransport;
+  ListToolsRequestSchema: typeof import("@modelcontextprotocol/sdk/types.js").ListToolsRequestSchema;
+  CallToolRequestSchema: typeof import("@modelcontextprotocol/sdk/types.js").CallToolRequestSchema;
+}
+
+export interface GatewaySettings {
+  allowWrites: boolean;
+  /** The MCP layout and limits, as `crisp-kit mcp` takes them. */
+  mcp: McpSettings;
+  /** Calls in flight per gateway key, unless the key sets its own. */
+  keyConcurrency: number;
+  /** The largest request body, in bytes. */
+  maxBody: number;
+  /** Where write audit lines go: a file path, or "-" for stderr. */
+  audit: string;
+  /** The SDK, or null when it is not installed (then /mcp says so and REST still works). */
+  sdk: HttpSdk | null;
+  sdkMissing: string;
+}
+
+/** A request body past this many bytes beyond the limit is not read to its end: the socket is closed. */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
+/** Crisp's `Retry-After` waits longer than this are not waited out by the gateway (the caller gets 429). */
+const MAX_RETRY_AFTER_MS = 10_000;
+
+interface Caller {
+  key: KeyRecord;
+}
+
+const callerContext = new AsyncLocalStorage<Caller>();
+
+type Json = Record<string, unknown>;
+
+/** Failures after which a write may have happened at Crisp (sent, no answer read). */
+const NO_ANSWER = new Set(["network", "timeout", "aborted"]);
+
+/** A refusal the gateway makes itself (before or instead of Crisp). */
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly param: string | null = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** A FIFO semaphore: one per gateway key. */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+  constructor(
+    readonly size: number,
+    readonly metrics: Metrics,
+  ) {
+    this.#free = size;
+  }
+  async run<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    if (this.#free > 0) this.#free--;
+    else {
+      await new Promise<void>((resolve, reject) => {
+        const go = () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          const at = this.#waiting.indexOf(go);
+          if (at >= 0) this.#waiting.splice(at, 1);
+          reject(signal?.reason ?? new Error("aborted"));
+        };
+        if (signal?.aborted) return onAbort();
+        signal?.addEventListener("abort", onAbort, { once: true });
+        this.#waiting.push(go);
+      });
+    }
+    this.metrics.queueWait.observe({ stage: "key" }, (performance.now() - started) / 1000);
+    try {
+      return await fn();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
+/** The HTTP status a gateway answer carries for a crisp-kit error. */
+export function statusOf(e: CrispError): number {
+  // Crisp refusing the gateway's own token is not the caller's 401: their gateway key was fine.
+  if (e.status === 401) return 502;
+  if (e.status !== null && e.status >= 400 && e.status <= 599) return e.status;
+  switch (e.code) {
+    case "missing_param":
+    case "invalid_param":
+    case "unknown_param":
+    case "unknown_endpoint":
+    case "unknown_account":
+    case "client_local":
+    case "bad_request":
+      return 400;
+    case "read_only":
+      return 403;
+    case "timeout":
+      return 504;
+    case "aborted":
+      return 499;
+    case "network":
+    case "invalid_response":
+      return 502;
+    default:
+      return 500;
+  }
+}
+
+/** The route name of an endpoint id: `get_conversation` is served at /api/crisp/get/conversation. */
+export function routeOf(id: string): string {
+  return `/api/crisp/${id.replace(/_/g, "/")}`;
+}
+
+export class Gateway {
+  readonly #catalog: EndpointInfo[];
+  readonly #byId: Map<string, EndpointInfo>;
+  readonly #crisp: Crisp;
+  /** Builds requests for audit lines (never sends; not read-only, so that a write's path shows). */
+  readonly #planner: Crisp;
+  readonly #accounts: AccountInfo[];
+  readonly #defaultAccount: string | null;
+  readonly #readTools: CrispTools;
+  readonly #writeTools: CrispTools | null;
+  readonly #slots = new Map<string, Slots>();
+  readonly #endpointsJson: string;
+  readonly server: http.Server;
+
+  constructor(
+    options: CrispOptions,
+    readonly settings: GatewaySettings,
+    readonly keys: KeyRing,
+    readonly limiter: Limiter,
+    readonly metrics: Metrics,
+    readonly log: (line: string) => void,
+  ) {
+    this.#catalog = Crisp.endpoints();
+    this.#byId = new Map(this.#catalog.map((e) => [e.id, e]));
+    const retry = { maxRetryAfterMs: MAX_RETRY_AFTER_MS, ...options.retry };
+    const base = { ...options, retry, fetch: limiter.fetch, ...(settings.mcp.account ? { defaultAccount: settings.mcp.account } : {}) };
+    // Read-only twice over, as the stdio server: refused here first, and by the client itself.
+    this.#crisp = new Crisp({ ...base, readOnly: !settings.allowWrites });
+    this.#planner = new Crisp({ ...base, fetch: () => Promise.reject(new Error("the planner never sends")) });
+    this.#accounts = this.#crisp.listAccounts();
+    this.#defaultAccount = this.#accounts.find((a) => a.default)?.id ?? null;
+    const hooks = { around: this.#around.bind(this) };
+    this.#readTools = new CrispTools(base, { ...settings.mcp, allowWrites: false }, {
+      ...hooks,
+      writeRefusal: settings.allowWrites
+        ? "This gateway key has the read scope: ask for a key with the write scope."
+        : "This gateway runs read-only (without --allow-writes).",
+    });
+    this.#writeTools = settings.allowWrites ? new CrispTools(base, { ...settings.mcp, allowWrites: true }, hooks) : null;
+    this.#endpointsJson = JSON.stringify(this.#describeCatalog());
+    this.server = http.createServer((req, res) => {
+      this.#handle(req, res).catch((e: unknown) => {
+        this.log(`internal error on ${req.method} ${req.url?.split("?")[0]}: ${(e as Error)?.message ?? e}`);
+        if (!res.headersSent) this.#json(res, 500, { ok: false, error: { code: "internal", status: 500, reason: null, param: null, message: "internal error" } });
+        else res.destroy();
+      });
+    });
+  }
+
+  get accounts(): AccountInfo[] {
+    return this.#accounts;
+  }
+
+  get toolCount(): number {
+    return (this.#writeTools ?? this.#readTools).tools.length;
+  }
+
+  #describeCatalog(): Json {
+    return {
+      ok: true,
+      count: this.#catalog.length,
+      request: "POST the route with a JSON body {account?, websiteID?, <path params>, query?, body?}; query and body may be objects or JSON text.",
+      writes_allowed: this.settings.allowWrites,
+      endpoints: this.#catalog.map((e) => {
+        // The params as the MCP tools describe them: one description of each endpoint's params.
+        const schema = this.#readTools.paramsSchema(e) as { required?: string[]; properties?: Record<string, { type?: unknown }> };
+        const required = new Set(schema.required ?? []);
+        return {
+          id: e.id,
+          route: routeOf(e.id),
+          title: e.title,
+          method: e.method,
+          path: e.path,
+          access: e.write ? "write" : "read",
+          group: e.group,
+          deprecated: e.deprecated,
+          paging: e.paging,
+          params: [
+            { name: "account", in: "gateway", type: "string", required: false },
+            ...e.path_params.map((p) => ({ name: p, in: "path", type: schema.properties?.[p]?.type ?? "string", required: required.has(p) })),
+            ...e.query_params.map((q) => ({ name: q.name, in: "query", type: q.type, required: q.required })),
+            ...(e.body ? [{ name: "body", in: "body", type: "object", required: required.has("body"), fields: e.body === "fields" ? e.body_fields : null }] : []),
+          ],
+          params_schema: schema,
+        };
+      }),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  #json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "no-store", ...headers });
+    res.end(text);
+  }
+
+  #refuse(res: http.ServerResponse, r: Refusal, endpoint: string | null = null): void {
+    this.metrics.refused.inc({ reason: r.code });
+    this.#json(res, r.status, { ok: false, ...(endpoint ? { endpoint } : {}), error: { code: r.code, status: r.status, reason: null, param: r.param, message: r.message } }, r.headers);
+  }
+
+  #authenticate(req: http.IncomingMessage): KeyRecord {
+    const key = this.keys.check(req.headers.authorization);
+    if (!key) {
+      const given = req.headers.authorization ? "an unknown key" : "no key";
+      throw new Refusal(401, "unauthorized", `this gateway needs \`Authorization: Bearer <key>\` (got ${given})`, null, { "www-authenticate": 'Bearer realm="crisp-kit"' });
+    }
+    return key;
+  }
+
+  /** Reads the request body, up to `maxBody` bytes. */
+  async #body(req: http.IncomingMessage, res: http.ServerResponse): Promise<string> {
+    const max = this.settings.maxBody;
+    const declared = Number(req.headers["content-length"] ?? Number.NaN);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    await new Promise<void>((resolve, reject) => {
+      req.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > max) {
+          over = true;
+          chunks.length = 0;
+          // Past a point it is not worth reading to the end: answer, then close the socket.
+          if (size > DRAIN_LIMIT) {
+            req.removeAllListeners("data");
+            req.pause();
+            resolve();
+          }
+        } else chunks.push(chunk);
+      });
+      req.once("end", resolve);
+      req.once("error", reject);
+    });
+    if (over || declared > max) {
+      res.shouldKeepAlive = false;
+      throw new Refusal(413, "payload_too_large", `the request body is larger than ${max} bytes (--max-body)`, "body", { connection: "close" });
+    }
+    return Buffer.concat(chunks).toString("utf8");
+  }
+
+  async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    try {
+      if (path === "/healthz") {
+        if (req.method !== "GET" && req.method !== "HEAD") throw new Refusal(405, "method_not_allowed", "GET /healthz", null, { allow: "GET, HEAD" });
+        return this.#json(res, 200, { ok: true, version: packageVersion() });
+      }
+      if (path === "/_endpoints" || path === "/api/crisp/_endpoints" || path === "/api/crisp/_endpoints/") {
+        // The catalog is public (it is docs/ENDPOINTS.md): no key needed to discover it.
+        if (req.method !== "GET" && req.method !== "HEAD") throw new Refusal(405, "method_not_allowed", "GET /_endpoints", null, { allow: "GET, HEAD" });
+        res.writeHead(200, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+        return void res.end(this.#endpointsJson);
+      }
+      if (path === "/metrics") {
+        this.#authenticate(req);
+        res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" });
+        return void res.end(this.metrics.render());
+      }
+      if (path === "/mcp" || path === "/mcp/") return await this.#mcp(req, res, this.#authenticate(req));
+      if (path.startsWith("/api/crisp/")) return await this.#rest(req, res, path, this.#authenticate(req));
+      throw new Refusal(404, "not_found", `no route ${path}: the gateway serves POST /api/crisp/<endpoint>, GET /_endpoints, /mcp, GET /healthz, GET /metrics`);
+    } catch (e) {
+      if (e instanceof Refusal) return this.#refuse(res, e);
+      throw e;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // REST: the seed's proxy shape.
+
+  #endpointOf(path: string): EndpointInfo {
+    const name = decodeURIComponent(path.slice("/api/crisp/".length)).replace(/\/+$/, "");
+    const id = name.replace(/\//g, "_");
+    const e = this.#byId.get(id);
+    if (e) return e;
+    const near = nearest(id, [...this.#byId.keys()]);
+    throw new Refusal(
+      404,
+      "unknown_endpoint",
+      `unknown endpoint \`${id}\`${near.length ? ` (did you mean ${near.map(routeOf).join(", ")}?)` : ""}; GET /_endpoints lists them`,
+    );
+  }
+
+  async #rest(req: http.IncomingMessage, res: http.ServerResponse, path: string, key: KeyRecord): Promise<void> {
+    let endpoint: EndpointInfo;
+    try {
+      endpoint = this.#endpointOf(path);
+    } catch (e) {
+      if (e instanceof URIError) throw new Refusal(400, "bad_path", `the path ${path} is not valid percent-encoding`);
+      throw e;
+    }
+    const id = endpoint.id;
+    const fail = (r: Refusal) => {
+      this.metrics.calls.inc({ surface: "rest", endpoint: id, status: String(r.status) });
+      this.#refuse(res, r, id);
+    };
+    if (req.method !== "POST") return fail(new Refusal(405, "method_not_allowed", `${id}: POST ${routeOf(id)} with a JSON body`, null, { allow: "POST" }));
+    let params: Json;
+    try {
+      params = this.#params(await this.#body(req, res));
+    } catch (e) {
+      if (e instanceof Refusal) return fail(new Refusal(e.status, e.code, `${id}: ${e.message}`, e.param, e.headers));
+      throw e;
+    }
+    const account = params.account;
+    delete params.account;
+    if (account !== undefined && (typeof account !== "string" || account === "")) {
+      return fail(new Refusal(400, "invalid_param", `${id}: \`account\` must be an account name (see list_accounts)`, "account"));
+    }
+    if (endpoint.write && !this.settings.allowWrites) {
+      return fail(new Refusal(403, "read_only", `${id} writes (${endpoint.method} ${endpoint.path}) and this gateway runs read-only (without --allow-writes): nothing was sent`));
+    }
+    if (endpoint.write && key.scope !== "write") {
+      return fail(new Refusal(403, "forbidden", `${id} writes (${endpoint.method} ${endpoint.path}) and the key \`${key.name}\` has the read scope: nothing was sent`));
+    }
+    const abort = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) abort.abort(new Error("the caller went away"));
+    });
+    try {
+      const data = await callerContext.run({ key }, () =>
+        this.#slotsOf(key).run(abort.signal, () => this.#around(endpoint, account as string | undefined, params, () => this.#call(endpoint, params, account as string | undefined, abort.signal), "rest")),
+      );
+      this.#json(res, 200, { ok: true, endpoint: id, data: data === undefined ? null : data });
+    } catch (e) {
+      if (e instanceof Refusal) return fail(e);
+      // The caller left while waiting for its turn: there is nobody to answer.
+      if (abort.signal.aborted && !(e instanceof CrispError)) return;
+      if (!(e instanceof CrispError)) throw e;
+      const status = statusOf(e);
+      const headers: Record<string, string> = {};
+      if (e.code === "rate_limited" && e.retryAfterMs !== null) headers["retry-after"] = String(Math.max(1, Math.ceil(e.retryAfterMs / 1000)));
+      this.#json(
+        res,
+        status,
+        { ok: false, endpoint: id, error: { code: e.code, status, reason: e.reason, param: e.param, message: e.message, crisp_status: e.status, retryable: e.retryable, data: e.data ?? null } },
+        headers,
+      );
+    }
+  }
+
+  /** The JSON body as params: an object; `query` and `body` as objects or JSON text. */
+  #params(text: string): Json {
+    if (text.trim() === "") return {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      throw new Refusal(400, "invalid_json", `the request body is not JSON: ${(e as Error).message}`, "body");
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new Refusal(400, "invalid_json", "the request body must be a JSON object {account?, websiteID?, <path params>, query?, body?}", "body");
+    }
+    const params = parsed as Json;
+    for (const k of ["query", "body"]) {
+      const v = params[k];
+      if (typeof v !== "string") continue;
+      // The seed passes these as JSON text.
+      try {
+        params[k] = JSON.parse(v);
+      } catch (e) {
+        throw new Refusal(400, "invalid_param", `\`${k}\` is a string but not JSON: ${(e as Error).message}`, k);
+      }
+    }
+    return params;
+  }
+
+  async #call(endpoint: EndpointInfo, params: Json, account: string | undefined, signal: AbortSignal): Promise<unknown> {
+    const data = await this.#crisp.call(endpoint.id as never, params as never, { signal, ...(account ? { account } : {}) } as never);
+    if (endpoint.id === "list_accounts") {
+      const key = callerContext.getStore()?.key;
+      if (key?.accounts) return (data as AccountInfo[]).filter((a) => key.accounts?.includes(a.id));
+    }
+    return data;
+  }
+
+  #slotsOf(key: KeyRecord): Slots {
+    const size = key.concurrency ?? this.settings.keyConcurrency;
+    let slots = this.#slots.get(key.name);
+    if (!slots || slots.size !== size) this.#slots.set(key.name, (slots = new Slots(size, this.metrics)));
+    return slots;
+  }
+
+  /**
+   * Every call to Crisp, REST or MCP: the key's accounts, the audit line for writes, the metrics.
+   * (MCP calls come here through CrispTools' `around` hook.)
+   */
+  async #around<T>(
+    endpoint: EndpointInfo,
+    account: string | undefined,
+    params: Readonly<Json>,
+    run: () => Promise<T>,
+    surface: "rest" | "mcp" = "mcp",
+  ): Promise<T> {
+    const key = callerContext.getStore()?.key;
+    if (!key) throw new Error("no caller"); // every route sets one
+    const accountName = account ?? this.#defaultAccount ?? "";
+    if (key.accounts && !key.accounts.includes(accountName) && endpoint.id !== "list_accounts") {
+      this.metrics.calls.inc({ surface, endpoint: endpoint.id, status: "403" });
+      throw new Refusal(403, "forbidden", `${endpoint.id}: the key \`${key.name}\` may not use the account \`${accountName}\`: nothing was sent`, "account");
+    }
+    let status = 200;
+    // Whether the request may have reached Crisp: all but crisp-core's refusals before sending.
+    let sent = true;
+    try {
+      return await callContext.run({ last: "" }, run);
+    } catch (e) {
+      status = e instanceof CrispError ? statusOf(e) : 500;
+      if (e instanceof CrispError && e.status === null && !NO_ANSWER.has(e.code)) sent = false;
+      throw e;
+    } finally {
+      this.metrics.calls.inc({ surface, endpoint: endpoint.id, status: String(status) });
+      if (endpoint.write && sent) this.#audit(surface, key, accountName, endpoint, status, params);
+    }
+  }
+
+  // The audit line of one write: never a key, never a body.
+  #audit(surface: string, key: KeyRecord, account: string, endpoint: EndpointInfo, status: number, params: Readonly<Json>): void {
+    const line = JSON.stringify({
+      time: new Date().toISOString(),
+      key: key.name,
+      account,
+      endpoint: endpoint.id,
+      method: endpoint.method,
+      path: this.#pathOf(endpoint, account, params),
+      status,
+      surface,
+    });
+    if (this.settings.audit === "-") process.stderr.write(`${line}\n`);
+    else appendFileSync(this.settings.audit, `${line}\n`);
+  }
+
+  /** The path the write was sent to (ids filled in, as Crisp saw it); null when the params were refused. */
+  #pathOf(endpoint: EndpointInfo, account: string, params: Readonly<Json>): string | null {
+    try {
+      const built = this.#planner.buildRequest(endpoint.id as never, params as never, (account ? { account } : {}) as never);
+      return new URL(built.url).pathname;
+    } catch {
+      return null;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // MCP over streamable HTTP, stateless: each POST gets a fresh SDK server over the shared tools
+  // (built once per scope), so replicas need no session affinity.
+
+  async #mcp(req: http.IncomingMessage, res: http.ServerResponse, key: KeyRecord): Promise<void> {
+    const sdk = this.settings.sdk;
+    if (!sdk) throw new Refusal(501, "mcp_unavailable", this.settings.sdkMissing);
+    if (req.method !== "POST") {
+      // Stateless: no server-initiated stream (GET) and no session to end (DELETE).
+      res.writeHead(405, { allow: "POST", "content-type": "application/json" });
+      return void res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed: this MCP endpoint is stateless; POST JSON-RPC messages." }, id: null }));
+    }
+    const text = await this.#body(req, res);
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch (e) {
+      res.writeHead(400, { "content-type": "application/json" });
+      return void res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32700, message: `Parse error: ${(e as Error).message}` }, id: null }));
+    }
+    const tools = key.scope === "write" && this.#writeTools ? this.#writeTools : this.#readTools;
+    const server = new sdk.Server({ name: "crisp-kit", version: packageVersion() }, { capabilities: { tools: {} }, instructions: tools.instructions });
+    server.setRequestHandler(sdk.ListToolsRequestSchema, () => ({ tools: tools.tools }));
+    server.setRequestHandler(sdk.CallToolRequestSchema, (request, extra) =>
+      callerContext.run({ key }, () =>
+        this.#slotsOf(key)
+          .run(extra.signal, () => tools.call(request.params.name, (request.params.arguments ?? {}) as Json, extra.signal))
+          .catch(
+            (e: unknown): CallToolResult => ({ isError: true, content: [{ type: "text", text: `Error: ${(e as Error)?.message ?? e}` }] }),
+          ),
+      ),
+    );
+    server.onerror = (error) => this.log(`mcp protocol error: ${error.message}`);
+    const transport = new sdk.StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    res.once("close", () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, message);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}

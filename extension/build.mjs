@@ -92,8 +92,6 @@ await esbuild.build({
   entryPoints: { panel: join(here, "src/panel.tsx") },
   outdir: staging,
   bundle: true,
-  splitting: true,
-  chunkNames: "chunks/[name]-[hash]",
   plugins: [bodySchemasOnly],
   format: "esm",
   minify: true,
@@ -103,6 +101,9 @@ await esbuild.build({
   jsxImportSource: "preact",
   legalComments: "none",
   logLevel: "warning",
+  // Lazily loaded parts (the Markdown renderer, the explorer's body schemas) become chunks beside panel.js.
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
 });
 // The background is a plain script: Firefox's background.scripts are not modules.
 await esbuild.build({ entryPoints: [join(here, "src/background.ts")], outfile: join(staging, "background.js"), bundle: true, format: "iife", minify: true, target: ["chrome116", "firefox128"], logLevel: "warning" });

@@ -26,11 +26,24 @@ node bindings/js/build.mjs
 cargo build --quiet --release -p crisp-sandbox
 npx tsc -p bindings/js/tsconfig.json --noEmit
 
-step "JS tests, Node backend (napi addon)"
-CRISP_KIT_BACKEND=node node --test tests/js/
+step "JS tests, native backend (the napi addon, through the package's loader)"
+CRISP_KIT_BACKEND=native node --test tests/js/
 
-step "JS tests, wasm backend (the browser build, in Node)"
+step "JS tests, wasm backend (the browser's .wasm, loaded by the package's loader in Node)"
 CRISP_KIT_BACKEND=wasm node --test tests/js/
+
+step "prebuilt addons for every platform (cargo-zigbuild: Linux gnu against glibc 2.17, musl, macOS)"
+node bindings/js/platforms.mjs
+
+step "the publishable tarballs (npm run pack): publint, arethetypeswrong (node16 ESM and CJS, bundler)"
+main_tarball=$(node bindings/js/pack.mjs --out target/npm-pack | head -n 1)
+npx publint --strict "$main_tarball"
+npx attw "$main_tarball" --profile node16 --exclude-entrypoints ./web
+# crisp-kit/web is ESM only, on purpose (browsers, bundlers): no require() entry to check.
+npx attw "$main_tarball" --profile esm-only --entrypoints ./web
+
+step "the package as a user installs it (local registry, no cargo/rustc on PATH, x64 and arm64); the addons as files"
+node --test tests/package/
 
 step "browser suite: the web build in headless Chromium, against the sandbox on another origin"
 node tests/browser/run.mjs

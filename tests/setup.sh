@@ -81,3 +81,51 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   say "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
+
+# 6. The cross toolchain for the prebuilt addons (bindings/js/platforms.mjs): rustup's std for
+#    each target, and cargo-zigbuild with zig as the linker (both wheels from PyPI, in a venv of
+#    their own outside the checkout, so every clone on this machine shares one). zig links the
+#    Linux gnu addons against glibc 2.17 and the macOS ones without Apple's SDK (pure Rust).
+cross_targets="x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-apple-darwin aarch64-apple-darwin"
+installed_targets=$(rustup target list --installed 2>/dev/null || true)
+missing_targets=""
+for t in $cross_targets; do
+  grep -qx "$t" <<<"$installed_targets" || missing_targets="$missing_targets $t"
+done
+if [ -n "$missing_targets" ]; then
+  say "adding Rust targets:$missing_targets"
+  # shellcheck disable=SC2086
+  rustup target add $missing_targets >&2
+fi
+cross_venv="${CRISP_KIT_TOOLS:-$HOME/.cache/crisp-kit}/cross"
+# Exact: the glibc-2.17 target suffix and the darwin linking were checked with these versions.
+zig_wheels="ziglang==0.17.1 cargo-zigbuild==0.24.1"
+if [ "$(cat "$cross_venv/.wheels" 2>/dev/null)" != "$zig_wheels" ]; then
+  say "installing $zig_wheels into $cross_venv (once)"
+  python3 -m venv "$cross_venv" >&2 2>/dev/null || { apt_install python3-venv && python3 -m venv "$cross_venv" >&2; }
+  # shellcheck disable=SC2086
+  "$cross_venv/bin/pip" install -q --disable-pip-version-check $zig_wheels >&2
+  echo "$zig_wheels" > "$cross_venv/.wheels"
+fi
+
+# 7. An arm64 Node to load the arm64 Linux addon (tests/package/install.test.mjs): Debian's qemu-user
+#    runs Debian's arm64 nodejs, unpacked from its .debs into a folder of its own (not installed,
+#    so it cannot replace this machine's Node), used as `qemu-aarch64 -L <folder> <folder>/usr/bin/node`.
+arm64_root="${CRISP_KIT_TOOLS:-$HOME/.cache/crisp-kit}/arm64-node"
+arm64_debs="libc6 libgcc-s1 gcc-12-base libstdc++6 libbrotli1 libc-ares2 libicu72 libnghttp2-14 libssl3 libuv1 zlib1g libnode108 nodejs"
+if [ ! -x "$arm64_root/usr/bin/node" ] || ! command -v qemu-aarch64 >/dev/null; then
+  say "installing qemu-user and an arm64 Node from Debian's packages (once)"
+  command -v qemu-aarch64 >/dev/null || apt_install qemu-user
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo dpkg --add-architecture arm64
+    $sudo apt-get update -qq >&2
+  fi
+  debs=$(mktemp -d)
+  # shellcheck disable=SC2046
+  # (as root, apt warns that the download is not sandboxed: harmless, the folder is ours)
+  (cd "$debs" && apt-get download -qq $(printf '%s:arm64 ' $arm64_debs) node-acorn node-cjs-module-lexer node-undici >&2)
+  rm -rf "$arm64_root" && mkdir -p "$arm64_root"
+  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$arm64_root"; done
+  rm -rf "$debs"
+fi

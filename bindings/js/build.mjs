@@ -1,8 +1,11 @@
-// Builds the crisp-kit package: the napi addon (cargo, release) into native/, the TypeScript
-// façade into dist/ as ESM and CommonJS (esbuild), and the declarations (tsc).
+// Builds the crisp-kit package for development: the napi addon for this machine (cargo, release)
+// into native/ (found by the loader in a checkout, never published), the wasm core into dist/,
+// the TypeScript façade into dist/ as ESM and CommonJS (esbuild), and the declarations (tsc), as
+// ESM (dist/*.d.ts) and as CommonJS (dist/cjs/*.d.ts, for `require`). The prebuilt addons of
+// every platform are platforms.mjs's job; pack.mjs writes the publishable tarballs.
 // Run from anywhere: `node bindings/js/build.mjs`.
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -25,9 +28,13 @@ run("wasm-bindgen", [
   "--target", "web", "--out-dir", wasmDir, "--out-name", "crisp_kit_wasm",
   join(targetDir, "wasm32-unknown-unknown", "wasm-release", "crisp_kit_wasm.wasm"),
 ]);
+rmSync(join(here, "dist"), { recursive: true, force: true }); // nothing stale is ever packed
 mkdirSync(join(here, "dist"), { recursive: true });
+// `-Oz`, then binaryen's flatten and re-reloop with two more `-Oz` rounds: the same semantics,
+// restructured control flow that shrinks further (0.56 KB less gzipped, measured on this build;
+// the budget is 60 KB). About 8 s.
 run(join(root, "node_modules", ".bin", "wasm-opt"), [
-  "-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+  "-Oz", "--flatten", "--rereloop", "-Oz", "-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
   "--enable-reference-types", "--enable-multivalue", "--strip-debug", "--strip-producers",
   join(wasmDir, "crisp_kit_wasm_bg.wasm"), "-o", join(here, "dist", "crisp_kit_wasm_bg.wasm"),
 ]);
@@ -71,5 +78,12 @@ await build({
   platform: "browser", target: "es2022", outfile: join(here, "dist", "web.js"),
 });
 
-run(join(root, "node_modules", ".bin", "tsc"), ["-p", join(here, "tsconfig.build.json")]);
-console.error("[build] crisp-kit: native/crisp-kit.node, dist/{index,compat}.{js,cjs,d.ts}, dist/cli.js, dist/web.js + crisp_kit_wasm_bg.wasm");
+const tsc = join(root, "node_modules", ".bin", "tsc");
+run(tsc, ["-p", join(here, "tsconfig.build.json")]);
+// The same declarations again for `require`: under dist/cjs, whose package.json says commonjs, so
+// TypeScript (node16, bundler) reads them as CommonJS, as the .cjs files they describe are.
+run(tsc, ["-p", join(here, "tsconfig.build.json"), "--outDir", join(here, "dist", "cjs")]);
+writeFileSync(join(here, "dist", "cjs", "package.json"), '{ "type": "commonjs" }\n');
+// The published package carries the project's licence (README.md is its own, kept in this folder).
+copyFileSync(join(root, "LICENSE"), join(here, "LICENSE"));
+console.error("[build] crisp-kit: native/crisp-kit.node, dist/{index,compat}.{js,cjs,d.ts}, dist/cjs/*.d.ts, dist/cli.js, dist/web.js + crisp_kit_wasm_bg.wasm");

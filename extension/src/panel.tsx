@@ -13,7 +13,7 @@ import { ContactView, ConversationView } from "./views/Conversation.js";
 import { ExplorerView } from "./views/Explorer.js";
 import { KnowledgeView } from "./views/Knowledge.js";
 import { SettingsView } from "./views/Settings.js";
-import { WriterProvider } from "./writes.js";
+import { WriteStatus, WriterProvider } from "./writes.js";
 
 type Tab = "context" | "kb" | "explorer" | "settings";
 const TABS: [Tab, string][] = [
@@ -143,6 +143,7 @@ function App({ host }: { host: Host }) {
             </button>
           ))}
         </nav>
+        <WriteStatus />
       </header>
       <main id="main" aria-labelledby={`tab-${tab}`} data-context={contextKey(context)}>
         {missing.length > 0 && <AccessNote host={host} missing={missing} />}

@@ -3,26 +3,34 @@ import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { CrispError } from "crisp-kit/web";
 
-/** A readable sentence for any failure; CrispError messages never contain a key. */
+/**
+ * A readable sentence for any failure, with Crisp's own explanation when it gave one; CrispError
+ * messages and explanations never contain a key.
+ */
 export function describeError(error: unknown): string {
   if (error instanceof CrispError) {
-    const where = error.endpoint ? ` (${error.endpoint}${error.status ? `, HTTP ${error.status}` : ""})` : "";
-    switch (error.code) {
-      case "rate_limited":
-        return `Crisp is rate limiting this account${where}. Try again in a moment.`;
-      case "unauthorized":
-        return `Crisp refused the credentials${where}: check the identifier, key and tier in Settings.`;
-      case "read_only":
-        return `Read-only mode is on: nothing was sent${where}.`;
-      case "network":
-        return `Could not reach the API${where}. Check the API base URL and your connection.`;
-      case "timeout":
-        return `The API did not answer in time${where}.`;
-      default:
-        return `${error.message}${error.reason && !error.message.includes(error.reason) ? ` [${error.reason}]` : ""}`;
-    }
+    const sentence = plainWords(error);
+    return !error.explanation || sentence.includes(error.explanation) ? sentence : `${sentence} Crisp says: ${error.explanation}`;
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+function plainWords(error: CrispError): string {
+  const where = error.endpoint ? ` (${error.endpoint}${error.status ? `, HTTP ${error.status}` : ""})` : "";
+  switch (error.code) {
+    case "rate_limited":
+      return `Crisp is rate limiting this account${where}. Try again in a moment.`;
+    case "unauthorized":
+      return `Crisp refused the credentials${where}: check the identifier, key and tier in Settings.`;
+    case "read_only":
+      return `Read-only mode is on: nothing was sent${where}.`;
+    case "network":
+      return `Could not reach the API${where}. Check the API base URL and your connection.`;
+    case "timeout":
+      return `The API did not answer in time${where}.`;
+    default:
+      return `${error.message}${error.reason && !error.message.includes(error.reason) ? ` [${error.reason}]` : ""}`;
+  }
 }
 
 export function ErrorNote({ error, children }: { error: unknown; children?: ComponentChildren }) {

@@ -21,6 +21,9 @@ export interface Writer {
   write(request: WriteRequest): Promise<WriteResult | null>;
   /** Whether a write is in flight. */
   busy: boolean;
+  /** The last write's outcome, shown by `WriteStatus` until it fades or is dismissed. */
+  status: { ok: boolean; text: string } | null;
+  dismiss(): void;
 }
 
 const WriterContext = createContext<Writer | null>(null);
@@ -78,6 +81,8 @@ export function WriterProvider({ crisp, settings, children }: { crisp: Crisp | n
 
   const writer: Writer = {
     busy,
+    status,
+    dismiss: () => setStatus(null),
     async write(request) {
       if (inFlight.current || pending) return null;
       if (settings.readOnly) {
@@ -106,14 +111,6 @@ export function WriterProvider({ crisp, settings, children }: { crisp: Crisp | n
   return (
     <WriterContext.Provider value={writer}>
       {children}
-      {status && (
-        <div class={`toast ${status.ok ? "ok" : "error"}`} role="status">
-          <span>{status.text}</span>
-          <button type="button" class="link" aria-label="Dismiss" onClick={() => setStatus(null)}>
-            ✕
-          </button>
-        </div>
-      )}
       <dialog ref={dialog} class="confirm" aria-labelledby="confirm-title" onCancel={(e) => {
         e.preventDefault();
         if (!inFlight.current) close(null);
@@ -125,13 +122,16 @@ export function WriterProvider({ crisp, settings, children }: { crisp: Crisp | n
             const result = await send(pending.request);
             close(result);
           }}>
-            <h2 id="confirm-title">Confirm this change</h2>
-            <p>{pending.request.summary}.</p>
+            <h2 id="confirm-title">{pending.request.summary}?</h2>
+            <p class="muted">This changes it in Crisp for everyone on the team, as soon as you confirm.</p>
             {pending.preview && (
-              <pre class="preview" aria-label="Request preview">
-                {`${pending.preview.method} ${pending.preview.url}`}
-                {pending.preview.body ? `\n\n${pretty(pending.preview.body)}` : ""}
-              </pre>
+              <details class="request">
+                <summary>The exact request (key redacted)</summary>
+                <pre class="preview" aria-label="Request preview">
+                  {`${pending.preview.method} ${pending.preview.url}`}
+                  {pending.preview.body ? `\n\n${pretty(pending.preview.body)}` : ""}
+                </pre>
+              </details>
             )}
             {pending.previewError ? <p class="note error">{describeError(pending.previewError)}</p> : null}
             <div class="row end">
@@ -146,6 +146,23 @@ export function WriterProvider({ crisp, settings, children }: { crisp: Crisp | n
         )}
       </dialog>
     </WriterContext.Provider>
+  );
+}
+
+/**
+ * The last write's outcome, in the panel's header: part of the layout, so it pushes the content
+ * down instead of covering it, and stays in view while the panel scrolls.
+ */
+export function WriteStatus() {
+  const { status, dismiss } = useWriter();
+  if (!status) return null;
+  return (
+    <div class={`toast ${status.ok ? "ok" : "error"}`} role="status">
+      <span>{status.text}</span>
+      <button type="button" class="link" aria-label="Dismiss" onClick={dismiss}>
+        ✕
+      </button>
+    </div>
   );
 }
 

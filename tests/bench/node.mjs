@@ -10,10 +10,10 @@
 //   crisp-kit       crisp.call("get_conversation", ...) with the default transport
 //   crisp-api       the official client 11.3.0, website.getConversation(...)
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
 import { root, startSandbox } from "../js/support.mjs";
@@ -188,54 +188,6 @@ const cold = {
   ),
 };
 
-// Installed size: the bytes of the files `npm install` puts on disk for each, counted the same way
-// for both (file sizes summed, no directory blocks). crisp-kit: the files `npm pack` would publish
-// (it has no dependencies). crisp-api: its installed folder plus every package its `dependencies`
-// pull in, transitively, each counted once.
-function fileBytes(dir) {
-  let total = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name !== "node_modules") total += fileBytes(path);
-    } else total += statSync(path).size;
-  }
-  return total;
-}
-function installedTree(dir, seen = new Map()) {
-  if (seen.has(dir)) return seen;
-  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
-  seen.set(dir, `${pkg.name}@${pkg.version}`);
-  for (const name of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
-    // Node's own lookup: the nearest node_modules/<name> from the dependent's folder up.
-    for (let d = dir; ; d = dirname(d)) {
-      const candidate = join(d, "node_modules", name);
-      if (existsSync(join(candidate, "package.json"))) {
-        installedTree(candidate, seen);
-        break;
-      }
-      if (d === dirname(d)) throw new Error(`${pkg.name} needs ${name}, which is not installed`);
-    }
-  }
-  return seen;
-}
-const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: join(root, "bindings/js"), stdio: ["ignore", "pipe", "ignore"] }).toString());
-const kitPart = (test) => packed.files.filter((f) => test(f.path)).reduce((a, f) => a + f.size, 0);
-const kitParts = {
-  "napi addon (native/crisp-kit.node)": kitPart((p) => p.startsWith("native/")),
-  "wasm for browsers (dist/*.wasm)": kitPart((p) => p.endsWith(".wasm")),
-  "JavaScript (dist/*.js, *.cjs)": kitPart((p) => /\.c?js$/.test(p)),
-  "type declarations (dist/*.d.ts)": kitPart((p) => p.endsWith(".d.ts")),
-  "package.json, source maps, other": kitPart((p) => !p.startsWith("native/") && !/\.(wasm|c?js|d\.ts)$/.test(p)),
-};
-const officialTree = installedTree(join(root, "node_modules", "crisp-api"));
-const officialParts = Object.fromEntries([...officialTree].map(([dir, name]) => [name, fileBytes(dir)]));
-const size = {
-  "crisp-kit (the published files, no dependencies)": packed.unpackedSize,
-  [`crisp-api 11.3.0 with its ${officialTree.size - 1} dependencies`]: Object.values(officialParts).reduce((a, b) => a + b, 0),
-};
-const OFFICIAL_SIZE = Object.keys(size)[1];
-
 // The bulk job: export every conversation (list pages, then each conversation's messages) under
 // a sandbox rate limit, as a user with a nightly export would.
 async function bulk(kind, rate) {
@@ -313,13 +265,7 @@ for (const name of stubNames) {
 md += `\n`;
 md += `| cold start (new process, load, first call; median) | ms | vs crisp-api |\n|---|---:|---:|\n`;
 for (const [k, v] of Object.entries(cold)) md += `| ${k} | ${f(v, 1)} | ${f(v / cold["crisp-api 11.3.0"], 2)}x |\n`;
-md += `\nInstalled size: the bytes of the files \`npm install\` puts on disk, summed the same way for both (no directory blocks). `;
-md += `crisp-kit counts what \`npm pack\` publishes from bindings/js (it has no dependencies); crisp-api counts its own folder and every package its \`dependencies\` pull in, transitively, once each. `;
-md += `A Node install of crisp-kit also carries the wasm build (for browsers and bundlers: the same package), so it is counted.\n\n`;
-md += `| installed size | bytes | vs crisp-api |\n|---|---:|---:|\n`;
-for (const [k, v] of Object.entries(size)) md += `| ${k} | ${f(v)} | ${f(v / size[OFFICIAL_SIZE], 2)}x |\n`;
-for (const [k, v] of Object.entries(kitParts)) md += `| &nbsp;&nbsp;crisp-kit: ${k} | ${f(v)} | ${f(v / size[OFFICIAL_SIZE], 2)}x |\n`;
-for (const [k, v] of Object.entries(officialParts)) md += `| &nbsp;&nbsp;crisp-api tree: ${k} | ${f(v)} | ${f(v / size[OFFICIAL_SIZE], 2)}x |\n`;
+md += `\nInstalled size, and the same figures for the wasm backend: the next section.\n`;
 md += `\nBulk export under \`--rate-limit ${RATE}/s\` (list every conversation, then each one's messages; 8 workers). The share counts successful calls against what the token bucket allows in that time (its burst of ${RATE} plus ${RATE}/s):\n\n`;
 md += `| client | calls ok | calls failed | seconds | share of the allowed rate |\n|---|---:|---:|---:|---:|\n`;
 for (const [k, v] of Object.entries(bulkResults)) md += `| ${k} | ${f(v.ok)} | ${f(v.failed)} | ${f(v.seconds, 1)} | ${f(v.share * 100, 0)}% |\n`;

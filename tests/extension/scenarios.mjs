@@ -141,7 +141,7 @@ export function extensionSuite(launch, browser) {
 
     await main().getByRole("button", { name: "Resolve", exact: true }).click();
     const dialog = await confirmDialog();
-    const preview = await dialog.getByLabel("Request preview").innerText();
+    const preview = await dialog.getByLabel("Request preview").textContent(); // folded under "The exact request"
     assert.match(preview, new RegExp(`^PATCH .*/conversation/${c.session_id}/state`));
     assert.match(preview, /"state": "resolved"/);
     assert.ok(!preview.includes(h.sandbox.key));
@@ -248,7 +248,7 @@ export function extensionSuite(launch, browser) {
     await h.panel.getByLabel(/^Body/).fill('{"state": "pending"}');
     await h.panel.getByRole("button", { name: "Send (write)…" }).click();
     const d = await confirmDialog();
-    assert.match(await d.getByLabel("Request preview").innerText(), /"state": "pending"/);
+    assert.match(await d.getByLabel("Request preview").textContent(), /"state": "pending"/);
     await d.getByRole("button", { name: "Confirm" }).click();
     await h.panel.getByLabel("Response").waitFor();
     const writes = writesIn(await h.log());
@@ -298,7 +298,7 @@ export function extensionSuite(launch, browser) {
     await h.clearLog();
     await h.panel.getByRole("button", { name: "Send (write)…" }).click();
     const d = await confirmDialog();
-    assert.deepEqual(bodyOf(await d.getByLabel("Request preview").innerText()), expected);
+    assert.deepEqual(bodyOf(await d.getByLabel("Request preview").textContent()), expected);
     await d.getByRole("button", { name: "Confirm" }).click();
     await h.panel.getByLabel("Response").waitFor();
     const writes = writesIn(await h.log());
@@ -325,15 +325,15 @@ export function extensionSuite(launch, browser) {
   test("the knowledge base searches, previews, and sends only on an explicit, confirmed click", async () => {
     const c = conversations[2];
     await showConversation(c);
-    await h.panel.getByRole("tab", { name: "Knowledge" }).click();
     await h.clearLog();
-    await h.panel.getByLabel("Search article titles").fill("data");
-    await h.panel.getByRole("button", { name: "Search" }).click();
+    await h.panel.getByRole("tab", { name: "Knowledge" }).click();
+    await h.panel.getByLabel("Search titles and text").fill("data");
     const first = h.panel.getByRole("list", { name: "Articles" }).getByRole("button").first();
     await first.waitFor();
+    // The locale's list is read once; the search runs over it in the panel (titles and text).
     const searches = await h.log("list_helpdesk_locale_articles");
-    assert.equal(searches.length, 1);
-    assert.match(searches[0].query, /search_title=data/);
+    assert.ok(searches.length >= 1);
+    assert.ok(searches.every((r) => !/search_title/.test(r.query ?? "")));
     await first.click();
     await h.panel.getByRole("article", { name: "Article preview" }).waitFor();
     assert.deepEqual(writesIn(await h.log()), [], "previewing sent something");

@@ -78,10 +78,10 @@ for (const scheme of chromiumToo ? ["light", "dark"] : []) {
     await h.panel.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
 
     await h.panel.getByRole("tab", { name: "Knowledge" }).click();
-    await h.panel.getByLabel("Search article titles").fill("data");
-    await h.panel.getByRole("button", { name: "Search" }).click();
+    await h.panel.getByLabel("Search titles and text").fill("data");
     await h.panel.getByRole("list", { name: "Articles" }).getByRole("button").first().click();
     await h.panel.getByRole("article", { name: "Article preview" }).waitFor();
+    await h.panel.locator('.article-body[data-rendered="markdown"]').waitFor();
     await shot("knowledge");
 
     await h.panel.getByRole("tab", { name: "API" }).click();

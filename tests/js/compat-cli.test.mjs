@@ -2,12 +2,13 @@
 // Node-only surfaces, so this file runs with the Node backend and skips under another.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { root, startSandbox } from "./support.mjs";
+import { backendName, root, startSandbox } from "./support.mjs";
 
-const nodeBackend = (process.env.CRISP_KIT_BACKEND ?? "node") === "node";
+const nodeBackend = backendName === "native";
 const require = createRequire(import.meta.url);
 let sandbox;
 let sessionID;
@@ -76,6 +77,15 @@ describe("crisp-kit/compat, as the official client is used", { skip: !nodeBacken
     });
   });
 
+  test("a refusal carries Crisp's explanation in data.message, and the cause's message", async () => {
+    await assert.rejects(official().website.getConversation(sandbox.website_id, "session_00000000-0000-4000-8000-000000000000"), (e) => {
+      assert.equal(e.message, "not_found");
+      assert.match(e.data.message, /^Got response error: conversation `session_0{8}-.*` not found$/);
+      assert.match(e.cause.message, /Crisp answered 404 `not_found`: conversation `session_.*` not found/);
+      return true;
+    });
+  });
+
   test("an id that would leave its segment is refused before anything is sent", async () => {
     await assert.rejects(official().website.getConversation(sandbox.website_id, "../../x"), (e) => e.cause.code === "invalid_param");
     assert.equal((await sandbox.requests()).length, 0);
@@ -96,7 +106,7 @@ describe("crisp-kit/compat, as the official client is used", { skip: !nodeBacken
 describe("npx crisp-kit", { skip: !nodeBackend && "Node-only surface" }, () => {
   const cli = (args, env = {}) =>
     new Promise((resolve) => {
-      execFile(process.execPath, [join(root, "bindings/js/dist/cli.js"), ...args], {
+      execFile(process.execPath, [join(root, "bindings/js/bin/crisp-kit.js"), ...args], {
         env: {
           PATH: process.env.PATH, CRISP_BASE_URL: sandbox.url, CRISP_IDENTIFIER: sandbox.identifier, CRISP_KEY: sandbox.key,
           CRISP_TIER: "plugin", CRISP_WEBSITE_ID: sandbox.website_id, ...env,
@@ -145,5 +155,75 @@ describe("npx crisp-kit", { skip: !nodeBackend && "Node-only surface" }, () => {
     const missing = await cli(["call", "get_conversation", "--param", `sessionID=${sessionID}`], { CRISP_KEY: "" });
     assert.equal(missing.code, 2);
     assert.equal((await cli(["endpoints", "--search", "conversation state"])).stdout.split("\n").filter(Boolean).length, 2);
+  });
+
+  test("Crisp's explanation is in the error, not only its reason", async () => {
+    // A limit that only Crisp (here, the sandbox) knows: the reader needs its words.
+    const r = await cli(["call", "get_conversation", "--param", "sessionID=session_00000000-0000-4000-8000-000000000000"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Crisp answered 404 `not_found`: conversation `session_0{8}-[\w-]+` not found\n$/);
+  });
+
+  test("a per_page outside the catalog's range is refused before anything is sent", async () => {
+    const r = await cli(["call", "list_conversations", "--param", "per_page=100"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /list_conversations: invalid parameter `query\.per_page`: .*20.*50/);
+    assert.equal((await sandbox.requests()).length, 0, "the request was sent");
+    const ok = await cli(["call", "list_conversations", "--param", "per_page=50"]);
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+
+  test("a closed pipe ends the output quietly", async () => {
+    // `crisp-kit endpoints | head -1`: the reader leaves after one line.
+    const r = await new Promise((resolve) => {
+      execFile("bash", ["-o", "pipefail", "-c", `'${process.execPath}' '${join(root, "bindings/js/bin/crisp-kit.js")}' endpoints | head -1`], (error, stdout, stderr) =>
+        resolve({ code: error ? error.code : 0, stdout, stderr }));
+    });
+    assert.equal(r.stdout.split("\n").filter(Boolean).length, 1);
+    assert.equal(r.stderr, "", "a stack trace on a closed pipe");
+    assert.equal(r.code, 0);
+  });
+
+  test("--version prints the package's version", async () => {
+    const r = await cli(["--version"]);
+    assert.equal(r.code, 0, r.stderr);
+    const { version } = JSON.parse(readFileSync(join(root, "bindings/js/package.json"), "utf8"));
+    assert.equal(r.stdout, `crisp-kit ${version}\n`);
+  });
+
+  test("a mistyped endpoint suggests the nearest ids", async () => {
+    const r = await cli(["call", "get_conversations"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown endpoint `get_conversations` \(did you mean get_conversation, .*list_conversations.*\?\)/);
+    assert.doesNotMatch(r.stderr, /deliver_widget/);
+  });
+
+  test("no credentials: the error names the variables to set", async () => {
+    const r = await cli(["call", "get_conversation", "--param", `sessionID=${sessionID}`], { CRISP_IDENTIFIER: "", CRISP_KEY: "" });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /CRISP_IDENTIFIER/);
+    assert.match(r.stderr, /CRISP_KEY/);
+    assert.equal((await sandbox.requests()).length, 0);
+  });
+
+  test("--all-pages walks a conversation's whole message history, newest first", async () => {
+    for (let i = 0; i < 22; i++) {
+      const r = await cli(["call", "send_message_in_conversation", "--param", `sessionID=${sessionID}`, "--body", JSON.stringify({ type: "note", from: "operator", origin: "chat", content: `history ${i}` })]);
+      assert.equal(r.code, 0, r.stderr);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await sandbox.clearRequests();
+    const r = await cli(["call", "get_messages_in_conversation", "--param", `sessionID=${sessionID}`, "--all-pages"]);
+    assert.equal(r.code, 0, r.stderr);
+    const messages = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.ok(messages.length > 22, `${messages.length} messages`);
+    assert.ok((await sandbox.requests()).length >= 2, "more than one page was read");
+    const stamps = messages.map((m) => m.timestamp);
+    assert.deepEqual(stamps, [...stamps].sort((a, b) => b - a), "newest first");
+    assert.equal(new Set(messages.map((m) => m.fingerprint)).size, messages.length, "no message twice");
+    assert.match(r.stderr, /\d+ messages, newest first, done\n$/);
+    const extra = await cli(["call", "get_messages_in_conversation", "--param", `sessionID=${sessionID}`, "--param", "timestamp_after=1", "--all-pages"]);
+    assert.equal(extra.code, 2);
+    assert.match(extra.stderr, /only sessionID, websiteID and timestamp_before apply/);
   });
 });

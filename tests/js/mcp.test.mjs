@@ -3,15 +3,15 @@
 // surface (the napi addon), so this file runs once, with the Node backend, and skips under wasm.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { loadKit, root, startSandbox } from "./support.mjs";
+import { backendName, loadKit, root, startSandbox } from "./support.mjs";
 
-const nodeBackend = (process.env.CRISP_KIT_BACKEND ?? "node") === "node";
+const nodeBackend = backendName === "native";
 const cliPath = join(root, "bindings/js/dist/cli.js");
 const WRONG_KEY = "wrong-key-0123456789abcdef0123456789abcdef";
 let sandbox;
@@ -198,6 +198,18 @@ describe("npx crisp-kit mcp", { skip: !nodeBackend && "Node-only surface" }, () 
     const profile = tools.find((t) => t.name === "crisp_add_new_people_profile");
     assert.ok(profile.inputSchema.required.includes("body"));
     assert.equal(tools.filter((t) => /WRITES/.test(t.description)).length, catalog.filter((e) => e.write).length);
+  });
+
+  test("docs/MCP.md states the measured size of the full layout's tool definitions", async (t) => {
+    // What a client receives from tools/list and puts in its model's context, as JSON bytes.
+    const kb = async (args) => Math.round(Buffer.byteLength(JSON.stringify(await (await connect(args)).tools())) / 1024);
+    const read = await kb(["--tools=full"]);
+    const all = await kb(["--tools=full", "--allow-writes"]);
+    t.diagnostic(`--tools=full: ${read} KB read-only, ${all} KB with --allow-writes`);
+    const doc = readFileSync(join(root, "docs/MCP.md"), "utf8");
+    const stated = /about (\d+) KB \(read-only\) and (\d+) KB \(with `--allow-writes`\) of tool definitions/.exec(doc);
+    assert.ok(stated, "docs/MCP.md no longer states the size of --tools=full");
+    assert.deepEqual([Number(stated[1]), Number(stated[2])], [read, all], `docs/MCP.md: write "about ${read} KB (read-only) and ${all} KB (with \`--allow-writes\`)"`);
   });
 
   test("a read returns the decoded data, in both layouts", async () => {

@@ -107,6 +107,28 @@ describe("paging", () => {
   });
 });
 
+describe("message order", () => {
+  test("messages() yields newest first, across page boundaries, back to the first message", async () => {
+    // 25 notes more than fill one page (20), so the walk crosses at least one page boundary
+    // inside the notes; a 2 ms pause keeps every note on its own millisecond.
+    const sent = [];
+    for (let i = 0; i < 25; i++) {
+      const content = `order check ${i}`;
+      await crisp.call("send_message_in_conversation", { sessionID, body: { type: "note", from: "operator", origin: "chat", content } });
+      sent.push(content);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await sandbox.clearRequests();
+    const all = [];
+    for await (const m of crisp.messages(sessionID)) all.push(m);
+    assert.ok((await sandbox.requests()).length >= 2, "more than one page was read");
+    const stamps = all.map((m) => m.timestamp);
+    for (let i = 1; i < stamps.length; i++) assert.ok(stamps[i] <= stamps[i - 1], `message ${i} (${stamps[i]}) is not older than ${stamps[i - 1]}`);
+    const notes = all.map((m) => m.content).filter((c) => sent.includes(c));
+    assert.deepEqual(notes, sent.slice().reverse(), "the notes, newest first");
+  });
+});
+
 describe("failures", () => {
   test("429 with Retry-After is waited out, then the read succeeds", async () => {
     await fault({ kind: "status", status: 429, retry_after: 1, endpoint: "get_conversation", count: 1 });

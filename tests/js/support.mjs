@@ -9,17 +9,24 @@ import { sandboxHandle } from "./sandbox-handle.mjs";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** The package under test. CRISP_KIT_BACKEND picks the backend (default: node, the napi addon). */
+/**
+ * The backend under test: CRISP_KIT_BACKEND (native or wasm; `node` is native's older name), or,
+ * when the installed package picks by itself (tests/package/), CRISP_KIT_EXPECT_BACKEND.
+ */
+export const backendName =
+  process.env.CRISP_KIT_EXPECT_BACKEND ?? ((process.env.CRISP_KIT_BACKEND ?? "native") === "wasm" ? "wasm" : "native");
+
+/**
+ * The package under test, through its real loader: the build in bindings/js/dist, or, with
+ * CRISP_KIT_ENTRY, a module of an installed project that re-exports `crisp-kit`. Fails when the
+ * loader picked another backend than the one expected.
+ */
 export async function loadKit() {
-  const backend = process.env.CRISP_KIT_BACKEND ?? "node";
-  if (backend === "node") return import(join(root, "bindings", "js", "dist", "index.js"));
-  if (backend === "wasm") {
-    // The browser build, run in Node: same Crisp class, wasm core, global fetch.
-    const kit = await import(join(root, "bindings", "js", "dist", "web.js"));
-    await kit.init(readFileSync(join(root, "bindings", "js", "dist", "crisp_kit_wasm_bg.wasm")));
-    return kit;
+  const kit = await import(process.env.CRISP_KIT_ENTRY ?? join(root, "bindings", "js", "dist", "index.js"));
+  if (kit.Crisp.backend !== backendName) {
+    throw new Error(`expected the ${backendName} backend, the loader gave ${kit.Crisp.backend}`);
   }
-  throw new Error(`unknown CRISP_KIT_BACKEND ${backend}`);
+  return kit;
 }
 
 export function vectors(name) {

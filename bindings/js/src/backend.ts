@@ -1,15 +1,15 @@
-// What a backend (the napi addon in Node, the wasm module in browsers) provides. Every function
-// returns JSON text decided by crisp-core; this package parses it once and throws errors once.
+// The binding contract: what a backend (the napi addon, bindings/node; the wasm module,
+// bindings/wasm) provides, declared once, here. Both crates implement exactly these functions with
+// these shapes over crisp_core::boundary (which also holds the client registry and the number
+// conversions they share), and the façade uses either without adapting it. Every function returns
+// JSON text decided by crisp-core; this package parses it once and throws errors once.
+// tests/js/contract.test.mjs checks that both backends export these names and nothing else.
 
 /** A configured client inside a backend. */
 export interface BindingClient {
+  /** The number `prepare` takes for this client (valid while this object is held). */
+  readonly id: number;
   build(endpoint: string, paramsJson: string, account: string | null | undefined, redact: boolean): string;
-  /**
-   * What `build` makes, as `\n`-separated lines: method, URL, the number of its header set in
-   * `transport`, body (empty for none); or the refusal JSON (`{` first). `endpoint` is from
-   * `endpointIndex`.
-   */
-  prepare(endpoint: number, paramsJson: string, account: string | null | undefined): string;
   decode(
     endpoint: string,
     status: number,
@@ -34,6 +34,13 @@ export interface Binding {
   messageWalkStart(timestampBefore: number | null, maxPages: number): string;
   messageWalkNext(walkJson: string, status: number, oldest: number | null): string;
   catalog(): string;
+  /**
+   * What `build` makes, as `\n`-separated lines: method, URL, the number of its header set in
+   * `transport`, body (empty for none); or the refusal JSON (`{` first). `client` is
+   * `BindingClient.id`, `endpoint` from `endpointIndex`. A plain function of numbers, not a
+   * method: it runs on every call, and that is the cheapest crossing both backends have.
+   */
+  prepare(client: number, endpoint: number, paramsJson: string, account: string | null | undefined): string;
   /**
    * The number `prepare` and `plainDataStart` take for an endpoint id, or -1 when the catalog has
    * none (`build` then gives the refusal). Looked up once per id, so that a call on the common path

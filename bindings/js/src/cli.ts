@@ -8,6 +8,7 @@ import { Crisp, type CrispOptions, CrispError, type EndpointInfo, type Tier } fr
 const HELP = `crisp-kit: the Crisp REST API v1 from a shell
 
 Usage:
+  crisp-kit --version
   crisp-kit endpoints [--search TEXT] [--json]
   crisp-kit call ENDPOINT [--param NAME=VALUE ...] [--body JSON] [--all-pages] [--dry-run] [--account NAME]
   crisp-kit mcp [--tools=compact|full] [--allow-writes] [--max-result-bytes N] [--max-pages N]
@@ -20,12 +21,14 @@ Usage:
     --param K=V    a path or query parameter (repeatable); query values are read as JSON
                    when they parse (true, 20, ["a"]) and as text otherwise
     --body JSON    the JSON body
-    --all-pages    walk a paged list to the end: one JSON line per item, progress on stderr
+    --all-pages    walk a paged list to the end, or a conversation's messages back to the
+                   first one (newest first): one JSON line per item, progress on stderr
     --dry-run      print the request instead of sending it (key redacted)
     --account NAME use this account of the config file (default: its defaultAccount)
   mcp              serve the API as Model Context Protocol tools over stdio, read-only unless
                    --allow-writes; needs @modelcontextprotocol/sdk beside crisp-kit:
-                   npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit mcp
+                   npx crisp-kit mcp (in a checkout or a project with both installed), or
+                   npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit mcp (once published)
                    (\`crisp-kit mcp --help\` for its flags; docs/MCP.md for client setup)
   serve            a self-hosted gateway: the REST proxy and MCP over HTTP, behind bearer keys
                    (\`crisp-kit serve --help\`; docs/GATEWAY.md)
@@ -56,6 +59,59 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
+/** The package's version, from the package.json beside dist/. */
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Edit distance between two ids (Levenshtein), for "did you mean". */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/** The ids nearest to a mistyped one: at most three, and none that shares too little with it. */
+function nearest(id: string, ids: string[]): string[] {
+  const limit = Math.max(2, Math.floor(id.length / 3));
+  return ids
+    .map((candidate) => ({ candidate, d: distance(id, candidate) }))
+    .filter(({ d }) => d <= limit)
+    .sort((x, y) => x.d - y.d || x.candidate.localeCompare(y.candidate))
+    .slice(0, 3)
+    .map(({ candidate }) => candidate);
+}
+
+/** Where each configuration field comes from on the command line, for error messages. */
+const ENV_OF: Record<string, string> = {
+  identifier: "CRISP_IDENTIFIER",
+  key: "CRISP_KEY",
+  tier: "CRISP_TIER",
+  websiteId: "CRISP_WEBSITE_ID",
+  baseUrl: "CRISP_BASE_URL",
+};
+
+/** A configuration refusal in the CLI's words: which variable to set, not only which field. */
+function configHint(error: CrispError): string {
+  if (error.code !== "invalid_config" || error.param === null) return error.message;
+  const variable = ENV_OF[error.param];
+  if (!variable) return `${error.message} (in the CRISP_KIT_CONFIG file)`;
+  if (error.param === "identifier" || error.param === "key") {
+    return `${error.message}: set CRISP_IDENTIFIER and CRISP_KEY (a Crisp token), or point CRISP_KIT_CONFIG at a file of accounts`;
+  }
+  return `${error.message}: check ${variable}`;
+}
+
 function optionsFromEnv(): CrispOptions {
   const env = process.env;
   let options: CrispOptions = {};
@@ -72,6 +128,33 @@ function optionsFromEnv(): CrispOptions {
   if (env.CRISP_WEBSITE_ID) options.websiteId = env.CRISP_WEBSITE_ID;
   if (env.CRISP_BASE_URL) options.baseUrl = env.CRISP_BASE_URL;
   return options;
+}
+
+/**
+ * A conversation's whole history for `--all-pages`, newest first (what `crisp.messages` yields),
+ * in batches for the progress line. Only the parameters `messages` takes apply.
+ */
+async function* messagePages(crisp: Crisp, id: string, params: Record<string, unknown>, call: { account?: string }): AsyncGenerator<unknown[]> {
+  const { sessionID, websiteID, query, ...rest } = params as { sessionID?: unknown; websiteID?: unknown; query?: Record<string, unknown> };
+  const { timestamp_before: before, ...restQuery } = query ?? {};
+  const extra = [...Object.keys(rest), ...Object.keys(restQuery).map((k) => `query.${k}`)];
+  if (extra.length) fail(`${id}: with --all-pages, only sessionID, websiteID and timestamp_before apply (got \`${extra[0]}\`)`, 2);
+  if (typeof sessionID !== "string" || !sessionID) fail(`${id}: missing required parameter \`sessionID\``, 2);
+  if (before !== undefined && typeof before !== "number") fail(`${id}: timestamp_before must be a number (milliseconds)`, 2);
+  // Batches of 20 (Crisp's page size) only pace the progress line.
+  let batch: unknown[] = [];
+  for await (const message of crisp.messages(sessionID, {
+    ...call,
+    ...(websiteID !== undefined ? { websiteID: String(websiteID) } : {}),
+    ...(before !== undefined ? { timestampBefore: before } : {}),
+  })) {
+    batch.push(message);
+    if (batch.length === 20) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
 }
 
 function queryValue(text: string): unknown {
@@ -127,9 +210,14 @@ async function main(argv: string[]): Promise<void> {
       "dry-run": { type: "boolean" },
       account: { type: "string" },
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
     },
   });
   const [command, id] = positionals;
+  if (values.version) {
+    process.stdout.write(`crisp-kit ${version()}\n`);
+    return;
+  }
   if (values.help || !command) {
     process.stdout.write(HELP);
     return;
@@ -153,7 +241,7 @@ async function main(argv: string[]): Promise<void> {
   if (command !== "call" || !id) fail("unknown command; see `crisp-kit --help`", 2);
   const endpoint = catalog.find((e) => e.id === id);
   if (!endpoint) {
-    const near = catalog.filter((e) => e.id.includes(id.split("_")[0] ?? id)).slice(0, 5).map((e) => e.id);
+    const near = nearest(id, catalog.map((e) => e.id));
     fail(`unknown endpoint \`${id}\`${near.length ? ` (did you mean ${near.join(", ")}?)` : ""}`, 2);
   }
   const params = paramsFor(endpoint, values.param ?? [], values.body);
@@ -164,26 +252,35 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (values["all-pages"]) {
-    if (endpoint.paging !== "page_number") fail(`${id} is not a paged list; --all-pages does not apply`, 2);
+    if (endpoint.paging === "none") fail(`${id} is not a paged list; --all-pages does not apply`, 2);
     let pages = 0;
     let items = 0;
     const tty = process.stderr.isTTY === true;
-    for await (const page of crisp.pages(id as never, params as never, call)) {
+    const messages = endpoint.paging === "message_cursor";
+    for await (const page of messages ? messagePages(crisp, id, params, call) : crisp.pages(id as never, params as never, call)) {
       pages++;
       items += page.length;
       for (const item of page) process.stdout.write(`${JSON.stringify(item)}\n`);
       // One line rewritten in a terminal; one line per page in a log.
-      process.stderr.write(`${tty ? "\r" : ""}crisp-kit: ${id}: page ${pages}, ${items} items${tty ? "" : "\n"}`);
+      const progress = messages ? `${items} messages` : `page ${pages}, ${items} items`;
+      process.stderr.write(`${tty ? "\r" : ""}crisp-kit: ${id}: ${progress}${tty ? "" : "\n"}`);
     }
-    process.stderr.write(`${tty ? "\r" : ""}crisp-kit: ${id}: ${pages} pages, ${items} items, done\n`);
+    const total = messages ? `${items} messages, newest first` : `${pages} pages, ${items} items`;
+    process.stderr.write(`${tty ? "\r" : ""}crisp-kit: ${id}: ${total}, done\n`);
     return;
   }
   const data = await crisp.call(id as never, params as never, call);
   process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
 }
 
+// `crisp-kit endpoints | head -5`: the reader left; that is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof CrispError) fail(error.message, exitCodeOf(error));
+  if (error instanceof CrispError) fail(configHint(error), exitCodeOf(error));
   if (error instanceof Error && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) fail(error.message, 2);
   fail(error instanceof Error ? error.message : String(error), 2);
 });

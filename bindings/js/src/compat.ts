@@ -40,7 +40,7 @@ function toCompatError(error: CrispError): CompatError {
       namespace: noAnswer || error.status === null ? "request" : "response",
       message: noAnswer
         ? `Got request error: ${error.message}`
-        : `Got response error: ${(error.data as { message?: string } | null)?.message || message}`,
+        : `Got response error: ${error.explanation || message}`,
     },
     cause: error,
     stack: error.stack,
@@ -163,7 +163,7 @@ export class Crisp {
         throw toCompatError(
           new CrispError({
             code: "not_found", message: `${endpoint}: Crisp answered 404 \`route_error\``, endpoint, param: null,
-            status: 404, reason: "route_error", retryable: false, retryAfterMs: null, bloomStatus: null, data: null,
+            status: 404, reason: "route_error", explanation: null, retryable: false, retryAfterMs: null, bloomStatus: null, data: null,
           }),
         );
       }

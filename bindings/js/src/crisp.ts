@@ -226,10 +226,12 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 const indexes = new Map<string, number>();
 
 let binding: Binding | undefined;
+let bindingName: "native" | "wasm" | undefined;
 
-/** Sets the backend: done once by each entry point (Node: napi addon; browser: wasm). */
-export function useBinding(b: Binding): void {
+/** Sets the backend: done once by each entry point (Node: napi addon or wasm; browser: wasm). */
+export function useBinding(b: Binding, name: "native" | "wasm"): void {
   binding = b;
+  bindingName = name;
   indexes.clear(); // numbers from another backend's catalog
 }
 
@@ -273,6 +275,15 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     }
     // Called unbound: a browser's fetch throws "Illegal invocation" when `this` is not the window.
     this.#fetch = fetchImpl ? (url, init) => fetchImpl(url, init) : (url, init) => globalThis.fetch(url, init);
+  }
+
+  /**
+   * The core in use: `"native"` (the napi addon of this platform) or `"wasm"` (the wasm build, in
+   * browsers and wherever no addon loads). `CRISP_KIT_BACKEND=native|wasm` forces one in Node.
+   */
+  static get backend(): "native" | "wasm" {
+    backend();
+    return bindingName as "native" | "wasm";
   }
 
   /** Every endpoint of the catalog (like the seed's `_endpoints`). */
@@ -323,8 +334,9 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   }
 
   /**
-   * A conversation's messages, newest page first, walking back with `timestamp_before` while Crisp
-   * answers 206. Each page's messages come in Crisp's order.
+   * A conversation's messages, newest first, back to the first one: walking back with
+   * `timestamp_before` while Crisp answers 206. Crisp sends each page oldest to newest; each page is
+   * yielded newest to oldest, so the order is one order across page boundaries.
    */
   async *messages(
     sessionID: string,
@@ -338,7 +350,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
       if (websiteID !== undefined) params.websiteID = websiteID;
       if (before !== null) params.query = { timestamp_before: before };
       const decoded = (await this.#send("get_messages_in_conversation", params, callOptions, false)) as DecodedOk;
-      if (Array.isArray(decoded.data)) yield* decoded.data as ConversationMessage[];
+      if (Array.isArray(decoded.data)) yield* newestFirst(decoded.data as ConversationMessage[]);
       const next = parse<{ walk: unknown; step: Step<number> }>(
         backend().messageWalkNext(walk, decoded.status, decoded.page.oldestTimestamp),
       );
@@ -354,7 +366,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     const paramsJson = JSON.stringify(params ?? {});
     // An id the catalog lacks: `build` gives the core's refusal.
     const text =
-      index < 0 ? this.#client.build(endpoint, paramsJson, account ?? null, true) : this.#client.prepare(index, paramsJson, account ?? null);
+      index < 0 ? this.#client.build(endpoint, paramsJson, account ?? null, true) : backend().prepare(this.#client.id, index, paramsJson, account ?? null);
     if (text.charCodeAt(0) === 123 /* "{": a refusal */) throw new CrispError(parse<Failed>(text).error);
     const a = text.indexOf("\n");
     const b = text.indexOf("\n", a + 1);
@@ -463,6 +475,7 @@ function configError(param: string, message: string): ErrorInfo {
     param,
     status: null,
     reason: null,
+    explanation: null,
     retryable: false,
     retryAfterMs: null,
     bloomStatus: null,
@@ -476,4 +489,17 @@ function describe(error: unknown): string {
   const cause = (error as { cause?: unknown }).cause;
   const inner = cause instanceof Error ? `: ${(cause as { code?: string }).code ?? cause.message}` : "";
   return `${error.message}${inner}`;
+}
+
+/**
+ * One page of messages, newest first: Crisp's page order reversed, then sorted by `timestamp`
+ * (a stable sort, so messages with the same or no timestamp keep their reversed order).
+ */
+function newestFirst<M extends { timestamp?: unknown }>(page: M[]): M[] {
+  const stamp = (m: M) => (typeof m.timestamp === "number" ? m.timestamp : null);
+  return page.slice().reverse().sort((a, b) => {
+    const x = stamp(a);
+    const y = stamp(b);
+    return x === null || y === null ? 0 : y - x;
+  });
 }

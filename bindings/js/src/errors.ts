@@ -6,6 +6,7 @@ export interface ErrorInfo {
   param: string | null;
   status: number | null;
   reason: string | null;
+  explanation: string | null;
   retryable: boolean;
   retryAfterMs: number | null;
   bloomStatus: string | null;
@@ -29,6 +30,11 @@ export class CrispError extends Error {
   readonly status: number | null;
   /** Crisp's raw `reason` (`invalid_session`, `not_found`, ...), when it gave one. */
   readonly reason: string | null;
+  /**
+   * Crisp's own explanation of a refusal ("`query.per_page` must be between 20 and 50"), keys
+   * redacted; also at the end of `message`.
+   */
+  readonly explanation: string | null;
   /** The endpoint id. */
   readonly endpoint: string | null;
   /** The parameter (or option) at fault, for refusals. */
@@ -48,6 +54,7 @@ export class CrispError extends Error {
     this.code = info.code;
     this.status = info.status;
     this.reason = info.reason;
+    this.explanation = info.explanation ?? null;
     this.endpoint = info.endpoint;
     this.param = info.param;
     this.retryable = info.retryable;

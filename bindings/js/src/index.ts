@@ -1,7 +1,9 @@
-// crisp-kit for Node: the Crisp class over the napi addon, with the global fetch as transport.
+// crisp-kit for Node: the Crisp class over this platform's napi addon, or the wasm core where no
+// addon loads (see native.ts), with the global fetch as transport.
 import { useBinding } from "./crisp.js";
-import { loadNative } from "./native.js";
+import { loadBackend } from "./native.js";
 
-useBinding(loadNative());
+const { binding, name } = loadBackend();
+useBinding(binding, name);
 
 export * from "./public.js";

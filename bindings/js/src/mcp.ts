@@ -29,15 +29,17 @@ Usage:
 Credentials as for \`crisp-kit call\`: CRISP_IDENTIFIER, CRISP_KEY, CRISP_TIER, CRISP_WEBSITE_ID,
 CRISP_BASE_URL, and CRISP_KIT_CONFIG for several accounts. Keys never appear in tool output.
 
-Needs @modelcontextprotocol/sdk beside crisp-kit (an optional peer dependency):
-  npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit mcp
+Needs @modelcontextprotocol/sdk beside crisp-kit (an optional peer dependency). In a checkout of
+the crisp-kit repository it is there (a dev dependency): npx crisp-kit mcp. Once crisp-kit is
+published on npm: npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit mcp
 MCP client setup (Claude Desktop, Cursor, VS Code): docs/MCP.md in the crisp-kit repository.
 `;
 
 const SDK_MISSING = `crisp-kit mcp needs the MCP SDK, @modelcontextprotocol/sdk, which is not installed.
 It is an optional peer dependency of crisp-kit (kept out of the package to keep it small). Either
-  run both packages with npx:    npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit mcp
-  or install it beside crisp-kit: npm install @modelcontextprotocol/sdk
+  install it beside crisp-kit:   npm install @modelcontextprotocol/sdk
+  or (once crisp-kit is published on npm) run both with npx:
+                                 npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit mcp
 `;
 
 /** The command's settings, from its flags. */

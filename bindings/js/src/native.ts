@@ -1,34 +1,103 @@
-// Loads the napi addon built from bindings/node (native/crisp-kit.node beside dist/).
+// Picks the backend of the Node entry, synchronously, so `import "crisp-kit"` stays synchronous:
+//   CRISP_KIT_BACKEND=native|wasm forces one (`node` is an older name for native);
+//   otherwise the prebuilt addon of this platform (the optional dependency
+//   `crisp-kit-<platform>-<arch>[-<abi>]`, napi-rs's convention), then a development build
+//   (native/crisp-kit.node beside dist/, written by build.mjs in a checkout), then the wasm core:
+//   the same .wasm the browser loads, instantiated from its bytes.
+// A platform with no prebuilt addon (Windows until a release builds it, FreeBSD, an old glibc)
+// therefore still runs, on wasm, and `Crisp.backend` says which one is in use.
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Binding, BindingClient } from "./backend.js";
+import * as wasm from "../wasm/crisp_kit_wasm.js";
+import type { Binding } from "./backend.js";
 
 declare const __dirname: string | undefined;
 
-/** The addon as it is: `prepare` is a plain function of the client's number (see lib.rs). */
-interface Addon extends Omit<Binding, "createClient"> {
-  createClient(configJson: string): (Omit<BindingClient, "prepare"> & { readonly id: number }) | string;
-  prepare(client: number, endpoint: number, paramsJson: string, account: string | null | undefined): string;
+export type BackendName = "native" | "wasm";
+
+// One file serves both the ESM and the CommonJS build.
+const here = typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
+const requireHere = createRequire(join(here, "index.js"));
+
+/** The napi-rs way: musl when ldd says so, else when the process report shows no glibc. */
+function isMusl(): boolean {
+  try {
+    return readFileSync("/usr/bin/ldd", "utf8").includes("musl");
+  } catch {
+    // No ldd file (some minimal images): ask the process report, which names glibc when linked.
+  }
+  const reporter = process.report as (NodeJS.ProcessReport & { excludeNetwork?: boolean }) | undefined;
+  if (reporter) reporter.excludeNetwork = true; // a report otherwise resolves every open socket
+  const report = (reporter?.getReport?.() ?? null) as { header?: { glibcVersionRuntime?: string }; sharedObjects?: string[] } | null;
+  if (!report) return false;
+  if (report.header?.glibcVersionRuntime) return false;
+  return (report.sharedObjects ?? []).some((f) => f.includes("libc.musl-") || f.includes("ld-musl-"));
 }
 
-export function loadNative(): Binding {
-  // One file serves both the ESM and the CommonJS build.
-  const here = typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
-  const path = process.env.CRISP_KIT_NATIVE ?? join(here, "..", "native", "crisp-kit.node");
-  const addon = createRequire(join(here, "index.js"))(path) as Addon;
-  const { prepare } = addon;
-  return {
-    ...addon,
-    createClient(configJson) {
-      const native = addon.createClient(configJson);
-      if (typeof native === "string") return native;
-      const { id } = native;
-      // The instance gains `prepare` as the plain function of its number; holding the instance
-      // keeps its client alive.
-      return Object.assign(native, {
-        prepare: (endpoint: number, paramsJson: string, account: string | null | undefined) => prepare(id, endpoint, paramsJson, account),
-      });
-    },
+/** The name of this platform's prebuilt addon package, or null when none is built for it. */
+export function platformPackage(platform = process.platform, arch = process.arch): string | null {
+  const abi = platform === "linux" ? (isMusl() ? "musl" : "gnu") : platform === "win32" ? "msvc" : null;
+  const known: Record<string, string[]> = {
+    linux: ["x64", "arm64"],
+    darwin: ["x64", "arm64"],
+    win32: ["x64"],
   };
+  if (!known[platform]?.includes(arch)) return null;
+  return `crisp-kit-${platform}-${arch}${abi ? `-${abi}` : ""}`;
+}
+
+/** The napi addon, or why none loaded (one line per place tried). */
+function loadNative(): { binding: Binding } | { tried: string[]; wanted: string | null } {
+  const wanted = platformPackage();
+  const candidates: [string, string][] = [];
+  if (wanted) candidates.push([wanted, wanted]);
+  const dev = join(here, "..", "native", "crisp-kit.node");
+  if (existsSync(dev)) candidates.push(["the development build", dev]);
+  const tried: string[] = [];
+  for (const [label, specifier] of candidates) {
+    try {
+      return { binding: requireHere(specifier) as Binding };
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      const missing = e.code === "MODULE_NOT_FOUND" && label === wanted;
+      tried.push(`${label}: ${missing ? "not installed" : (e.message ?? String(e)).split("\n")[0]}`);
+    }
+  }
+  return { tried, wanted };
+}
+
+/** The wasm core, instantiated synchronously from the .wasm shipped beside this file. */
+function loadWasm(): Binding {
+  wasm.initSync({ module: readFileSync(join(here, "crisp_kit_wasm_bg.wasm")) });
+  return wasmBinding;
+}
+
+// Typed against the contract, not cast: a function the wasm crate lacks or shapes differently
+// fails this build (wasm-bindgen writes the module's declarations).
+const wasmBinding: Binding = wasm;
+
+/** The backend this process uses, chosen as the top of this file says. */
+export function loadBackend(): { binding: Binding; name: BackendName } {
+  const forced = process.env.CRISP_KIT_BACKEND || undefined;
+  if (forced !== undefined && !["native", "node", "wasm"].includes(forced)) {
+    throw new Error(`crisp-kit: CRISP_KIT_BACKEND is "${forced}": use "native" or "wasm" (or leave it unset to pick the best)`);
+  }
+  if (forced === "wasm") return { binding: loadWasm(), name: "wasm" };
+  const native = loadNative();
+  if ("binding" in native) return { binding: native.binding, name: "native" };
+  if (forced) {
+    const where = `${process.platform}-${process.arch}`;
+    const hint = native.wanted
+      ? `npm install ${native.wanted}`
+      : `no prebuilt addon exists for ${where}: leave CRISP_KIT_BACKEND unset (or set it to wasm) to use the wasm core`;
+    const tried = native.tried.length ? ` (tried ${native.tried.join("; ")})` : "";
+    throw new Error(`crisp-kit: CRISP_KIT_BACKEND=${forced}, but the native addon for ${where} is not loadable: ${hint}${tried}`);
+  }
+  // An addon that is there but does not load (a broken install, a libc older than it needs) is
+  // worth a word: the wasm core works, but this is not what the user installed.
+  const broken = native.tried.filter((line) => !line.endsWith(": not installed"));
+  if (broken.length) process.emitWarning(`crisp-kit: using the wasm core; the native addon did not load (${broken.join("; ")})`);
+  return { binding: loadWasm(), name: "wasm" };
 }

@@ -15,7 +15,7 @@ export function init(source?: WasmSource): Promise<void> {
   ready ??= (async () => {
     const input = source ?? new URL("crisp_kit_wasm_bg.wasm", import.meta.url);
     await initWasm({ module_or_path: input as never });
-    useBinding(wasm as unknown as Binding);
+    useBinding(wasm satisfies Binding, "wasm");
   })();
   return ready;
 }

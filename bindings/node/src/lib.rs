@@ -5,46 +5,27 @@
 // napi hands arguments over owned, and every return value goes back to JS.
 #![allow(clippy::needless_pass_by_value, clippy::must_use_candidate)]
 
-use std::cell::RefCell;
-
-use crisp_core::{Client, boundary};
+use crisp_core::boundary::{self, clients, whole_number};
 use napi::bindgen_prelude::Either;
 use napi_derive::napi;
 
-// The clients of this thread (each Node worker has its own), by number. `prepare` runs on every
-// call, and a plain function that takes a number is the cheapest crossing napi has: a method
-// pays for unwrapping `this` and napi-rs's borrow checks, about a microsecond in a fetch loop.
-thread_local! {
-    static CLIENTS: RefCell<Vec<Option<Client>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// A configured client: validated accounts and policies. It owns its slot in `CLIENTS`: the
-/// slot is emptied when JS collects it.
+/// A configured client: validated accounts and policies, kept in [`clients`] by number. It owns
+/// its slot there: the slot is emptied when JS collects it.
 #[napi]
 pub struct BindingClient {
     id: u32,
 }
 
-/// Runs `f` on the client numbered `id`, if that slot holds one.
-fn with_client<T>(id: u32, f: impl FnOnce(&Client) -> T) -> Option<T> {
-    CLIENTS.with_borrow(|clients| clients.get(id as usize).and_then(Option::as_ref).map(f))
-}
-
 impl BindingClient {
-    fn with<T>(&self, f: impl FnOnce(&Client) -> T) -> T {
+    fn with<T>(&self, f: impl FnOnce(&crisp_core::Client) -> T) -> T {
         // Present for as long as `self` lives: only `drop` below empties the slot.
-        with_client(self.id, f).expect("a live BindingClient has its client")
+        clients::with(self.id, f).expect("a live BindingClient has its client")
     }
 }
 
 impl Drop for BindingClient {
     fn drop(&mut self) {
-        // `try_with`: at exit, the thread's storage may already be gone.
-        let _ = CLIENTS.try_with(|clients| {
-            if let Some(slot) = clients.borrow_mut().get_mut(self.id as usize) {
-                *slot = None;
-            }
-        });
+        clients::remove(self.id);
     }
 }
 
@@ -52,16 +33,7 @@ impl Drop for BindingClient {
 #[napi]
 pub fn create_client(config_json: String) -> Either<BindingClient, String> {
     match boundary::create(&config_json) {
-        Ok(inner) => CLIENTS.with_borrow_mut(|clients| {
-            let id = if let Some(free) = clients.iter().position(Option::is_none) {
-                clients[free] = Some(inner);
-                free
-            } else {
-                clients.push(Some(inner));
-                clients.len() - 1
-            };
-            Either::A(BindingClient { id: id as u32 })
-        }),
+        Ok(inner) => Either::A(BindingClient { id: clients::insert(inner) }),
         Err(error) => Either::B(error),
     }
 }
@@ -76,20 +48,11 @@ pub fn endpoint_index(id: String) -> i32 {
 
 /// The request as lines for the transport (method, URL, header set number, body), or the
 /// refusal's JSON: what `call` sends, without a request object to parse per call. `client` is
-/// the number `BindingClient.id` gives (the JS loader keeps that client alive while it is used),
+/// the number `BindingClient.id` gives (the façade keeps that client alive while it is used),
 /// `endpoint` the one `endpointIndex` gives.
 #[napi]
 pub fn prepare(client: u32, endpoint: u32, params_json: String, account: Option<String>) -> String {
-    with_client(client, |inner| {
-        boundary::prepare(inner, endpoint, &params_json, account.as_deref())
-    })
-    // Unreachable: the loader calls this only with the number of a client it holds.
-    .unwrap_or_else(|| {
-        format!(
-            r#"{{"ok":false,"error":{}}}"#,
-            boundary::transport_error("", "network", "crisp-kit: no such client", 0)
-        )
-    })
+    clients::prepare(client, endpoint, &params_json, account.as_deref())
 }
 
 #[napi]
@@ -120,13 +83,12 @@ impl BindingClient {
     pub fn decode(
         &self,
         endpoint: String,
-        status: u32,
+        status: u16,
         retry_after: Option<String>,
         bloom_status: Option<String>,
         now_unix_ms: f64,
         body: &[u8],
     ) -> String {
-        let status = u16::try_from(status).unwrap_or(0);
         self.with(|inner| {
             boundary::decode(
                 inner,
@@ -134,7 +96,7 @@ impl BindingClient {
                 status,
                 retry_after,
                 bloom_status,
-                to_u64(now_unix_ms),
+                whole_number(now_unix_ms),
                 body,
             )
         })
@@ -147,13 +109,12 @@ impl BindingClient {
         method: String,
         attempt: u32,
         outcome: String,
-        status: u32,
+        status: u16,
         retry_after_ms: Option<f64>,
         seed: f64,
     ) -> String {
-        let status = u16::try_from(status).unwrap_or(0);
-        let retry_after_ms = retry_after_ms.and_then(to_u64);
-        let seed = to_u64(seed).unwrap_or(0);
+        let retry_after_ms = retry_after_ms.and_then(whole_number);
+        let seed = whole_number(seed).unwrap_or(0);
         self.with(|inner| {
             boundary::retry(inner, &method, attempt, &outcome, status, retry_after_ms, seed)
         })
@@ -178,18 +139,16 @@ impl BindingClient {
 /// one JSON value, so the answer is read once, by V8, on the common path. `endpoint` is the number
 /// `endpointIndex` gives.
 #[napi]
-pub fn plain_data_start(endpoint: u32, status: u32, body: &[u8]) -> i64 {
-    u16::try_from(status)
-        .ok()
-        .and_then(|status| boundary::plain_data_start(endpoint, status, body))
-        .and_then(|start| i64::try_from(start).ok())
+pub fn plain_data_start(endpoint: u32, status: u16, body: &[u8]) -> i32 {
+    boundary::plain_data_start(endpoint, status, body)
+        .and_then(|start| i32::try_from(start).ok())
         .unwrap_or(-1)
 }
 
 /// The error JSON for a request that got no answer (`network`, `timeout`, `aborted`).
 #[napi]
 pub fn transport_error(endpoint: String, kind: String, message: String, timeout_ms: f64) -> String {
-    boundary::transport_error(&endpoint, &kind, &message, to_u64(timeout_ms).unwrap_or(0))
+    boundary::transport_error(&endpoint, &kind, &message, whole_number(timeout_ms).unwrap_or(0))
 }
 
 /// Starts a page-number walk (0 means "not set" for each number).
@@ -207,17 +166,13 @@ pub fn page_walk_next(walk_json: String, items: Option<u32>) -> String {
 /// Starts a message-history walk.
 #[napi]
 pub fn message_walk_start(timestamp_before: Option<f64>, max_pages: u32) -> String {
-    boundary::message_walk_start(timestamp_before.and_then(to_u64), max_pages)
+    boundary::message_walk_start(timestamp_before.and_then(whole_number), max_pages)
 }
 
 /// Records a message page (status, oldest timestamp); returns `{walk, step}` JSON.
 #[napi]
-pub fn message_walk_next(walk_json: String, status: u32, oldest: Option<f64>) -> String {
-    boundary::message_walk_next(
-        &walk_json,
-        u16::try_from(status).unwrap_or(0),
-        oldest.and_then(to_u64),
-    )
+pub fn message_walk_next(walk_json: String, status: u16, oldest: Option<f64>) -> String {
+    boundary::message_walk_next(&walk_json, status, oldest.and_then(whole_number))
 }
 
 /// Every endpoint of the catalog, as JSON.
@@ -230,11 +185,4 @@ pub fn catalog() -> String {
 #[napi]
 pub fn verify_hook(secret: String, timestamp: String, raw_body: &[u8], signature: String) -> bool {
     crisp_core::verify_hook(secret.as_bytes(), &timestamp, raw_body, &signature)
-}
-
-/// A JS number as a u64, if it is a whole, non-negative, safe integer.
-fn to_u64(n: f64) -> Option<u64> {
-    #[allow(clippy::cast_sign_loss)] // checked non-negative
-    (n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0)
-        .then_some(n as u64)
 }

@@ -5,7 +5,7 @@
 // wasm-bindgen hands arguments over owned, and every return value goes back to JS.
 #![allow(clippy::needless_pass_by_value, clippy::must_use_candidate)]
 
-use crisp_core::{Client, boundary};
+use crisp_core::boundary::{self, clients, whole_number};
 use wasm_bindgen::prelude::*;
 
 /// talc, not std's dlmalloc: the same service in a sixth of the code (single-threaded wasm only).
@@ -13,23 +13,52 @@ use wasm_bindgen::prelude::*;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-/// A configured client: validated accounts and policies.
+/// A configured client: validated accounts and policies, kept in [`clients`] by number, as in
+/// the napi binding. It owns its slot there: the slot is emptied when JS frees it.
 #[wasm_bindgen(js_name = BindingClient)]
 pub struct BindingClient {
-    inner: Client,
+    id: u32,
+}
+
+impl BindingClient {
+    fn with(&self, f: impl FnOnce(&crisp_core::Client) -> String) -> String {
+        // Present for as long as `self` lives: only `drop` below empties the slot. (No panic path:
+        // its code would cost the browser build bytes for a case that cannot happen.)
+        clients::with(self.id, f).unwrap_or_default()
+    }
+}
+
+impl Drop for BindingClient {
+    fn drop(&mut self) {
+        clients::remove(self.id);
+    }
 }
 
 /// Creates a client, or returns the `{"ok":false,"error":...}` JSON of an invalid configuration.
 #[wasm_bindgen(js_name = createClient)]
 pub fn create_client(config_json: &str) -> JsValue {
     match boundary::create(config_json) {
-        Ok(inner) => BindingClient { inner }.into(),
+        Ok(inner) => BindingClient { id: clients::insert(inner) }.into(),
         Err(error) => error.into(),
     }
 }
 
+/// The request as lines for the transport (method, URL, header set number, body), or the
+/// refusal's JSON. `client` is the number `BindingClient.id` gives, `endpoint` the one
+/// `endpointIndex` gives: the same plain function as the napi binding's.
+#[wasm_bindgen]
+pub fn prepare(client: u32, endpoint: u32, params_json: &str, account: Option<String>) -> String {
+    clients::prepare(client, endpoint, params_json, account.as_deref())
+}
+
 #[wasm_bindgen(js_class = BindingClient)]
 impl BindingClient {
+    /// The number `prepare` takes for this client.
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
     /// The request for an endpoint as JSON (`redact` hides the key), or the refusal.
     pub fn build(
         &self,
@@ -38,14 +67,7 @@ impl BindingClient {
         account: Option<String>,
         redact: bool,
     ) -> String {
-        boundary::build(&self.inner, endpoint, params_json, account.as_deref(), redact)
-    }
-
-    /// What one call sends, as lines (method, URL, header set number, body), or the
-    /// refusal as JSON: one crossing per request instead of `build` and a parse. `endpoint` is
-    /// the number `endpointIndex` gives.
-    pub fn prepare(&self, endpoint: u32, params_json: &str, account: Option<String>) -> String {
-        boundary::prepare(&self.inner, endpoint, params_json, account.as_deref())
+        self.with(|inner| boundary::build(inner, endpoint, params_json, account.as_deref(), redact))
     }
 
     /// An answer decoded: data or error, as JSON.
@@ -58,15 +80,17 @@ impl BindingClient {
         now_unix_ms: f64,
         body: &[u8],
     ) -> String {
-        boundary::decode(
-            &self.inner,
-            endpoint,
-            status,
-            retry_after,
-            bloom_status,
-            to_u64(now_unix_ms),
-            body,
-        )
+        self.with(|inner| {
+            boundary::decode(
+                inner,
+                endpoint,
+                status,
+                retry_after,
+                bloom_status,
+                whole_number(now_unix_ms),
+                body,
+            )
+        })
     }
 
     /// Whether to retry a failed attempt, and after how long, as JSON.
@@ -79,27 +103,23 @@ impl BindingClient {
         retry_after_ms: Option<f64>,
         seed: f64,
     ) -> String {
-        boundary::retry(
-            &self.inner,
-            method,
-            attempt,
-            outcome,
-            status,
-            retry_after_ms.and_then(to_u64),
-            to_u64(seed).unwrap_or(0),
-        )
+        let retry_after_ms = retry_after_ms.and_then(whole_number);
+        let seed = whole_number(seed).unwrap_or(0);
+        self.with(|inner| {
+            boundary::retry(inner, method, attempt, outcome, status, retry_after_ms, seed)
+        })
     }
 
     /// What every request of this client shares, as JSON: the timeout and the header sets that
     /// `prepare` numbers (they hold the keys; read once).
     pub fn transport(&self) -> String {
-        boundary::transport(&self.inner)
+        self.with(boundary::transport)
     }
 
     /// The configured accounts as JSON, never their keys.
     #[wasm_bindgen(js_name = listAccounts)]
     pub fn list_accounts(&self) -> String {
-        boundary::list_accounts(&self.inner)
+        self.with(boundary::list_accounts)
     }
 }
 
@@ -123,7 +143,7 @@ pub fn plain_data_start(endpoint: u32, status: u16, body: &[u8]) -> i32 {
 /// The error JSON for a request that got no answer (`network`, `timeout`, `aborted`).
 #[wasm_bindgen(js_name = transportError)]
 pub fn transport_error(endpoint: &str, kind: &str, message: &str, timeout_ms: f64) -> String {
-    boundary::transport_error(endpoint, kind, message, to_u64(timeout_ms).unwrap_or(0))
+    boundary::transport_error(endpoint, kind, message, whole_number(timeout_ms).unwrap_or(0))
 }
 
 /// Starts a page-number walk (0 means "not set" for each number).
@@ -141,13 +161,13 @@ pub fn page_walk_next(walk_json: &str, items: Option<u32>) -> String {
 /// Starts a message-history walk.
 #[wasm_bindgen(js_name = messageWalkStart)]
 pub fn message_walk_start(timestamp_before: Option<f64>, max_pages: u32) -> String {
-    boundary::message_walk_start(timestamp_before.and_then(to_u64), max_pages)
+    boundary::message_walk_start(timestamp_before.and_then(whole_number), max_pages)
 }
 
 /// Records a message page (status, oldest timestamp); returns `{walk, step}` JSON.
 #[wasm_bindgen(js_name = messageWalkNext)]
 pub fn message_walk_next(walk_json: &str, status: u16, oldest: Option<f64>) -> String {
-    boundary::message_walk_next(walk_json, status, oldest.and_then(to_u64))
+    boundary::message_walk_next(walk_json, status, oldest.and_then(whole_number))
 }
 
 /// Every endpoint of the catalog, as JSON.
@@ -160,11 +180,4 @@ pub fn catalog() -> String {
 #[wasm_bindgen(js_name = verifyHook)]
 pub fn verify_hook(secret: &str, timestamp: &str, raw_body: &[u8], signature: &str) -> bool {
     crisp_core::verify_hook(secret.as_bytes(), timestamp, raw_body, signature)
-}
-
-/// A JS number as a u64, if it is a whole, non-negative, safe integer.
-fn to_u64(n: f64) -> Option<u64> {
-    #[allow(clippy::cast_sign_loss)] // checked non-negative
-    (n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0)
-        .then_some(n as u64)
 }

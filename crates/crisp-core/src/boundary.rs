@@ -544,3 +544,78 @@ mod tests {
         assert_eq!((t["code"].as_str(), t["retryable"].as_bool()), (Some("timeout"), Some(true)));
     }
 }
+
+/// A JS number as a `u64`, if it is a whole, non-negative, safe integer: how both bindings read
+/// the numbers JS hands over (times, delays, seeds), so neither keeps its own copy.
+#[must_use]
+pub fn whole_number(n: f64) -> Option<u64> {
+    #[allow(clippy::cast_sign_loss)] // checked non-negative
+    (n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0)
+        .then_some(n as u64)
+}
+
+/// The clients of this process, by number: the one client registry both bindings share.
+///
+/// `prepare` runs on every call, and a plain function of a number is the cheapest crossing napi
+/// and wasm-bindgen have (a method pays for unwrapping `this`, and napi-rs for its borrow checks:
+/// about a microsecond in a fetch loop). So both bindings export `prepare(client, ...)` with the
+/// same shape, and each binding's `BindingClient` owns one slot, emptied when JS collects it.
+/// A plain static behind a mutex (uncontended: one lock per call), not a `thread_local!`: in the
+/// browser build, thread-local storage with a destructor links code the 60 KB budget cannot spare.
+pub mod clients {
+    use std::sync::{Mutex, MutexGuard, PoisonError};
+
+    use crate::Client;
+
+    static CLIENTS: Mutex<Vec<Option<Client>>> = Mutex::new(Vec::new());
+
+    fn lock() -> MutexGuard<'static, Vec<Option<Client>>> {
+        // A panic cannot leave a slot half-written: every change is one assignment.
+        CLIENTS.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Keeps `client` and returns its number (a free slot is reused).
+    #[must_use]
+    pub fn insert(client: Client) -> u32 {
+        let mut clients = lock();
+        let id = if let Some(free) = clients.iter().position(Option::is_none) {
+            clients[free] = Some(client);
+            free
+        } else {
+            clients.push(Some(client));
+            clients.len() - 1
+        };
+        id as u32
+    }
+
+    /// Runs `f` on the client numbered `id`, if that slot holds one.
+    pub fn with<T>(id: u32, f: impl FnOnce(&Client) -> T) -> Option<T> {
+        lock().get(id as usize).and_then(Option::as_ref).map(f)
+    }
+
+    /// Empties the slot `id`.
+    pub fn remove(id: u32) {
+        let taken = lock().get_mut(id as usize).and_then(Option::take);
+        drop(taken); // the client is dropped after the lock is released
+    }
+
+    /// [`super::prepare`] for the client numbered `id`; for a number with no client (which the
+    /// JS façade never passes: it holds the client while it uses its number), the refusal.
+    #[must_use]
+    pub fn prepare(id: u32, endpoint: u32, params_json: &str, account: Option<&str>) -> String {
+        with(id, |client| super::prepare(client, endpoint, params_json, account)).unwrap_or_else(
+            || {
+                // Pushed, not `format!`ted: the browser build links no formatting machinery.
+                let mut out = String::from(r#"{"ok":false,"error":"#);
+                out.push_str(&super::transport_error(
+                    "",
+                    "network",
+                    "crisp-kit: no such client",
+                    0,
+                ));
+                out.push('}');
+                out
+            },
+        )
+    }
+}

@@ -295,6 +295,28 @@ impl fmt::Debug for Config {
     }
 }
 
+/// `text` with every occurrence of `secret` replaced by [`crate::REDACTED`]. A plain byte scan:
+/// `str::replace` would bring the two-way substring searcher into the wasm build (1.1 KB raw) for
+/// a few hundred bytes of text. A match of valid UTF-8 always starts and ends on character
+/// boundaries, so the slices below are whole characters.
+fn replace_all(text: &str, secret: &str) -> String {
+    let (hay, needle) = (text.as_bytes(), secret.as_bytes());
+    let mut out = String::with_capacity(text.len());
+    let (mut start, mut at) = (0, 0);
+    while at + needle.len() <= hay.len() {
+        if hay.get(at..at + needle.len()) == Some(needle) {
+            out.push_str(text.get(start..at).unwrap_or_default());
+            out.push_str(crate::REDACTED);
+            at += needle.len();
+            start = at;
+        } else {
+            at += 1;
+        }
+    }
+    out.push_str(text.get(start..).unwrap_or_default());
+    out
+}
+
 /// A validated account, ready to sign requests.
 #[derive(Clone)]
 pub struct Account {
@@ -312,6 +334,8 @@ pub struct Account {
     pub base_url: String,
     /// `Basic base64(identifier:key)`, computed once.
     pub(crate) authorization: String,
+    /// The key itself, kept only to redact it from text Crisp sends back (error explanations).
+    pub(crate) key: String,
     /// The number of its header set without a body in `boundary::transport`; the set with a body
     /// is the next one.
     pub(crate) header_set: u32,
@@ -424,6 +448,7 @@ impl Account {
             website_id,
             base_url,
             authorization: format!("Basic {token}"),
+            key,
             header_set: 0, // numbered by Settings::new, once every account is known
         })
     }
@@ -445,6 +470,24 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// `text` with every account's key (and its `Basic` token) replaced by [`crate::REDACTED`]: for
+    /// text that comes from outside, such as Crisp's explanation of an error. Keys shorter than 8
+    /// characters are left alone: so short a string cannot be told apart from the words around it
+    /// (real Crisp keys are 64 hex digits).
+    #[must_use]
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for account in self.accounts.values() {
+            let token = account.authorization.get("Basic ".len()..).unwrap_or_default();
+            for secret in [token, account.key.as_str()] {
+                if secret.len() >= 8 {
+                    out = replace_all(&out, secret);
+                }
+            }
+        }
+        out
+    }
+
     /// Validates a configuration.
     ///
     /// # Errors
@@ -528,6 +571,14 @@ impl Settings {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn replace_all_finds_every_occurrence_between_any_characters() {
+        assert_eq!(replace_all("é12345678é12345678", "12345678"), "é[redacted]é[redacted]");
+        assert_eq!(replace_all("1234567", "12345678"), "1234567");
+        assert_eq!(replace_all("", "12345678"), "");
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -99,6 +99,31 @@ pub enum CrispError {
     },
 }
 
+/// The most of Crisp's explanation an error message quotes.
+pub const EXPLANATION_CHARS: usize = 300;
+
+/// Crisp's explanation of a refusal, read from the envelope's `data` (`data.message`, or `data`
+/// itself when it is text): control characters become spaces, and a long one is cut.
+#[must_use]
+#[inline(never)] // one copy in the wasm build, not one per decoding path
+pub fn explanation(data: &Value) -> Option<String> {
+    let text = match data {
+        Value::String(s) => s.as_str(),
+        Value::Object(map) => map.get("message").and_then(Value::as_str)?,
+        _ => return None,
+    };
+    let mut out = String::with_capacity(text.len().min(EXPLANATION_CHARS * 4));
+    for (i, c) in text.chars().enumerate() {
+        if i == EXPLANATION_CHARS {
+            out.push('…');
+            break;
+        }
+        out.push(if c.is_control() { ' ' } else { c });
+    }
+    let out = out.trim_matches(' ');
+    (!out.is_empty()).then(|| out.to_owned())
+}
+
 /// What Crisp said when it refused a request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiFailure {
@@ -111,6 +136,10 @@ pub struct ApiFailure {
     pub reason: String,
     /// The envelope's `data`, if any.
     pub data: Value,
+    /// Crisp's own explanation (`data.message`, e.g. "`query.per_page` must be between 20 and
+    /// 50"), on one line, at most [`EXPLANATION_CHARS`] characters, keys redacted by the client
+    /// that decoded it. Part of the error's message.
+    pub message: Option<String>,
     /// `Retry-After`, in milliseconds, when the answer had one.
     pub retry_after_ms: Option<u64>,
     /// `Bloom-Status` (Crisp's cache: MISS, HIT, DIRECT, OFFLINE), when present.
@@ -213,6 +242,15 @@ impl CrispError {
         }
     }
 
+    /// Crisp's own explanation of a refusal (see [`ApiFailure::message`]), when it gave one.
+    #[must_use]
+    pub fn explanation(&self) -> Option<&str> {
+        match self {
+            CrispError::Api(f) => f.message.as_deref(),
+            _ => None,
+        }
+    }
+
     /// `Retry-After` in milliseconds, when the answer had one.
     #[must_use]
     pub fn retry_after_ms(&self) -> Option<u64> {
@@ -236,6 +274,7 @@ impl CrispError {
             param: self.param().map(str::to_owned),
             status: self.status(),
             reason: self.reason().map(str::to_owned),
+            explanation: self.explanation().map(str::to_owned),
             retryable: self.retryable(),
             retry_after_ms: self.retry_after_ms(),
             bloom_status,
@@ -273,6 +312,9 @@ impl fmt::Display for CrispError {
             }
             CrispError::Api(a) => {
                 write!(f, "{}: Crisp answered {} `{}`", a.endpoint, a.status, a.reason)?;
+                if let Some(message) = a.message.as_deref().filter(|m| *m != a.reason) {
+                    write!(f, ": {message}")?;
+                }
                 if let Some(ms) = a.retry_after_ms {
                     write!(f, " (retry after {ms} ms)")?;
                 }
@@ -311,6 +353,7 @@ pub struct ErrorInfo {
     pub param: Option<String>,
     pub status: Option<u16>,
     pub reason: Option<String>,
+    pub explanation: Option<String>,
     pub retryable: bool,
     pub retry_after_ms: Option<u64>,
     pub bloom_status: Option<String>,
@@ -326,6 +369,7 @@ impl crate::json::ToJson for ErrorInfo {
             .field("param", &self.param)
             .field("status", &self.status)
             .field("reason", &self.reason)
+            .field("explanation", &self.explanation)
             .field("retryable", &self.retryable)
             .field("retryAfterMs", &self.retry_after_ms)
             .field("bloomStatus", &self.bloom_status)

@@ -113,7 +113,7 @@ impl Client {
     ) -> Result<Decoded, CrispError> {
         let endpoint = Endpoint::find(endpoint)
             .ok_or_else(|| CrispError::UnknownEndpoint { endpoint: endpoint.to_owned() })?;
-        response::decode(endpoint, status, headers, body)
+        response::decode(endpoint, status, headers, body).map_err(|e| self.redact(e))
     }
 
     /// Decodes an answer, leaving `data` as JSON text. See [`response::decode_raw`].
@@ -129,7 +129,20 @@ impl Client {
     ) -> Result<RawDecoded<'a>, CrispError> {
         let endpoint = Endpoint::find(endpoint)
             .ok_or_else(|| CrispError::UnknownEndpoint { endpoint: endpoint.to_owned() })?;
-        response::decode_raw(endpoint, status, headers, body)
+        response::decode_raw(endpoint, status, headers, body).map_err(|e| self.redact(e))
+    }
+
+    /// Crisp's explanation in a refusal, with this client's keys redacted: it is text from
+    /// outside, and it goes into error messages that get logged.
+    #[inline(never)] // one copy in the wasm build, not one per decoding path
+    fn redact(&self, error: CrispError) -> CrispError {
+        match error {
+            CrispError::Api(mut failure) => {
+                failure.message = failure.message.map(|m| self.settings.redact(&m));
+                CrispError::Api(failure)
+            }
+            other => other,
+        }
     }
 
     /// Whether and when to retry after a failed attempt, under this client's policy.
@@ -149,5 +162,52 @@ impl Client {
     #[must_use]
     pub fn list_accounts(&self) -> Vec<AccountInfo> {
         self.settings.list_accounts()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "cc29e1a5086e428fcc6a697d5837a66d82808e65c5cce006fbf2191ceea80a0a";
+
+    fn refusal(data: &str) -> String {
+        let client =
+            Client::from_json(&format!(r#"{{"identifier": "id-1", "key": "{KEY}"}}"#)).unwrap();
+        let body = format!(r#"{{"error":true,"reason":"invalid_data","data":{data}}}"#);
+        client
+            .decode("list_conversations", 400, &ResponseHeaders::default(), body.as_bytes())
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn crisp_explanation_is_in_the_message() {
+        let message = refusal(
+            r#"{"namespace":"request","message":"`query.per_page` must be between 20 and 50"}"#,
+        );
+        assert_eq!(
+            message,
+            "list_conversations: Crisp answered 400 `invalid_data`: `query.per_page` must be between 20 and 50"
+        );
+        // No explanation: the message stays as it was.
+        assert_eq!(refusal("{}"), "list_conversations: Crisp answered 400 `invalid_data`");
+    }
+
+    #[test]
+    fn keys_and_tokens_in_an_explanation_are_redacted() {
+        let token = {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode(format!("id-1:{KEY}"))
+        };
+        let message = refusal(&format!(r#"{{"message":"bad key {KEY}, token {token}\n!"}}"#));
+        assert!(!message.contains(KEY) && !message.contains(&token), "{message}");
+        assert!(message.ends_with("bad key [redacted], token [redacted] !"), "{message}");
+    }
+
+    #[test]
+    fn a_long_explanation_is_cut() {
+        let message = refusal(&format!(r#""{}""#, "x".repeat(1000)));
+        assert!(message.ends_with('…') && message.len() < 400, "{message}");
     }
 }

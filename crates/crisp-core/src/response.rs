@@ -132,6 +132,7 @@ pub fn decode_raw<'a>(
             endpoint: id,
             status,
             reason,
+            message: crate::error::explanation(&data),
             data,
             retry_after_ms,
             bloom_status: bloom_status.clone(),

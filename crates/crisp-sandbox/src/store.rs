@@ -118,12 +118,29 @@ impl Store {
         Some(c)
     }
 
+    /// Where a person is, by `peopleID`: their people id or, as Crisp accepts, their email
+    /// (compared case-insensitively).
+    pub fn person_index(&self, id: &str) -> Option<usize> {
+        if let Some(&i) = self.people_index.get(id) {
+            return Some(i);
+        }
+        if !id.contains('@') {
+            return None;
+        }
+        self.people.iter().position(|p| {
+            p.profile
+                .get("email")
+                .and_then(Value::as_str)
+                .is_some_and(|e| e.eq_ignore_ascii_case(id))
+        })
+    }
+
     pub fn person(&self, id: &str) -> Option<&Person> {
-        self.people_index.get(id).map(|&i| &self.people[i])
+        self.person_index(id).map(|i| &self.people[i])
     }
 
     pub fn person_mut(&mut self, id: &str) -> Option<&mut Person> {
-        self.people_index.get(id).map(|&i| &mut self.people[i])
+        self.person_index(id).map(|i| &mut self.people[i])
     }
 
     pub fn operator_ids(&self) -> Vec<&str> {

@@ -519,3 +519,64 @@ async fn cors_preflight_and_headers() {
     assert!(expose.contains("Retry-After") && expose.contains("Bloom-Status"));
     assert_eq!(got.headers()["bloom-status"], "MISS");
 }
+
+/// Crisp takes a contact's email wherever a route takes `peopleID`; the sandbox must too.
+#[tokio::test]
+async fn people_routes_take_an_email_as_people_id() {
+    let env = common::default_env().await;
+    let first = env.get("website/{w}/people/profiles/1").await.data()[0].clone();
+    let id = first["people_id"].as_str().unwrap().to_owned();
+    let email = first["email"].as_str().unwrap().to_owned();
+    let shouting = email.to_uppercase();
+
+    let head = env.call("HEAD", &format!("website/{{w}}/people/profile/{email}"), None).await;
+    assert_eq!(head.status, 200, "check_people_profile_exists by email");
+    let profile = env.get(&format!("website/{{w}}/people/profile/{shouting}")).await;
+    assert_eq!(profile.status, 200, "{}", profile.text);
+    assert_eq!(profile.data()["people_id"], id.as_str());
+
+    let saved = env
+        .call(
+            "PUT",
+            &format!("website/{{w}}/people/data/{email}"),
+            Some(json!({"data": {"plan": "pro"}})),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.text);
+    let data = env.get(&format!("website/{{w}}/people/data/{id}")).await.data();
+    assert_eq!(data["data"]["plan"], "pro", "written by email, read by id: {data}");
+    let events = env.get(&format!("website/{{w}}/people/events/{email}/list/1")).await;
+    assert_eq!(events.status, 200, "{}", events.text);
+
+    let nobody = env.call("HEAD", "website/{w}/people/profile/nobody@example.invalid", None).await;
+    assert_eq!(nobody.status, 404);
+}
+
+/// `{}` is an object: an empty data object saves (clearing) or updates (nothing), never a 400.
+#[tokio::test]
+async fn people_data_takes_an_empty_object() {
+    let env = common::default_env().await;
+    let id = env.get("website/{w}/people/profiles/1").await.data()[0]["people_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("website/{{w}}/people/data/{id}");
+    assert_eq!(env.call("PUT", &path, Some(json!({"data": {"a": 1}}))).await.status, 200);
+    for (method, body) in [("PATCH", json!({"data": {}})), ("PATCH", json!({}))] {
+        let answer = env.call(method, &path, Some(body.clone())).await;
+        assert_eq!(answer.status, 200, "{method} {body}: {}", answer.text);
+    }
+    assert_eq!(
+        env.get(&path).await.data()["data"],
+        json!({"a": 1}),
+        "an empty update changes nothing"
+    );
+    for body in [json!({"data": {}}), json!({})] {
+        let answer = env.call("PUT", &path, Some(body.clone())).await;
+        assert_eq!(answer.status, 200, "PUT {body}: {}", answer.text);
+        assert_eq!(env.get(&path).await.data()["data"], json!({}), "an empty save clears");
+    }
+    let wrong = env.call("PUT", &path, Some(json!({"data": [1]}))).await;
+    assert_eq!(wrong.status, 400);
+    assert_eq!(wrong.envelope()["data"]["param"], "body.data");
+}

@@ -5,7 +5,7 @@ import type { Conversation, ConversationMessage, Crisp, ItemOf, PeopleProfile, W
 import { contactUrl, conversationUrl } from "../context.js";
 import type { Host } from "../host.js";
 import { type Live, useLive } from "../live.js";
-import { Empty, ErrorNote, JsonTree, Section, When, describeError, initials } from "../ui.js";
+import { Empty, ErrorNote, Section, When, describeError, initials } from "../ui.js";
 import { useWriter } from "../writes.js";
 
 interface Props {
@@ -139,6 +139,8 @@ export function ConversationView({ crisp, host, websiteId, sessionId, refreshMs,
           </dd>
         </dl>
       </Section>
+      <Messages messages={messages} operators={x?.operators} />
+      <CustomData data={meta.data} />
       <Actions
         crisp={crisp}
         websiteId={websiteId}
@@ -149,21 +151,6 @@ export function ConversationView({ crisp, host, websiteId, sessionId, refreshMs,
         suggestions={x?.suggestions ?? []}
         onChanged={live.reload}
       />
-      <Section title="Custom data">
-        {meta.data && Object.keys(meta.data).length ? (
-          <dl class="facts">
-            {Object.entries(meta.data).map(([k, v]) => (
-              <>
-                <dt>{k}</dt>
-                <dd>{typeof v === "object" ? JSON.stringify(v) : String(v)}</dd>
-              </>
-            ))}
-          </dl>
-        ) : (
-          <p class="muted">No custom data.</p>
-        )}
-      </Section>
-      <Messages messages={messages} />
       <Previous host={host} websiteId={websiteId} items={x?.previous} loading={extra.loading} />
       <Events events={x?.events} loading={extra.loading} error={x?.profileError} />
       <Section title="Pages visited">
@@ -230,9 +217,7 @@ export function ContactView({ crisp, host, websiteId, peopleId, refreshMs, accou
       <Section title="Segments">
         <Chips items={pr.segments ?? []} empty="No segments." />
       </Section>
-      <Section title="Custom data">
-        {data && Object.keys(data).length ? <JsonTree value={data} /> : <p class="muted">No custom data.</p>}
-      </Section>
+      <CustomData data={data} />
       <Previous host={host} websiteId={websiteId} items={previous} loading={false} title="Conversations" />
       <Events events={events} loading={false} />
     </div>
@@ -330,7 +315,82 @@ function Chips({ items, empty }: { items: string[]; empty: string }) {
   );
 }
 
-function Messages({ messages }: { messages: ConversationMessage[] }) {
+/** Custom data as a table, the same in the conversation and the contact view; nested values as JSON. */
+function CustomData({ data }: { data: unknown }) {
+  const entries = data && typeof data === "object" && !Array.isArray(data) ? Object.entries(data as Record<string, unknown>) : [];
+  return (
+    <Section title="Custom data">
+      {entries.length ? (
+        <dl class="facts" aria-label="Custom data">
+          {entries.map(([k, v]) => (
+            <>
+              <dt>{k}</dt>
+              <dd>{v !== null && typeof v === "object" ? <code>{JSON.stringify(v)}</code> : String(v)}</dd>
+            </>
+          ))}
+        </dl>
+      ) : (
+        <p class="muted">No custom data.</p>
+      )}
+    </Section>
+  );
+}
+
+/** A link target from a message, only when it is http(s): a `javascript:` or `data:` URL is not a link. */
+export function safeUrl(raw: unknown): string | null {
+  if (typeof raw !== "string") return null;
+  try {
+    const url = new URL(raw);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function duration(seconds: unknown): string | null {
+  if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0) return null;
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+/** What a message says, as text and safe links only: nothing a visitor sends becomes HTML. */
+function MessageBody({ m }: { m: ConversationMessage }) {
+  if (typeof m.content === "string") return <p class="message-body">{m.content}</p>;
+  // File, audio and animation contents, read defensively: they come from the visitor.
+  const content = (m.content && typeof m.content === "object" ? m.content : {}) as { name?: unknown; url?: unknown; type?: unknown; duration?: unknown };
+  if (m.type === "file" || m.type === "audio" || m.type === "animation") {
+    const url = safeUrl(content.url);
+    const kind = m.type === "file" ? "File" : m.type === "audio" ? "Audio" : "Animation";
+    const fallback = url ? (new URL(url).pathname.split("/").filter(Boolean).pop() ?? url) : "";
+    const name = typeof content.name === "string" && content.name ? content.name : decodeURIComponentSafe(fallback) || `${kind.toLowerCase()} (no name)`;
+    const length = duration(content.duration);
+    return (
+      <p class="message-body attachment" data-kind={m.type}>
+        <span class="muted">{kind}: </span>
+        {url ? (
+          <a href={url} target="_blank" rel="noopener noreferrer">
+            {name}
+          </a>
+        ) : (
+          <span title="No http(s) link in this message">{name}</span>
+        )}
+        {length && <span class="muted"> · {length}</span>}
+        {typeof content.type === "string" && <span class="muted small"> · {content.type}</span>}
+      </p>
+    );
+  }
+  return <p class="message-body muted">[{String(m.type)}]</p>;
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function Messages({ messages, operators }: { messages: ConversationMessage[]; operators?: WebsiteOperatorListOne[] }) {
   const last = messages.slice(-8);
   return (
     <Section title="Last messages">
@@ -339,12 +399,18 @@ function Messages({ messages }: { messages: ConversationMessage[] }) {
           {last.map((m) => (
             <li class={`message from-${m.from} type-${m.type}`}>
               <div class="message-head">
-                <strong>{m.type === "note" ? "Private note" : m.from === "operator" ? m.user?.nickname ?? "Operator" : m.user?.nickname ?? "Visitor"}</strong>
+                <strong>
+                  {m.type === "note"
+                    ? `Private note by ${m.user?.nickname || operatorName(operators, m.user?.user_id) || "an operator"}`
+                    : m.from === "operator"
+                      ? m.user?.nickname ?? "Operator"
+                      : m.user?.nickname ?? "Visitor"}
+                </strong>
                 <span class="muted small">
                   <When ms={m.timestamp} />
                 </span>
               </div>
-              <p class="message-body">{typeof m.content === "string" ? m.content : `[${m.type}]`}</p>
+              <MessageBody m={m} />
             </li>
           ))}
         </ol>

@@ -4,7 +4,7 @@
 // The body is a form generated from the endpoint's body schema (BodyFields.tsx), or raw JSON.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Crisp, type EndpointInfo, type PreparedRequest } from "crisp-kit/web";
-import type { DashboardContext } from "../context.js";
+import { type DashboardContext, contextKey } from "../context.js";
 import { CopyButton, ErrorNote, JsonTree, describeError } from "../ui.js";
 import { useWriter } from "../writes.js";
 import { type BodyForm, type FieldValues, bodyForm, formBody, formValues } from "../body-form.js";
@@ -15,7 +15,10 @@ type Values = Record<string, string>;
 const MAX_PAGES = 200;
 
 export function ExplorerView({ crisp, context, websiteId }: { crisp: Crisp; context: DashboardContext; websiteId: string | null }) {
-  const catalog = useMemo(() => Crisp.endpoints().filter((e) => e.method !== null), []);
+  const all = useMemo(() => Crisp.endpoints(), []);
+  // Endpoints with an HTTP request; `list_accounts` is answered by crisp-kit itself.
+  const catalog = useMemo(() => all.filter((e) => e.method !== null), [all]);
+  const local = all.filter((e) => e.method === null).map((e) => e.id);
   const [search, setSearch] = useState("");
   const [selected, setSelected] = useState<EndpointInfo | null>(null);
   const groups = useMemo(() => {
@@ -34,6 +37,11 @@ export function ExplorerView({ crisp, context, websiteId }: { crisp: Crisp; cont
         <span class="label">Search {catalog.length} endpoints</span>
         <input type="search" value={search} placeholder="conversation state, people, helpdesk…" onInput={(e) => setSearch((e.target as HTMLInputElement).value)} autofocus />
       </label>
+      {local.length > 0 && (
+        <p class="muted small" data-count-note>
+          All {all.length} endpoints of the catalog but {local.map((id) => <code>{id}</code>)}, which crisp-kit answers itself, with no request to Crisp.
+        </p>
+      )}
       <p class="muted small" role="status">
         {count} match{count === 1 ? "" : "es"}
       </p>
@@ -59,6 +67,9 @@ export function ExplorerView({ crisp, context, websiteId }: { crisp: Crisp; cont
     </div>
   );
 }
+
+/** The path params filled from what the dashboard shows; they follow it unless the user edits them. */
+const FROM_CONTEXT = ["websiteID", "sessionID", "peopleID"];
 
 function prefill(endpoint: EndpointInfo, context: DashboardContext, websiteId: string | null): Values {
   const values: Values = {};
@@ -121,6 +132,24 @@ type Outcome = { kind: "data"; data: unknown; ms: number } | { kind: "error"; er
 function EndpointForm({ crisp, endpoint, context, websiteId, onBack }: { crisp: Crisp; endpoint: EndpointInfo; context: DashboardContext; websiteId: string | null; onBack: () => void }) {
   const writer = useWriter();
   const [path, setPath] = useState<Values>(() => prefill(endpoint, context, websiteId));
+  // What the context filled in last: a value still equal to it follows the dashboard; a value the
+  // user typed stays, and the form says it is pinned.
+  const filled = useRef<Values>(path);
+  const followed = prefill(endpoint, context, websiteId);
+  const place = `${contextKey(context)}|${websiteId ?? ""}`;
+  useEffect(() => {
+    const next = prefill(endpoint, context, websiteId);
+    setPath((current) => {
+      const updated = { ...current };
+      for (const name of FROM_CONTEXT) {
+        if (!(name in next)) continue;
+        if ((current[name] ?? "") === (filled.current[name] ?? "")) updated[name] = next[name]!;
+      }
+      return updated;
+    });
+    filled.current = next;
+  }, [place]);
+  const pinned = FROM_CONTEXT.filter((name) => name in followed && (path[name] ?? "") !== "" && path[name] !== followed[name]);
   const [query, setQuery] = useState<Values>({});
   const [body, setBody] = useState(() => bodyTemplate(endpoint));
   // The generated form: undefined while the schemas load, null when the schema gives no fields.
@@ -196,7 +225,7 @@ function EndpointForm({ crisp, endpoint, context, websiteId, onBack }: { crisp: 
   const send = async () => {
     if (!("params" in collected) || !preview) return;
     if (endpoint.write) {
-      const result = await writer.write({ endpoint: endpoint.id, params: collected.params, summary: `${endpoint.title} (${endpoint.method} ${endpoint.path})` });
+      const result = await writer.write({ endpoint: endpoint.id, params: collected.params, summary: sentence(endpoint, collected.params) });
       if (result) setOutcome(result.ok ? { kind: "data", data: result.data, ms: 0 } : { kind: "error", error: result.error });
       return;
     }
@@ -263,6 +292,22 @@ function EndpointForm({ crisp, endpoint, context, websiteId, onBack }: { crisp: 
                 <span class="label">{name}</span>
                 <input value={path[name] ?? ""} required onInput={(e) => setPath({ ...path, [name]: (e.target as HTMLInputElement).value })} />
               </label>
+            ))}
+            {pinned.map((name) => (
+              <p class="note warn" role="note" data-pinned={name}>
+                {name} is pinned to <code>{path[name]}</code>, not what the dashboard shows
+                {followed[name] ? (
+                  <>
+                    {" "}
+                    (<code>{followed[name]}</code>).{" "}
+                    <button type="button" class="link" onClick={() => setPath({ ...path, [name]: followed[name]! })}>
+                      Use the open one
+                    </button>
+                  </>
+                ) : (
+                  " (nothing of that kind is open)."
+                )}
+              </p>
             ))}
           </fieldset>
         )}
@@ -377,4 +422,14 @@ function OutcomeView({ outcome }: { outcome: Outcome }) {
       <JsonTree value={outcome.data} />
     </section>
   );
+}
+
+/** A write from the explorer in words: "Change Conversation State of conversation session_…". */
+function sentence(endpoint: EndpointInfo, params: Record<string, unknown>): string {
+  const what: string[] = [];
+  if (typeof params.sessionID === "string") what.push(`conversation ${params.sessionID}`);
+  if (typeof params.peopleID === "string") what.push(`contact ${params.peopleID}`);
+  const others = endpoint.path_params.filter((n) => !["websiteID", "sessionID", "peopleID", "pageNumber"].includes(n) && typeof params[n] === "string");
+  for (const n of others) what.push(`${n} ${String(params[n])}`);
+  return `${endpoint.title}${what.length ? ` for ${what.join(", ")}` : ""}`;
 }

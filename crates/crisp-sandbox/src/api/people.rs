@@ -147,23 +147,20 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
             done(call, json!({}))
         }
         "remove_people_profile" => {
-            let i = *s
-                .people_index
-                .get(call.p("peopleID"))
+            let i = s
+                .person_index(call.p("peopleID"))
                 .ok_or_else(|| ApiError::not_found("people profile", call.p("peopleID")))?;
             s.people.remove(i);
             s.reindex();
             done(call, json!({}))
         }
         "save_people_data" | "update_people_data" => {
+            // `{}` is an object: an empty (or absent) data object clears on save and changes
+            // nothing on update, as Crisp does; only a data that is not an object is refused.
             let data = match call.obj().get("data") {
                 Some(Value::Object(d)) => d.clone(),
-                _ => {
-                    return Err(ApiError::invalid(
-                        "body.data",
-                        "is required and must be an object",
-                    ));
-                }
+                None | Some(Value::Null) => Map::new(),
+                Some(_) => return Err(ApiError::invalid("body.data", "must be an object")),
             };
             let replace = call.endpoint.id == "save_people_data";
             let p = person_mut(s, call)?;

@@ -245,6 +245,11 @@ export function extensionSuite(launch, browser) {
     await h.panel.getByLabel(/^state \(/).selectOption("resolved");
     await h.panel.getByLabel("Raw JSON").check();
     assert.deepEqual(JSON.parse(await h.panel.getByLabel(/^Body/).inputValue()), { state: "resolved" });
+    // And back: the form takes what was written.
+    await h.panel.getByLabel(/^Body/).fill('{"state": "unresolved"}');
+    await h.panel.getByLabel("Raw JSON").uncheck();
+    assert.equal(await h.panel.getByLabel(/^state \(/).inputValue(), "unresolved");
+    await h.panel.getByLabel("Raw JSON").check();
     await h.panel.getByLabel(/^Body/).fill('{"state": "pending"}');
     await h.panel.getByRole("button", { name: "Send (write)…" }).click();
     const d = await confirmDialog();

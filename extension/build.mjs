@@ -101,7 +101,8 @@ await esbuild.build({
   jsxImportSource: "preact",
   legalComments: "none",
   logLevel: "warning",
-  // Lazily loaded parts (the Markdown renderer, the explorer's body schemas) become chunks beside panel.js.
+  // Lazily loaded parts become chunks beside panel.js: the Markdown renderer, crisp-kit's events
+  // module (socket.io-client in it), imported on first use, and the explorer's body schemas.
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
 });

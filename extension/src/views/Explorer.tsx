@@ -7,7 +7,7 @@ import { Crisp, type EndpointInfo, type PreparedRequest } from "crisp-kit/web";
 import { type DashboardContext, contextKey } from "../context.js";
 import { CopyButton, ErrorNote, JsonTree, describeError } from "../ui.js";
 import { useWriter } from "../writes.js";
-import { type BodyForm, type FieldValues, bodyForm, formBody, formValues } from "../body-form.js";
+import type { BodyForm, FieldValues } from "../body-form.js";
 import { BodyFields } from "./BodyFields.js";
 
 type Values = Record<string, string>;
@@ -154,6 +154,7 @@ function EndpointForm({ crisp, endpoint, context, websiteId, onBack }: { crisp: 
   const [body, setBody] = useState(() => bodyTemplate(endpoint));
   // The generated form: undefined while the schemas load, null when the schema gives no fields.
   const [form, setForm] = useState<BodyForm | null | undefined>(endpoint.body ? undefined : null);
+  const shapes = useRef<typeof import("../shapes.js") | null>(null);
   const [raw, setRaw] = useState(false);
   const [tag, setTag] = useState<string | null>(null);
   const [values, setValues] = useState<FieldValues>({});
@@ -163,9 +164,10 @@ function EndpointForm({ crisp, endpoint, context, websiteId, onBack }: { crisp: 
     if (!endpoint.body) return;
     let live = true;
     import("../shapes.js").then(
-      (shapes) => {
+      (loaded) => {
         if (!live) return;
-        const made = bodyForm(shapes.ENDPOINT_SCHEMAS[endpoint.id]?.body, shapes.SCHEMA_TYPES);
+        shapes.current = loaded;
+        const made = loaded.bodyForm(loaded.ENDPOINT_SCHEMAS[endpoint.id]?.body, loaded.SCHEMA_TYPES);
         setForm(made);
         setTag(made?.variants[0]?.tag ?? null);
       },
@@ -176,7 +178,7 @@ function EndpointForm({ crisp, endpoint, context, websiteId, onBack }: { crisp: 
     };
   }, [endpoint.id]);
   const useForm = Boolean(form) && !raw;
-  const fromForm = form && !raw ? formBody(form, tag, values, extra) : null;
+  const fromForm = form && !raw && shapes.current ? shapes.current.formBody(form, tag, values, extra) : null;
   const bodyText = fromForm ? ("body" in fromForm ? JSON.stringify(fromForm.body) : "") : body;
   const toRaw = () => {
     setToggleProblem(null);
@@ -191,7 +193,7 @@ function EndpointForm({ crisp, endpoint, context, websiteId, onBack }: { crisp: 
       setToggleProblem(`The body is not valid JSON (${(error as Error).message}); fix it or keep editing it raw.`);
       return;
     }
-    const state = form ? formValues(form, parsed) : null;
+    const state = form && shapes.current ? shapes.current.formValues(form, parsed) : null;
     if (!state) {
       setToggleProblem(`The body does not fit the form${form?.discriminator ? ` (its ${form.discriminator} is none of the choices)` : " (it is not an object)"}; keep editing it raw.`);
       return;

@@ -42,7 +42,8 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const stage = mkdtempSync(join(tmpdir(), "crisp-kit-pack-"));
 try {
-  for (const entry of ["dist", "README.md", "LICENSE"]) cpSync(join(here, entry), join(stage, entry), { recursive: true });
+  // Exactly what package.json's `files` names (bin/, dist/, README.md, LICENSE), so the two cannot drift.
+  for (const entry of JSON.parse(readFileSync(join(here, "package.json"), "utf8")).files) cpSync(join(here, entry), join(stage, entry), { recursive: true });
   writeFileSync(join(stage, "package.json"), `${JSON.stringify(publishedManifest(), null, 2)}\n`);
   const pack = (dir) => {
     const [info] = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", out, dir], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }));

@@ -148,6 +148,31 @@ function lockedKit(dir) {
     .map(([path, p]) => ({ name: path.slice("node_modules/".length), resolved: p.resolved, optional: Boolean(p.optional) }));
 }
 
+/**
+ * crisp-kit's own dependencies (socket.io-client and what it needs), at the versions this
+ * checkout's lock file installed: each resolved as Node would, from the requiring package's folder
+ * up, so a nested copy wins over a hoisted one.
+ */
+function dependencyClosure() {
+  const found = new Map();
+  const visit = (name, from) => {
+    let dir = from;
+    while (!existsSync(join(dir, "node_modules", name, "package.json"))) {
+      if (dir === root) throw new Error(`${name}: not installed in this checkout (npm ci)`);
+      dir = join(dir, "..");
+    }
+    const at = join(dir, "node_modules", name);
+    const manifest = JSON.parse(readFileSync(join(at, "package.json"), "utf8"));
+    const key = `${name}@${manifest.version}`;
+    if (found.has(key)) return;
+    found.set(key, name);
+    for (const dep of Object.keys(manifest.dependencies ?? {})) visit(dep, at);
+  };
+  const kit = JSON.parse(readFileSync(join(root, "bindings", "js", "package.json"), "utf8"));
+  for (const dep of Object.keys(kit.dependencies ?? {})) visit(dep, join(root, "bindings", "js"));
+  return [...found.keys()];
+}
+
 before(async () => {
   const probe = spawnSync("sh", ["-c", "command -v cargo || command -v rustc"], { env: { PATH: userPath } });
   assert.notEqual(probe.status, 0, `cargo or rustc is still on the user's PATH: ${probe.stdout}`);
@@ -155,6 +180,14 @@ before(async () => {
   tarballs = stdout.trim().split("\n");
   const { url } = await startRegistry();
   registry = url;
+  // The registry serves crisp-kit's dependencies too, as npm's cache holds them (npm ci put them
+  // there; their registry tarballs, byte for byte): a user's install resolves them like crisp-kit.
+  const deps = join(tmp, "deps");
+  mkdirSync(deps, { recursive: true });
+  for (const spec of dependencyClosure()) {
+    const { stdout: packed } = await run("npm", ["pack", spec, "--prefer-offline", "--json", "--pack-destination", deps], { cwd: tmp });
+    await publish(join(deps, JSON.parse(packed)[0].filename));
+  }
   sandbox = await startSandbox(["--seed", "23"]);
 });
 

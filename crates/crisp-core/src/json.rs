@@ -241,7 +241,7 @@ pub struct Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Pieces, not `write!`: the browser build links no `fmt::write` (60 KB budget).
-        f.write_str(&self.message)?;
+        f.write_str(self.message)?;
         f.write_str(" at byte ")?;
         f.write_str(&self.offset.to_string())
     }

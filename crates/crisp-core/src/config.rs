@@ -136,7 +136,7 @@ fn object<'a>(path: &str, value: &'a Value, known: &[&str]) -> Result<&'a Map, C
         return Err(invalid(if name.is_empty() { "options" } else { name }, "must be an object"));
     };
     if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
-        let expected = known.iter().map(|k| ["`", k, "`"].concat()).collect::<Vec<_>>().join(", ");
+        let expected = crate::error::backticked(known.iter().copied());
         return Err(invalid(
             [path, key.as_str()].concat(),
             ["unknown option (expected one of ", &expected, ")"].concat(),

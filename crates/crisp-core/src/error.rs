@@ -283,6 +283,21 @@ impl CrispError {
     }
 }
 
+/// Names in backticks, `, ` between them (`` `a`, `b` ``): the lists of what an error expected.
+/// One string pushed to, not a `Vec` joined (less code in the browser build).
+pub(crate) fn backticked<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for name in names {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        out.push('`');
+        out.push_str(name);
+        out.push('`');
+    }
+    out
+}
+
 impl fmt::Display for CrispError {
     // Written piece by piece, not with `write!`: the browser build then links no `fmt::write`
     // machinery (its budget is 60 KB gzipped). The texts are the same.

@@ -215,6 +215,14 @@ mod tests {
             ),
             "delete_helpdesk_tree_path: invalid parameter `path`: segment 2 must not be `.` or `..`"
         );
+        assert_eq!(
+            refused("get_conversation", r#"{"websiteID":"w","sessionID":"s","nope":1}"#),
+            "get_conversation: unknown parameter `nope` (expected `websiteID`, `sessionID`)"
+        );
+        assert_eq!(
+            refused("list_conversations", r#"{"websiteID":"w","pageNumber":1,"query":{"nope":1}}"#),
+            "list_conversations: unknown parameter `query.nope` (expected `per_page`, `include_empty`, `filter_inbox_id`, `filter_unread`, `filter_resolved`, `filter_not_resolved`, `filter_mention`, `filter_assigned`, `filter_unassigned`, `filter_date_start`, `filter_date_end`, `order_date_created`, `order_date_updated`, `order_date_waiting`, `search_type`, `search_query`, `search_operator`)"
+        );
         let config = |json: &str| Client::from_json(json).unwrap_err().to_string();
         assert_eq!(
             config(r#"{"identifier": "a", "key": "b", "nope": 1}"#)

@@ -258,7 +258,7 @@ fn check_known_keys(endpoint: &Endpoint, params: &Map) -> Result<(), CrispError>
             let expected = if expected.is_empty() {
                 "no parameters".to_owned()
             } else {
-                expected.iter().map(|e| ["`", e, "`"].concat()).collect::<Vec<_>>().join(", ")
+                crate::error::backticked(expected.iter().copied())
             };
             return Err(CrispError::UnknownParam {
                 endpoint: endpoint.id,
@@ -412,12 +412,8 @@ fn push_query(
         }
     };
     if let Some(unknown) = query.keys().find(|k| endpoint.query_param(k).is_none()) {
-        let expected = endpoint
-            .query
-            .iter()
-            .map(|q| ["`", q.name, "`"].concat())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let expected = endpoint.query.iter().map(|q| q.name);
+        let expected = crate::error::backticked(expected);
         return Err(CrispError::UnknownParam {
             endpoint: endpoint.id,
             param: ["query.", unknown.as_str()].concat(),
@@ -533,8 +529,7 @@ fn body_text(endpoint: &Endpoint, body: Option<&Value>) -> Result<Option<String>
         (Body::Fields(_), None) => Some("{}".to_owned()),
         (Body::Fields(fields), Some(Value::Object(map))) => {
             if let Some(unknown) = map.keys().find(|k| !fields.contains(&k.as_str())) {
-                let expected =
-                    fields.iter().map(|f| ["`", f, "`"].concat()).collect::<Vec<_>>().join(", ");
+                let expected = crate::error::backticked(fields.iter().copied());
                 return Err(CrispError::UnknownParam {
                     endpoint: id,
                     param: ["body.", unknown.as_str()].concat(),

@@ -331,7 +331,8 @@ impl fmt::Display for CrispError {
                 &[endpoint, ": answered by the client itself, it has no HTTP request"]
             }
             CrispError::Api(a) => {
-                status_text = a.status.to_string();
+                // Through u64: one integer formatter in the browser build, not one per type.
+                status_text = u64::from(a.status).to_string();
                 for part in [a.endpoint, ": Crisp answered ", &status_text, " `", &a.reason, "`"] {
                     f.write_str(part)?;
                 }
@@ -348,7 +349,7 @@ impl fmt::Display for CrispError {
                 }
             }
             CrispError::InvalidResponse { endpoint, status, message, snippet } => {
-                status_text = status.to_string();
+                status_text = u64::from(*status).to_string();
                 for part in [endpoint, ": unreadable answer (HTTP ", &status_text, "): ", message] {
                     f.write_str(part)?;
                 }

@@ -243,7 +243,7 @@ impl fmt::Display for Error {
         // Pieces, not `write!`: the browser build links no `fmt::write` (60 KB budget).
         f.write_str(self.message)?;
         f.write_str(" at byte ")?;
-        f.write_str(&self.offset.to_string())
+        f.write_str(&(self.offset as u64).to_string())
     }
 }
 

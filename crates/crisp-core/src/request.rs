@@ -387,7 +387,7 @@ fn push_rest(
             url.push('/');
         }
         if let Some(problem) = segment_problem(part) {
-            return Err(invalid(["segment ", &(i + 1).to_string(), " ", problem].concat()));
+            return Err(invalid(["segment ", &(i as u64 + 1).to_string(), " ", problem].concat()));
         }
         url.extend(utf8_percent_encode(part, SEGMENT));
     }
@@ -488,9 +488,9 @@ fn in_range(param: &QueryParam, value: i64) -> Result<(), String> {
     match param.range {
         Some((min, max)) if value < i64::from(min) || value > i64::from(max) => Err([
             "must be between ",
-            &min.to_string(),
+            &u64::from(min).to_string(),
             " and ",
-            &max.to_string(),
+            &u64::from(max).to_string(),
             " (got ",
             &value.to_string(),
             ")",

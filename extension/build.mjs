@@ -3,10 +3,10 @@
 //   extension/dist/firefox  MV3 with sidebar_action (Firefox)
 // It bundles the panel (Preact + the crisp-kit web build) and the background script with esbuild and
 // copies the wasm core. Needs bindings/js/dist (node bindings/js/build.mjs) first.
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { deflateSync } from "node:zlib";
+import { deflateSync, gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -56,10 +56,43 @@ const manifests = {
 const out = join(here, "dist");
 rmSync(out, { recursive: true, force: true });
 const staging = join(out, ".bundle");
+
+// The explorer's body form reads the catalog's schema tables (bindings/js/src/schemas.generated.ts)
+// through a lazy chunk. The tables also hold every answer shape, which the panel never needs: this
+// plugin hands esbuild the request bodies and only the types they reach, read from that one file.
+const schemasFile = join(root, "bindings/js/src/schemas.generated.ts");
+const bodySchemasOnly = {
+  name: "body-schemas-only",
+  setup(b) {
+    b.onLoad({ filter: /schemas\.generated\.ts$/ }, async (args) => {
+      if (args.path !== schemasFile) return undefined;
+      const { code } = await esbuild.transform(readFileSync(schemasFile, "utf8"), { loader: "ts", format: "esm" });
+      const { ENDPOINT_SCHEMAS, SCHEMA_TYPES } = await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
+      const bodies = Object.fromEntries(Object.entries(ENDPOINT_SCHEMAS).filter(([, s]) => s.body).map(([id, s]) => [id, { body: s.body, data: null }]));
+      const types = {};
+      const reach = (node) => {
+        if (Array.isArray(node)) return node.forEach(reach);
+        if (!node || typeof node !== "object") return;
+        for (const [key, value] of Object.entries(node)) {
+          const name = key === "$ref" && typeof value === "string" ? value.replace(/^#\/types\//, "") : null;
+          if (name === null) reach(value);
+          else if (!(name in types) && SCHEMA_TYPES[name]) {
+            types[name] = SCHEMA_TYPES[name];
+            reach(SCHEMA_TYPES[name]);
+          }
+        }
+      };
+      reach(bodies);
+      return { loader: "js", contents: `export const ENDPOINT_SCHEMAS = ${JSON.stringify(bodies)};\nexport const SCHEMA_TYPES = ${JSON.stringify(types)};\n` };
+    });
+  },
+};
+
 await esbuild.build({
   entryPoints: { panel: join(here, "src/panel.tsx") },
   outdir: staging,
   bundle: true,
+  plugins: [bodySchemasOnly],
   format: "esm",
   minify: true,
   sourcemap: false,
@@ -68,7 +101,8 @@ await esbuild.build({
   jsxImportSource: "preact",
   legalComments: "none",
   logLevel: "warning",
-  // Lazily loaded parts (the Markdown renderer) become chunks beside panel.js.
+  // Lazily loaded parts become chunks beside panel.js: the Markdown renderer, crisp-kit's events
+  // module (socket.io-client in it), imported on first use, and the explorer's body schemas.
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
 });
@@ -87,6 +121,11 @@ for (const [browser, manifest] of Object.entries(manifests)) {
   for (const [size, png] of Object.entries(icons)) writeFileSync(join(dir, "icons", `${size}.png`), png);
 }
 rmSync(staging, { recursive: true, force: true });
+const sizes = ["panel.js", ...readdirSync(join(out, "chrome", "chunks")).map((f) => `chunks/${f}`)].map((f) => {
+  const bytes = readFileSync(join(out, "chrome", f));
+  return `${f} ${(bytes.length / 1024).toFixed(1)} KB (${(gzipSync(bytes).length / 1024).toFixed(1)} KB gzipped)`;
+});
+console.error(`extension: ${sizes.join(", ")}`);
 console.error(`extension: built ${Object.keys(manifests).map((b) => `extension/dist/${b}`).join(" and ")}`);
 
 /** The toolbar icon: a speech bubble, drawn as an anti-aliased RGBA PNG (no image tool needed). */

@@ -5,7 +5,7 @@
 // every platform are platforms.mjs's job; pack.mjs writes the publishable tarballs.
 // Run from anywhere: `node bindings/js/build.mjs`.
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -43,7 +43,9 @@ run(join(root, "node_modules", ".bin", "wasm-opt"), [
   join(wasmDir, "crisp_kit_wasm_bg.wasm"), "-o", join(here, "dist", "crisp_kit_wasm_bg.wasm"),
 ]);
 
-const common = { bundle: true, platform: "node", target: "node18", logLevel: "warning" };
+// socket.io-client (a dependency) is imported by the events module on first use, never bundled
+// into the Node entries.
+const common = { bundle: true, platform: "node", target: "node18", logLevel: "warning", external: ["socket.io-client"] };
 // The compat and CLI entries (and serve/, as ../index.js) import the package entry itself, kept external so that every entry
 // shares one loaded addon and one CrispError class.
 const self = (file) => ({
@@ -72,14 +74,27 @@ await build({
   banner: { js: "#!/usr/bin/env node" },
   plugins: [self("index.js")],
   // `crisp-kit mcp` imports the MCP SDK lazily: an optional peer dependency, never bundled.
-  // `crisp-kit serve --redis` imports `redis` lazily, the same way.
-  external: ["@modelcontextprotocol/sdk", "@modelcontextprotocol/sdk/*", "redis"],
+  // `crisp-kit serve --redis` imports `redis` lazily, the same way; socket.io-client as above.
+  external: ["@modelcontextprotocol/sdk", "@modelcontextprotocol/sdk/*", "redis", "socket.io-client"],
 });
 chmodSync(join(here, "dist", "cli.js"), 0o755);
-// The browser entry: no Node built-ins, the glue bundled, the .wasm beside it.
+// The browser entry: no Node built-ins, the glue bundled, the .wasm beside it. The events module
+// is its own file, web-events.js, imported on `crisp.events()` or the first hook; socket.io-client
+// is a chunk of it, loaded by `crisp.events()` only. A REST-only page downloads web.js and the
+// .wasm, nothing more (tests/browser checks).
+for (const old of readdirSync(join(here, "dist"))) if (old.startsWith("web-chunk-") || old === "web-events.js") rmSync(join(here, "dist", old));
+const eventsApart = {
+  name: "events-apart",
+  setup: (b) => b.onResolve({ filter: /^\.\/events\.js$/ }, () => ({ path: "./web-events.js", external: true })),
+};
 await build({
   bundle: true, logLevel: "warning", entryPoints: [join(here, "src", "web.ts")], format: "esm",
-  platform: "browser", target: "es2022", outfile: join(here, "dist", "web.js"),
+  platform: "browser", target: "es2022", outfile: join(here, "dist", "web.js"), plugins: [eventsApart],
+});
+await build({
+  bundle: true, logLevel: "warning", entryPoints: { "web-events": join(here, "src", "events.ts") }, format: "esm",
+  platform: "browser", target: "es2022", outdir: join(here, "dist"), splitting: true,
+  chunkNames: "web-chunk-[name]-[hash]",
 });
 
 const tsc = join(root, "node_modules", ".bin", "tsc");

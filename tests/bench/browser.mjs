@@ -45,7 +45,11 @@ async function bundle(name, contents, plugins = [], banner = "") {
   });
   return outfile;
 }
-const kitBundle = await bundle("crisp-kit", `export { Crisp, init } from ${JSON.stringify(join(dist, "web.js"))};`);
+// The events module (web-events.js, with socket.io-client) is imported on `crisp.events()` only;
+// a bundler that splits loads it then, so it is not part of what a REST-only app ships. (esbuild
+// inlines dynamic imports unless told to split: kept external here.)
+const eventsApart = { name: "events-apart", setup: (b) => b.onResolve({ filter: /web-events\.js$/ }, (a) => ({ path: a.path, external: true })) };
+const kitBundle = await bundle("crisp-kit", `export { Crisp, init } from ${JSON.stringify(join(dist, "web.js"))};`, [eventsApart]);
 // crisp-api requires Node's `url` (for `URL`) and `crypto` (only for `verifyHook`), and uses the
 // global `Buffer` once (base64 of the token): the browser has `URL`; `crypto` has no browser
 // equivalent with a synchronous HMAC, so it is stubbed (crisp-api's hook verification throws in

@@ -73,5 +73,74 @@ export async function run(sandbox) {
     check(!document.documentElement.outerHTML.includes(sandbox.key), "DOM clean");
   });
 
+  await test("REST-only use downloads no events code: no chunk was fetched yet", async () => {
+    const chunks = performance.getEntriesByType("resource").filter((r) => r.name.includes("/dist/web-chunk-"));
+    same(chunks.map((r) => r.name), [], "no web-chunk-* before crisp.events()");
+  });
+
+  const post = (path, body) =>
+    fetch(`${control}${path}`, { method: "POST", body: body === undefined ? undefined : JSON.stringify(body) }).then((r) => r.json());
+  const waitFor = (register, what, ms = 5000) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
+      const off = register((v) => {
+        clearTimeout(timer);
+        off();
+        resolve(v);
+      });
+    });
+
+  await test("events over a real socket in the browser: message:send, then a dropped socket, a reconnect and the gap", async () => {
+    const sub = await crisp.events({ events: ["message:send"], reconnect: { baseDelayMs: 100, maxDelayMs: 300, randomization: 0.5 } });
+    try {
+      await sub.ready;
+      const chunks = performance.getEntriesByType("resource").filter((r) => r.name.includes("/dist/web-chunk-"));
+      check(chunks.length >= 2, `the events module and socket.io-client came as chunks, got ${chunks.length}`);
+      let got = waitFor((f) => sub.on("message:send", f), "message:send");
+      await post("simulate/visitor-message", { session_id: sessionID, content: "hello from a visitor" });
+      const data = await got;
+      same([data.content, data.session_id, data.from], ["hello from a visitor", sessionID, "user"], "payload");
+      const statuses = [];
+      sub.onStatus((st) => statuses.push(st.type));
+      const gap = waitFor((f) => sub.onStatus((st) => st.type === "gap" && f(st)), "gap");
+      const t = Date.now();
+      const dropped = await post("sockets/drop");
+      check(dropped.data.dropped >= 1, "a socket was dropped");
+      const g = await gap;
+      check(g.from >= t - 5 && g.to >= g.from, `gap ${JSON.stringify(g)}`);
+      same(statuses.slice(0, 3), ["reconnecting", "connected", "gap"], "status sequence");
+      got = waitFor((f) => sub.on("message:send", f), "message:send after the reconnect");
+      await post("simulate/visitor-message", { session_id: sessionID, content: "still there?" });
+      same((await got).content, "still there?", "re-subscribed");
+    } finally {
+      sub.close();
+    }
+  });
+
+  await test("hooks.handle with a fetch Request in the browser: valid, then replayed, tampered and stale", async () => {
+    const secret = "browser-secret";
+    const hooked = new Crisp({ ...options, hooks: { secret } });
+    const got = [];
+    hooked.hooks.on("message:send", (d) => got.push(d.content));
+    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const sign = async (ts, body) =>
+      [...new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`[${ts};${body}]`)))].map((b) => b.toString(16).padStart(2, "0")).join("");
+    const request = (ts, body, sig) =>
+      new Request("https://bot.example/hooks", { method: "POST", body, headers: { "x-crisp-request-timestamp": String(ts), "x-crisp-signature": sig } });
+    const now = Date.now();
+    const body = JSON.stringify({ website_id: "w", event: "message:send", data: { website_id: "w", content: "hooked" }, timestamp: now });
+    const sig = await sign(now, body);
+    const codes = [];
+    for (const r of [request(now, body, sig), request(now, body, sig), request(now, body.replace("hooked", "hacked"), sig)]) {
+      const a = await hooked.hooks.handle(r);
+      codes.push([a.status, (await a.json()).code]);
+    }
+    const old = now - 3_600_000;
+    const a = await hooked.hooks.handle(request(old, body, await sign(old, body)));
+    codes.push([a.status, (await a.json()).code]);
+    same(codes, [[200, "ok"], [401, "replayed"], [401, "bad_signature"], [401, "stale"]], "answers");
+    same(got, ["hooked"], "dispatched once");
+  });
+
   return { results, instantiateMs };
 }

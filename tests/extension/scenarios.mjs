@@ -4,9 +4,17 @@
 // driver with CRISP_KIT_BROWSER. The real extension build runs beside a stand-in app.crisp.chat,
 // against the real sandbox; the sandbox's request log is the witness for what was sent.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test as nodeTest } from "node:test";
+
+/** One table of the catalog's generated schemas (the file the explorer's form is generated from). */
+function schemaTable(name) {
+  const file = readFileSync(new URL("../../bindings/js/src/schemas.generated.ts", import.meta.url), "utf8");
+  const line = file.split("\n").find((l) => l.startsWith(`export const ${name}:`));
+  return JSON.parse(line.slice(line.indexOf("= ") + 2, -1));
+}
 
 /** Registers every scenario against `launch` (a harness's launch function); `browser` names the screenshots. */
 export function extensionSuite(launch, browser) {
@@ -207,7 +215,7 @@ export function extensionSuite(launch, browser) {
     await h.panel.getByRole("tab", { name: "API" }).click();
     await h.panel.getByLabel(/^Search \d+ endpoints/).fill("change conversation state");
     await h.panel.locator('[data-endpoint="change_conversation_state"]').click();
-    await h.panel.getByLabel(/^Body/).fill('{"state": "pending"}');
+    await h.panel.getByLabel(/^state \(/).selectOption("pending");
     // The core refuses to even build the write: the preview says so and Send is disabled.
     await h.panel.getByRole("alert").getByText(/Read-only mode is on: nothing was sent \(change_conversation_state\)/).waitFor();
     assert.equal(await h.panel.getByRole("button", { name: "Send (write)…" }).isDisabled(), true);
@@ -233,6 +241,15 @@ export function extensionSuite(launch, browser) {
     await h.panel.getByRole("button", { name: "← All endpoints" }).click();
     await h.panel.getByLabel(/^Search \d+ endpoints/).fill("change conversation state");
     await h.panel.locator('[data-endpoint="change_conversation_state"]').click();
+    // The raw JSON editor, filled from the form as it stands; the written body is sent as it is.
+    await h.panel.getByLabel(/^state \(/).selectOption("resolved");
+    await h.panel.getByLabel("Raw JSON").check();
+    assert.deepEqual(JSON.parse(await h.panel.getByLabel(/^Body/).inputValue()), { state: "resolved" });
+    // And back: the form takes what was written.
+    await h.panel.getByLabel(/^Body/).fill('{"state": "unresolved"}');
+    await h.panel.getByLabel("Raw JSON").uncheck();
+    assert.equal(await h.panel.getByLabel(/^state \(/).inputValue(), "unresolved");
+    await h.panel.getByLabel("Raw JSON").check();
     await h.panel.getByLabel(/^Body/).fill('{"state": "pending"}');
     await h.panel.getByRole("button", { name: "Send (write)…" }).click();
     const d = await confirmDialog();
@@ -258,6 +275,56 @@ export function extensionSuite(launch, browser) {
     assert.ok(Number(pages) >= 2, `only ${pages} page(s)`);
     assert.ok(Number(items) > 20);
     assert.ok(!(await everything()).includes(h.sandbox.key));
+  });
+
+  test("the explorer's body form: the message type picker shows a note's fields and the note is sent exactly as previewed", async () => {
+    const c = conversations[5] ?? conversations[0];
+    await showConversation(c);
+    await h.panel.getByRole("tab", { name: "API" }).click();
+    await h.panel.getByLabel(/^Search \d+ endpoints/).fill("send message in conversation");
+    await h.panel.locator('[data-endpoint="send_message_in_conversation"]').click();
+    const tagOf = (name) => h.panel.evaluate((n) => document.querySelector(`[data-field="${n}"]`)?.tagName.toLowerCase(), name);
+    // The picker offers every message type of the union; each type shows its own fields.
+    const picker = h.panel.getByLabel(/^type \(/);
+    const union = schemaTable("SCHEMA_TYPES").ConversationMessageNew.anyOf.map((m) => m.$ref.replace("#/types/", ""));
+    const expectedTags = union.map((t) => schemaTable("SCHEMA_TYPES")[t].properties.type.enum[0]);
+    assert.deepEqual(await h.panel.evaluate(() => [...document.querySelector("[data-discriminator]").options].map((o) => o.value)), expectedTags);
+    await picker.selectOption("file");
+    assert.equal(await tagOf("content"), "textarea", "a file message's content (an object) is not a JSON field");
+    await picker.selectOption("note");
+    assert.equal(await tagOf("content"), "input", "a note's content (a string) is not a text field");
+    assert.ok((await h.panel.locator("form").innerText()).includes("content (string, required)"), "the required content is not marked");
+    await h.panel.getByLabel(/^from \(/).fill("operator");
+    await h.panel.getByLabel(/^origin \(/).fill("chat");
+    await h.panel.getByLabel(/^content \(/).fill("Made with the generated form.");
+    const expected = { type: "note", from: "operator", origin: "chat", content: "Made with the generated form." };
+    const bodyOf = (preview) => JSON.parse(preview.slice(preview.indexOf("\n\n") + 2));
+    assert.deepEqual(bodyOf(await h.panel.getByLabel("Request preview").innerText()), expected);
+    await h.clearLog();
+    await h.panel.getByRole("button", { name: "Send (write)…" }).click();
+    const d = await confirmDialog();
+    assert.deepEqual(bodyOf(await d.getByLabel("Request preview").textContent()), expected);
+    await d.getByRole("button", { name: "Confirm" }).click();
+    await h.panel.getByLabel("Response").waitFor();
+    const writes = writesIn(await h.log());
+    assert.equal(writes.length, 1, `writes: ${writes.map((r) => r.endpoint).join(", ")}`);
+    assert.equal(writes[0].method, "POST");
+    assert.equal(writes[0].endpoint, "send_message_in_conversation");
+    assert.deepEqual(writes[0].body, expected);
+  });
+
+  test("the explorer's enum fields are selects offering exactly the schema's values", async () => {
+    // Another tab and back: the explorer starts at its endpoint list again.
+    await h.panel.getByRole("tab", { name: "Conversation" }).click();
+    await h.panel.getByRole("tab", { name: "API" }).click();
+    await h.panel.getByLabel(/^Search \d+ endpoints/).fill("change conversation state");
+    await h.panel.locator('[data-endpoint="change_conversation_state"]').click();
+    await h.panel.getByLabel(/^state \(/).waitFor();
+    const offered = await h.panel.evaluate(() => [...document.querySelector('select[data-field="state"]').options].filter((o) => !o.disabled).map((o) => o.value));
+    const schema = schemaTable("ENDPOINT_SCHEMAS").change_conversation_state.body;
+    const state = schemaTable("SCHEMA_TYPES")[schema.properties.state.$ref.replace("#/types/", "")];
+    assert.deepEqual(offered, state.enum);
+    assert.ok((await h.panel.locator("form").innerText()).includes("state (string, required)"));
   });
 
   test("the knowledge base searches, previews, and sends only on an explicit, confirmed click", async () => {

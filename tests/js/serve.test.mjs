@@ -11,9 +11,9 @@ import { createInterface } from "node:readline";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { loadKit, root, startSandbox } from "./support.mjs";
+import { backendName, loadKit, root, startSandbox } from "./support.mjs";
 
-const nodeBackend = (process.env.CRISP_KIT_BACKEND ?? "node") === "node";
+const nodeBackend = backendName === "native";
 const cliPath = join(root, "bindings/js/dist/cli.js");
 let sandbox;
 let catalog;

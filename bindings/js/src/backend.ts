@@ -22,6 +22,8 @@ export interface BindingClient {
   /** `{"timeoutMs", "headers"}`: the per-attempt timeout and the header sets `prepare` numbers. */
   transport(): string;
   listAccounts(): string;
+  /** The RTM `authentication` message for an account (`{"ok":true,"message"}`; holds the key). Names one per line; empty: the default events / no rooms. */
+  rtmAuthentication(account: string | null | undefined, events: string, rooms: string): string;
 }
 
 /** The functions a backend exports. */
@@ -54,4 +56,11 @@ export interface Binding {
    */
   plainDataStart(endpoint: number, status: number, body: Uint8Array): number;
   verifyHook(secret: string, timestamp: string, rawBody: Uint8Array, signature: string): boolean;
+  /** Real-time events (crisp_core::rtm). */
+  rtmCatalog(): string;
+  /** The checked subscription of names given one per line (empty: the default list). */
+  rtmSubscription(events: string): string;
+  rtmReconnectDelay(baseDelayMs: number, maxDelayMs: number, randomization: number, attempt: number, seed: number): string;
+  /** `{"ok":true,"timestampMs"}` or `{"ok":false,"refusal"}`; empty strings for absent headers. */
+  checkHook(secret: string, timestamp: string, rawBody: Uint8Array, signature: string, nowMs: number, windowMs: number): string;
 }

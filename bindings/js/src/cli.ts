@@ -13,6 +13,7 @@ Usage:
   crisp-kit call ENDPOINT [--param NAME=VALUE ...] [--body JSON] [--all-pages] [--dry-run] [--account NAME]
   crisp-kit mcp [--tools=compact|full] [--allow-writes] [--max-result-bytes N] [--max-pages N]
   crisp-kit serve [--port N] [--keys FILE] [--allow-writes] [--rate N/s] ...   (and serve keys add|list|remove)
+  crisp-kit events [--events NAME,NAME...] [--account NAME]
 
   endpoints        list every endpoint (id, method, path; [w] marks writes, [d] deprecated)
     --search TEXT  only those whose id, title or path contains TEXT
@@ -32,6 +33,8 @@ Usage:
                    (\`crisp-kit mcp --help\` for its flags; docs/MCP.md for client setup)
   serve            a self-hosted gateway: the REST proxy and MCP over HTTP, behind bearer keys
                    (\`crisp-kit serve --help\`; docs/GATEWAY.md)
+  events           stream real-time events (RTM socket) as JSON lines until Ctrl-C
+                   (\`crisp-kit events --help\`)
 
 Environment:
   CRISP_IDENTIFIER, CRISP_KEY   the token (required for call)
@@ -192,6 +195,12 @@ async function main(argv: string[]): Promise<void> {
     // Its own flags; the MCP SDK is loaded there, lazily (an optional peer dependency).
     const { runMcp } = await import("./mcp.js");
     return runMcp(argv.slice(1), argv.includes("--help") || argv.includes("-h") ? {} : optionsFromEnv());
+  }
+  if (argv[0] === "events") {
+    const { runEvents } = await import("./cli-events.js");
+    const help = argv.includes("--help") || argv.includes("-h") || argv.includes("--list");
+    process.exitCode = await runEvents(argv.slice(1), help ? {} : optionsFromEnv());
+    return;
   }
   if (argv[0] === "serve") {
     // The gateway (REST and MCP over HTTP); docs/GATEWAY.md.

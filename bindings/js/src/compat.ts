@@ -7,7 +7,9 @@
 import { COMPAT_METHODS } from "./compat.generated.js";
 import type { BucketService, MediaService, PlanService, PluginService, WebsiteService } from "./compat.generated.js";
 // From the package entry, so one addon and one CrispError class serve both entries.
-import { Crisp as Client, type CrispOptions, CrispError, type FetchLike, type Tier } from "./index.js";
+import { Crisp as Client, type CrispOptions, CrispError, type FetchLike, type Tier, verifyHook } from "./index.js";
+import type { EventSubscription, EventsOptions } from "./events.js";
+import type { CrispEventName } from "./types.generated.js";
 
 export type { BucketService, MediaService, PlanService, PluginService, WebsiteService };
 
@@ -48,8 +50,22 @@ function toCompatError(error: CrispError): CompatError {
   return compat;
 }
 
-/** The official client's constructor, REST part. Real-time events (`on`) are not supported yet. */
+/** crisp-api's RTM modes. */
+export const RTM_MODES = { WebSockets: "websockets", WebHooks: "webhooks" } as const;
+type RtmMode = (typeof RTM_MODES)[keyof typeof RTM_MODES];
+const MODES: readonly string[] = Object.values(RTM_MODES);
+// crisp-api's socket settings, kept so a bot behaves the same after switching.
+const RECONNECT = { baseDelayMs: 5_000, maxDelayMs: 10_000, randomization: 0.75 };
+const BROKER_SCHEDULE_MS = 500;
+const REBIND_MIN_MS = 2_500;
+
+type Listener = (data: unknown) => void;
+
+/** The official client's constructor: REST and real-time events (RTM socket or web hooks). */
 export class Crisp {
+  /** crisp-api's `Crisp.RTM_MODES`. */
+  static readonly RTM_MODES = RTM_MODES;
+
   readonly website = {} as WebsiteService;
   readonly plugin = {} as PluginService;
   readonly plan = {} as PlanService;
@@ -61,6 +77,14 @@ export class Crisp {
   #headers: Record<string, string> = {};
   #client: Client | undefined;
   #options: Omit<CrispOptions, "identifier" | "key" | "tier" | "baseUrl">;
+  #rtmHost = "";
+  #rtmMode: RtmMode = "websockets";
+  readonly #listeners = new Map<string, Listener[]>();
+  readonly #bound = new Set<string>();
+  #scheduled: Promise<void> | undefined;
+  #socket: EventSubscription | undefined;
+  #loopback = false;
+  #lastRebind: number | null = null;
 
   /** `options` are crisp-kit's extras (`fetch`, `timeoutMs`, `retry`, `readOnly`); all optional. */
   constructor(options: Omit<CrispOptions, "identifier" | "key" | "tier" | "baseUrl" | "accounts" | "websiteId"> = {}) {
@@ -107,11 +131,122 @@ export class Crisp {
     this.#client = undefined;
   }
 
-  /** Real-time events (Socket.IO and web hook loopback) are not part of crisp-kit yet. */
-  on(event: string): Promise<never> {
-    return Promise.reject(
-      new Error(`[Crisp] on: real-time events are not supported by crisp-kit yet (event '${event}'); use the REST methods, or the official client for sockets`),
+  /** Sets the RTM socket URL, skipping discovery through `connect/endpoints`. */
+  setRtmHost(host: string): void {
+    if (typeof host !== "string") throw new Error("[Crisp] setRtmHost: parameter host should be a string");
+    this.#rtmHost = host;
+  }
+
+  /** `Crisp.RTM_MODES.WebSockets` (the default) or `Crisp.RTM_MODES.WebHooks`. */
+  setRtmMode(mode: RtmMode): void {
+    if (!MODES.includes(mode)) {
+      throw new Error(`[Crisp] setRtmMode: parameter mode value should be one of: ${MODES.join(", ")}`);
+    }
+    this.#rtmMode = mode;
+  }
+
+  /**
+   * Listens to a real-time event. As crisp-api: every `on` must come before the connector is bound
+   * (500 ms after the first one), the name must be in crisp-api's list, and the promise resolves
+   * once the socket (or the web hook loopback) is set up.
+   */
+  on(event: string, callback: Listener): Promise<unknown> {
+    if (typeof event !== "string") throw new Error("[Crisp] on: parameter event should be a string");
+    if (typeof callback !== "function") throw new Error("[Crisp] on: parameter callback should be a function");
+    if (!(Client.eventCatalog().defaultEvents as readonly string[]).includes(event)) {
+      throw new Error(`[Crisp] on: parameter event value is not recognized: '${event}'`);
+    }
+    if (this.#socket || this.#loopback) {
+      throw new Error(`[Crisp] on: connector is already bound, please listen to event earlier on: '${event}'`);
+    }
+    const list = this.#listeners.get(event) ?? [];
+    list.push(callback);
+    this.#listeners.set(event, list);
+    if (this.#bound.has(event)) return Promise.resolve();
+    this.#bound.add(event);
+    if (this.#scheduled) return Promise.resolve(true);
+    const mode = this.#rtmMode;
+    this.#scheduled = new Promise<void>((resolve) => setTimeout(resolve, BROKER_SCHEDULE_MS)).then(() =>
+      mode === "webhooks" ? this.#connectLoopback() : this.#connectSocket(),
     );
+    return this.#scheduled;
+  }
+
+  /**
+   * Dispatches a received web hook body (parsed JSON) to the `on` handlers (Web Hooks mode).
+   * Returns an `Error` for a bad payload or before the loopback is bound, else `null`, as crisp-api.
+   * Check the signature first: `verifyHook`, or better `crisp-kit`'s `crisp.hooks`, which checks the
+   * raw bytes and the timestamp's age and refuses replays.
+   */
+  receiveHook(body: unknown): Error | null {
+    if (!this.#loopback) return new Error("[Crisp] receiveHook: hook loopback not bound");
+    if (!body || typeof body !== "object") return new Error("[Crisp] receiveHook: empty hook payload");
+    const { event, data } = body as { event?: unknown; data?: unknown };
+    if (!event || !data || typeof event !== "string" || typeof data !== "object") {
+      return new Error("[Crisp] receiveHook: malformatted hook payload");
+    }
+    if (!this.#bound.has(event)) return null;
+    queueMicrotask(() => this.#emit(event, data));
+    return null;
+  }
+
+  /**
+   * Whether a web hook's signature is valid (Web Hooks mode; `false` before the loopback is bound).
+   * As crisp-api, it signs `JSON.stringify(body)`; the comparison is constant-time.
+   */
+  verifyHook(secret: string, body: unknown, timestamp: number | string, signature: string): boolean {
+    return this.#loopback ? verifySignature(secret, body, timestamp, signature) : false;
+  }
+
+  /** Whether a widget's signature is valid (the same check, in any mode). */
+  verifyWidget(secret: string, body: unknown, timestamp: number | string, signature: string): boolean {
+    return verifySignature(secret, body, timestamp, signature);
+  }
+
+  /** Asks Crisp to rebind the socket (after a plugin is installed on a new website); at most every 2.5 s. */
+  rebindSocket(): Promise<void> {
+    if (!this.#socket) throw new Error("[Crisp] rebindSocket: cannot rebind a socket that is not yet bound");
+    const now = Date.now();
+    if (this.#lastRebind !== null && now - this.#lastRebind < REBIND_MIN_MS) {
+      throw new Error("[Crisp] rebindSocket: cannot rebind, last rebind was requested too recently");
+    }
+    return Promise.resolve().then(() => {
+      this.#lastRebind = now;
+      this.#socket!.rebind();
+    });
+  }
+
+  /** Not in crisp-api (whose socket stays open for the process's life): closes the RTM socket. */
+  close(): void {
+    this.#socket?.close();
+  }
+
+  #emit(event: string, data: unknown): void {
+    for (const listener of this.#listeners.get(event) ?? []) listener(data);
+  }
+
+  async #connectLoopback(): Promise<void> {
+    this.#loopback = true;
+  }
+
+  async #connectSocket(): Promise<void> {
+    const options: EventsOptions = { events: [...this.#bound] as CrispEventName[], reconnect: RECONNECT };
+    if (this.#rtmHost) options.endpoint = this.#rtmHost;
+    const socket = await this.#clientFor().events(options);
+    this.#socket = socket;
+    socket.onStatus((status) => {
+      if (status.type === "error") {
+        // As crisp-api: a refused token is thrown where nobody can catch it.
+        const message =
+          status.error.code === "unauthorized"
+            ? "[Crisp] connectSocket: cannot listen for events as authentication is invalid"
+            : `[Crisp] connectSocket: ${status.error.message}`;
+        queueMicrotask(() => {
+          throw new Error(message);
+        });
+      }
+    });
+    for (const event of this.#bound) socket.on(event as never, (data) => this.#emit(event, data));
   }
 
   #clientFor(): Client {
@@ -173,6 +308,11 @@ export class Crisp {
       throw error;
     }
   }
+}
+
+function verifySignature(secret: string, body: unknown, timestamp: number | string, signature: string): boolean {
+  if (!secret || !signature || !body || typeof body !== "object" || !timestamp || Number.isNaN(Number(timestamp))) return false;
+  return verifyHook(secret, String(timestamp), JSON.stringify(body), signature);
 }
 
 export default Crisp;

@@ -1,7 +1,8 @@
 import type { Binding, BindingClient } from "./backend.js";
 import type { DataOf, EndpointId, ItemOf, PagedEndpointId, ParamsOf, PathValue } from "./endpoints.generated.js";
 import { CrispError, type ErrorInfo } from "./errors.js";
-import type { ConversationMessage } from "./types.generated.js";
+import type { EventsOptions, EventSubscription, HookResult, HookState, HooksOptions, NodeRequest, NodeResponse } from "./events.js";
+import type { ConversationMessage, CrispEventMap, CrispEventName } from "./types.generated.js";
 
 /** The token tier, sent as `X-Crisp-Tier`. */
 export type Tier = "user" | "website" | "plugin";
@@ -56,6 +57,29 @@ export interface CrispOptions {
   retry?: RetryOptions;
   /** Refuse every write endpoint before any request exists. */
   readOnly?: boolean;
+  /** Web hooks received through `crisp.hooks`: the secret that signs them, and the freshness window. */
+  hooks?: HooksOptions;
+}
+
+/** What `Crisp.eventCatalog()` answers. */
+export interface EventCatalog {
+  defaultEvents: CrispEventName[];
+  optInEvents: CrispEventName[];
+  hookWindowMs: number;
+  minRebindMs: number;
+  reconnect: { baseDelayMs: number; maxDelayMs: number; randomization: number };
+}
+
+/** `crisp.hooks`: receive Crisp web hooks (checked, parsed, dispatched to `on` handlers). */
+export interface CrispHooks {
+  /** Calls `handler` with each `name` hook's `data`. Returns a function that removes it. */
+  on<E extends CrispEventName>(name: E, handler: (data: CrispEventMap[E]) => void | Promise<void>): () => void;
+  /** A fetch-style handler: 200, 401 for a bad, stale or replayed signature, 400 for a bad payload. */
+  handle(request: Request): Promise<Response>;
+  /** The same as a Node `(req, res)` handler (node:http; Express without a body parser before it). */
+  node(req: NodeRequest, res: NodeResponse): Promise<void>;
+  /** One delivery given as its parts: the raw body and the two headers. */
+  receive(rawBody: Uint8Array, timestamp: string | null, signature: string | null): Promise<HookResult>;
 }
 
 /** Per-call options. */
@@ -261,9 +285,12 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   /** The per-attempt timeout and the header sets `prepare` numbers (two per account), from the core. */
   readonly #timeoutMs: number;
   readonly #headerSets: Record<string, string>[];
+  readonly #hookOptions: HooksOptions | undefined;
+  #hooks: CrispHooks | undefined;
 
   constructor(options: O) {
-    const { fetch: fetchImpl, ...config } = options;
+    const { fetch: fetchImpl, hooks, ...config } = options;
+    this.#hookOptions = hooks;
     const created = backend().createClient(JSON.stringify(config));
     if (typeof created === "string") throw new CrispError(parse<Failed>(created).error);
     this.#client = created;
@@ -289,6 +316,97 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   /** Every endpoint of the catalog (like the seed's `_endpoints`). */
   static endpoints(): EndpointInfo[] {
     return parse<EndpointInfo[]>(backend().catalog());
+  }
+
+  /**
+   * Subscribes to Crisp's real-time events over the RTM socket (Socket.IO, websocket only; the
+   * client library is loaded now, not with the package). Resolves once the subscription exists;
+   * it connects and authenticates in the background (`ready`, `onStatus`), reconnects after a drop
+   * and reports the `gap` it missed. Throws at once for an unknown event name or account.
+   */
+  async events<N extends CrispEventName = CrispEventName>(options: EventsOptions<N> = {}): Promise<EventSubscription<N>> {
+    const { EventSubscription } = await import("./events.js");
+    return new EventSubscription<N>(
+      {
+        binding: backend(),
+        CrispError,
+        authentication: (account, events, rooms) => this.#client.rtmAuthentication(account ?? null, events, rooms),
+        connectEndpoints: (account) => this.#connectEndpoints(account),
+      },
+      options,
+    );
+  }
+
+  /** Receives Crisp web hooks (needs `hooks: { secret }` in the options); see `CrispHooks`. */
+  get hooks(): CrispHooks {
+    if (this.#hooks) return this.#hooks;
+    const handlers = new Map<string, Set<(data: never) => void | Promise<void>>>();
+    const state: HookState = {
+      binding: backend,
+      CrispError,
+      options: this.#hookOptions,
+      seen: new Map(),
+      async dispatch(name, data) {
+        let ok = true;
+        for (const h of handlers.get(name) ?? []) {
+          try {
+            await h(data as never);
+          } catch (error) {
+            ok = false;
+            queueMicrotask(() => {
+              throw error; // the app's handler failed: surface it, and answer 500
+            });
+          }
+        }
+        return ok;
+      },
+    };
+    // The checks live in the events module, loaded on the first delivery.
+    const load = () => import("./events.js");
+    this.#hooks = {
+      on(name, handler) {
+        const r = parse<{ ok: true } | Failed>(backend().rtmSubscription(typeof name === "string" && name && !name.includes("\n") ? name : "\n"));
+        if (!r.ok) throw new CrispError({ ...r.error, param: "name" });
+        let set = handlers.get(name);
+        if (!set) handlers.set(name, (set = new Set()));
+        set.add(handler as (data: never) => void);
+        return () => set.delete(handler as (data: never) => void);
+      },
+      handle: async (request) => (await load()).handleRequest(state, request),
+      node: async (req, res) => (await load()).handleNode(state, req, res),
+      receive: async (rawBody, timestamp, signature) => (await load()).receiveHook(state, rawBody, timestamp, signature),
+    };
+    return this.#hooks;
+  }
+
+  /** `data` of `GET /v1/{tier}/connect/endpoints` for an account, as crisp-api asks it. */
+  async #connectEndpoints(account: string | undefined): Promise<unknown> {
+    const info = this.listAccounts().find((a) => (account === undefined ? a.default : a.id === account));
+    // The catalog has the plugin route; the user and website tiers ask the same path under their name.
+    const request = this.#prepare("plugin_get_connect_endpoints", {}, account);
+    const url = request.url.replace(/plugin\/connect\/endpoints$/, `${info?.tier ?? "plugin"}/connect/endpoints`);
+    const controller = new AbortController();
+    const timer = setTimeout(abortForTimeout, this.#timeoutMs, controller);
+    try {
+      const response = await this.#fetch(url, { method: "GET", headers: request.headers, signal: controller.signal });
+      const body = await readBody(response);
+      const decoded = parse<DecodedOk | Failed>(
+        this.#client.decode("plugin_get_connect_endpoints", response.status, response.headers.get("retry-after"), null, Date.now(), body),
+      );
+      if (!decoded.ok) throw new CrispError(decoded.error);
+      return decoded.data;
+    } catch (error) {
+      if (error instanceof CrispError) throw error;
+      const kind = controller.signal.aborted ? "timeout" : "network";
+      throw this.#transportError("plugin_get_connect_endpoints", kind, describe(error), this.#timeoutMs);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The real-time event catalog, from crisp-core: crisp-api's default subscription (81 names), the opt-in ones, and the policies. */
+  static eventCatalog(): EventCatalog {
+    return parse<EventCatalog>(backend().rtmCatalog());
   }
 
   /** The configured accounts (`list_accounts`), never their keys. */

@@ -6,6 +6,8 @@ export {
   type AccountOptions,
   type CallOptions,
   type CallParams,
+  type CrispHooks,
+  type EventCatalog,
   type CrispOptions,
   type EndpointInfo,
   type FetchLike,
@@ -18,3 +20,12 @@ export type * from "./endpoints.generated.js";
 export type * from "./types.generated.js";
 export { CRISP_EVENT_NAMES, DEFAULT_EVENT_NAMES } from "./types.generated.js";
 export { CrispError, type ErrorInfo } from "./errors.js";
+export type {
+  CrispEvent,
+  EventStatus,
+  EventsOptions,
+  EventSubscription,
+  HookResult,
+  HooksOptions,
+  ReconnectOptions,
+} from "./events.js";

@@ -186,3 +186,68 @@ pub fn catalog() -> String {
 pub fn verify_hook(secret: String, timestamp: String, raw_body: &[u8], signature: String) -> bool {
     crisp_core::verify_hook(secret.as_bytes(), &timestamp, raw_body, &signature)
 }
+
+// ---- Real-time events (crisp_core::rtm): the same functions in the wasm binding. ----
+
+/// The event catalog as JSON: default and opt-in event names, hook window, rebind interval,
+/// reconnect policy.
+#[napi]
+pub fn rtm_catalog() -> String {
+    crisp_core::rtm::text::catalog()
+}
+
+/// The checked subscription (`{"ok":true,"events":[...]}`) of names given one per line (empty: the default list).
+#[napi]
+pub fn rtm_subscription(events: String) -> String {
+    crisp_core::rtm::text::subscription_json(&events)
+}
+
+/// The wait before reconnect attempt `attempt` under a policy, as JSON, or the policy's refusal.
+#[napi]
+pub fn rtm_reconnect_delay(
+    base_delay_ms: f64,
+    max_delay_ms: f64,
+    randomization: f64,
+    attempt: u32,
+    seed: f64,
+) -> String {
+    crisp_core::rtm::text::reconnect_delay(
+        base_delay_ms,
+        max_delay_ms,
+        randomization,
+        attempt,
+        whole_number(seed).unwrap_or(0),
+    )
+}
+
+/// A received web hook checked: signature over the raw body (constant-time), then freshness.
+#[napi]
+pub fn check_hook(
+    secret: String,
+    timestamp: String,
+    raw_body: &[u8],
+    signature: String,
+    now_ms: f64,
+    window_ms: f64,
+) -> String {
+    crisp_core::rtm::text::check_hook_json(
+        &secret, &timestamp, raw_body, &signature, now_ms, window_ms,
+    )
+}
+
+#[napi]
+impl BindingClient {
+    /// The RTM `authentication` message for an account, as JSON (it holds the key: send it,
+    /// never log it), or the refusal.
+    #[napi]
+    pub fn rtm_authentication(
+        &self,
+        account: Option<String>,
+        events: String,
+        rooms: String,
+    ) -> String {
+        self.with(|inner| {
+            crisp_core::rtm::text::authentication(inner, account.as_deref(), &events, &rooms)
+        })
+    }
+}

@@ -13,7 +13,7 @@ use crate::response::ResponseHeaders;
 use crate::retry::Outcome;
 use crate::{Client, retry};
 
-fn error(e: &CrispError) -> String {
+pub(crate) fn error(e: &CrispError) -> String {
     let mut out = String::from(r#"{"ok":false,"error":"#);
     e.info().write_json(&mut out);
     out.push('}');

@@ -334,7 +334,8 @@ pub struct Account {
     pub base_url: String,
     /// `Basic base64(identifier:key)`, computed once.
     pub(crate) authorization: String,
-    /// The key itself, kept only to redact it from text Crisp sends back (error explanations).
+    /// The key itself: for the RTM `authentication` message, and to redact it from text Crisp
+    /// sends back (error explanations). Never in `Debug`.
     pub(crate) key: String,
     /// The number of its header set without a body in `boundary::transport`; the set with a body
     /// is the next one.

@@ -40,6 +40,7 @@ pub mod paging;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod rtm;
 
 pub use catalog::{
     Body, ENDPOINTS, Endpoint, EndpointInfo, Group, Method, Paging, PathKind, QueryType, Status,

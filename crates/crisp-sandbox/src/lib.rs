@@ -18,10 +18,12 @@
 mod api;
 mod control;
 mod router;
+mod rtm;
 mod seed;
 mod service;
 mod store;
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -87,6 +89,7 @@ pub struct Sandbox {
     website_id: String,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    rtm: Arc<rtm::Rtm>,
 }
 
 impl Sandbox {
@@ -151,6 +154,8 @@ impl Sandbox {
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+        // Upgraded Socket.IO connections are no longer hyper's: end them too.
+        self.rtm.drop_sockets();
     }
 }
 
@@ -165,15 +170,56 @@ pub async fn start(options: Options) -> io::Result<Sandbox> {
     let identifier = options.identifier.clone().unwrap_or_else(|| g.uuid());
     let key = options.key.clone().unwrap_or_else(|| g.hex(64));
     let website_id = options.website_id.clone().unwrap_or_else(|| g.uuid());
-    let state = Arc::new(service::State::new(&options, &identifier, &key, &website_id));
+    let slot = Arc::new(std::sync::OnceLock::new());
+    let (svc, io) = socketioxide::SocketIo::builder()
+        .req_path(rtm::SOCKET_PATH)
+        .build_with_inner_svc(Api(slot.clone()));
+    let rtm = rtm::Rtm::new(io, &identifier, &key, &website_id);
+    let state =
+        Arc::new(service::State::new(&options, &identifier, &key, &website_id, rtm.clone()));
+    let _ = slot.set(state);
     let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(accept_loop(listener, state, stopped));
-    Ok(Sandbox { addr, identifier, key, website_id, stop, task })
+    let task = tokio::spawn(accept_loop(listener, svc, rtm.clone(), stopped));
+    Ok(Sandbox { addr, identifier, key, website_id, stop, task, rtm })
 }
+
+/// The connection's flags, passed to the API service through the request's extensions.
+#[derive(Clone, Default)]
+struct ConnFlags {
+    /// A `reset` fault asks for the connection to end with RST.
+    reset: Arc<AtomicBool>,
+    /// The connection carries a Socket.IO socket (dropped by `POST /_sandbox/sockets/drop`).
+    socket: Arc<AtomicBool>,
+}
+
+/// The REST and control API as the inner service of the Socket.IO service (the state is set
+/// right after the Socket.IO server it holds is built, before the first connection).
+#[derive(Clone)]
+struct Api(Arc<std::sync::OnceLock<Arc<service::State>>>);
+
+impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Api {
+    type Response = hyper::Response<service::Out>;
+    type Error = std::convert::Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn call(&self, mut req: hyper::Request<hyper::body::Incoming>) -> Self::Future {
+        let reset = req.extensions_mut().remove::<ConnFlags>().unwrap_or_default().reset;
+        let state = self.0.get().cloned();
+        Box::pin(async move {
+            match state {
+                Some(state) => service::serve(state, req, reset).await,
+                None => Ok(hyper::Response::new(service::Out::Full(None))),
+            }
+        })
+    }
+}
+
+type Svc = socketioxide::service::SocketIoService<Api>;
 
 async fn accept_loop(
     listener: TcpListener,
-    state: Arc<service::State>,
+    svc: Svc,
+    rtm: Arc<rtm::Rtm>,
     mut stopped: watch::Receiver<bool>,
 ) {
     loop {
@@ -189,17 +235,29 @@ async fn accept_loop(
             _ = stopped.changed() => break,
         };
         let _ = stream.set_nodelay(true);
-        let state = state.clone();
+        let svc = svc.clone();
+        let kill = rtm.kill_token();
         let mut stopped = stopped.clone();
         tokio::spawn(async move {
-            let reset = Arc::new(AtomicBool::new(false));
-            let io = hyper_util::rt::TokioIo::new(Conn { inner: stream, reset: reset.clone() });
-            let svc = hyper::service::service_fn(move |req| {
-                service::serve(state.clone(), req, reset.clone())
+            let flags = ConnFlags::default();
+            let io = hyper_util::rt::TokioIo::new(Conn {
+                inner: stream,
+                reset: flags.reset.clone(),
+                socket: flags.socket.clone(),
+                kill: Some(Box::pin(kill.cancelled_owned())),
+                killed: false,
+            });
+            let svc = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
+                if req.uri().path().starts_with(rtm::SOCKET_PATH) {
+                    flags.socket.store(true, Ordering::Relaxed);
+                }
+                req.extensions_mut().insert(flags.clone());
+                hyper::service::Service::call(&svc, req)
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)
-                .serve_connection(io, svc);
+                .serve_connection(io, svc)
+                .with_upgrades();
             tokio::pin!(conn);
             tokio::select! {
                 _ = conn.as_mut() => {}
@@ -212,10 +270,34 @@ async fn accept_loop(
     }
 }
 
-/// The TCP stream, able to end in a reset (RST) when a `reset` fault asks for it.
+/// The TCP stream, able to end in a reset (RST) when a `reset` fault asks for it, and to fail
+/// at once when it carries a Socket.IO socket and the sockets are dropped.
 struct Conn {
     inner: TcpStream,
     reset: Arc<AtomicBool>,
+    socket: Arc<AtomicBool>,
+    kill: Option<Pin<Box<tokio_util::sync::WaitForCancellationFutureOwned>>>,
+    killed: bool,
+}
+
+impl Conn {
+    /// Whether the sockets were dropped while this connection carried one.
+    fn dead(&mut self, cx: &mut Context<'_>) -> bool {
+        if !self.killed
+            && self.socket.load(Ordering::Relaxed)
+            && let Some(k) = self.kill.as_mut()
+            && k.as_mut().poll(cx).is_ready()
+        {
+            self.kill = None;
+            self.killed = true;
+            self.reset.store(true, Ordering::Relaxed);
+        }
+        self.killed
+    }
+}
+
+fn dropped() -> io::Error {
+    io::Error::new(io::ErrorKind::ConnectionReset, "sandbox: sockets dropped")
 }
 
 impl Drop for Conn {
@@ -233,6 +315,9 @@ impl AsyncRead for Conn {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        if self.dead(cx) {
+            return Poll::Ready(Err(dropped()));
+        }
         Pin::new(&mut self.inner).poll_read(cx, buf)
     }
 }
@@ -243,6 +328,9 @@ impl AsyncWrite for Conn {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        if self.dead(cx) {
+            return Poll::Ready(Err(dropped()));
+        }
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
@@ -263,6 +351,9 @@ impl AsyncWrite for Conn {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        if self.dead(cx) {
+            return Poll::Ready(Err(dropped()));
+        }
         Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
     }
 

@@ -40,6 +40,8 @@ pub struct State {
     authorization: String,
     website_id: String,
     max_body: usize,
+    /// The Socket.IO endpoint and web hooks: what REST writes and simulations emit.
+    pub rtm: Arc<crate::rtm::Rtm>,
 }
 
 pub fn basic(identifier: &str, key: &str) -> String {
@@ -54,7 +56,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl State {
-    pub fn new(options: &Options, identifier: &str, key: &str, website_id: &str) -> State {
+    pub fn new(
+        options: &Options,
+        identifier: &str,
+        key: &str,
+        website_id: &str,
+        rtm: Arc<crate::rtm::Rtm>,
+    ) -> State {
         let seeded = crate::seed::build(options.seed, website_id);
         // A zero, negative or infinite rate would be no bucket at all.
         let rate = options
@@ -75,6 +83,7 @@ impl State {
             authorization: basic(identifier, key),
             website_id: website_id.to_owned(),
             max_body: options.max_body,
+            rtm,
         }
     }
 }
@@ -280,6 +289,7 @@ async fn v1(
         .get("authorization")
         .is_some_and(|v| v.as_bytes() == state.authorization.as_bytes());
     let tier = req.headers().get("x-crisp-tier").map(|v| v.as_bytes().to_owned());
+    let host = req.headers().get("host").and_then(|h| h.to_str().ok()).map(str::to_owned);
     let headers: Option<Vec<(String, String)>> = lock(&state.log).enabled().then(|| {
         req.headers()
             .iter()
@@ -374,7 +384,20 @@ async fn v1(
         _ => {}
     }
 
-    let mut r = answer(state, method, route, body, raw_query.as_deref(), auth_ok, tier.as_deref());
+    let mut r = if method == Some(Method::Get) && CONNECT_ENDPOINTS.contains(&below) {
+        // `website/connect/endpoints` and `user/connect/endpoints` (what crisp-api asks) have no
+        // catalog row; the plugin one has. All three say where the Socket.IO endpoint is.
+        connect_endpoints(auth_ok, tier.as_deref(), host.as_deref())
+    } else {
+        answer(state, method, route, body, raw_query.as_deref(), auth_ok, tier.as_deref())
+    };
+    if method == Some(Method::Get)
+        && r.1 == Some("website_get_connect_endpoints")
+        && r.0.status() == StatusCode::OK
+    {
+        r = connect_endpoints(auth_ok, tier.as_deref(), host.as_deref());
+        r.1 = Some("website_get_connect_endpoints");
+    }
     let status = r.0.status().as_u16();
     if !head && let Some(kind @ (FaultKind::Reset | FaultKind::Truncate)) = fault.map(|f| f.kind) {
         let Out::Full(Some(full)) = std::mem::replace(r.0.body_mut(), Out::Full(None)) else {
@@ -392,6 +415,27 @@ async fn v1(
     }
     finish(status, r.1, None);
     with_head(r.0, head)
+}
+
+const CONNECT_ENDPOINTS: [&str; 3] =
+    ["website/connect/endpoints", "plugin/connect/endpoints", "user/connect/endpoints"];
+
+/// `data.socket.app` is this server's Socket.IO endpoint, reached by the name the client used.
+fn connect_endpoints(
+    auth_ok: bool,
+    tier: Option<&[u8]>,
+    host: Option<&str>,
+) -> (Response<Out>, Option<&'static str>) {
+    if !auth_ok || !matches!(tier, Some(b"user" | b"website" | b"plugin")) {
+        let e =
+            ApiError::new(401, "invalid_session", "Authorization and X-Crisp-Tier are required");
+        return (error_response(&e), None);
+    }
+    let base = format!("http://{}", host.unwrap_or("127.0.0.1"));
+    let app = format!("{base}{}/", crate::rtm::SOCKET_PATH);
+    let data = json!({"socket": {"app": app, "stream": app}, "rescue": {"socket": {"app": app}}});
+    let id = if tier == Some(b"plugin") { Some("plugin_get_connect_endpoints") } else { None };
+    (json_response(200, envelope(false, "resolved", &data)), id)
 }
 
 fn answer(
@@ -426,8 +470,8 @@ fn answer(
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
     let call = Call { endpoint, params, query, body };
-    let result = api::validate(&call, &state.website_id)
-        .and_then(|()| api::handle(&state.store, &call, now_ms()));
+    let result =
+        api::validate(&call, &state.website_id).and_then(|()| write_and_emit(state, &call));
     let mut r = match result {
         Ok(reply) => {
             let body = match &reply.raw {
@@ -442,6 +486,131 @@ fn answer(
         r.headers_mut().insert("bloom-status", HeaderValue::from_static("MISS"));
     }
     (r, Some(endpoint.id))
+}
+
+/// Runs the call; a successful write emits its events (sockets and web hooks).
+fn write_and_emit(state: &State, call: &Call) -> Result<api::Reply, ApiError> {
+    let write = call.endpoint.method != Method::Get && call.endpoint.method != Method::Head;
+    let before = write
+        .then(|| {
+            crate::rtm::before(
+                &state.store.read().unwrap_or_else(std::sync::PoisonError::into_inner),
+                call,
+            )
+        })
+        .flatten();
+    let reply = api::handle(&state.store, call, now_ms())?;
+    if write {
+        let events = crate::rtm::derive(
+            &state.store.read().unwrap_or_else(std::sync::PoisonError::into_inner),
+            call,
+            before.as_ref(),
+            &reply.data,
+        );
+        for (name, data) in events {
+            state.rtm.emit(name, data);
+        }
+    }
+    Ok(reply)
+}
+
+/// A call built by the control API, as if it had come through `/v1/`.
+fn simulated(
+    state: &State,
+    id: &str,
+    session_id: &str,
+    body: Value,
+) -> Result<api::Reply, ApiError> {
+    let endpoint = crisp_core::ENDPOINTS
+        .iter()
+        .find(|e| e.id == id)
+        .ok_or_else(|| ApiError::new(500, "internal_error", format!("no endpoint `{id}`")))?;
+    let mut params = vec![("websiteID", state.website_id.clone())];
+    if !session_id.is_empty() {
+        params.push(("sessionID", session_id.to_owned()));
+    }
+    let call = Call { endpoint, params, query: Vec::new(), body };
+    write_and_emit(state, &call)
+}
+
+fn session_param(body: &Value) -> Result<String, ApiError> {
+    match body["session_id"].as_str() {
+        Some(s) if !s.is_empty() => Ok(s.to_owned()),
+        _ => Err(ApiError::invalid("body.session_id", "is required (a conversation's session id)")),
+    }
+}
+
+#[allow(clippy::needless_pass_by_value)] // the control body, moved in
+fn simulate(state: &State, what: &str, body: Value) -> Response<Out> {
+    let result = match what {
+        "visitor-message" => (|| {
+            let session_id = session_param(&body)?;
+            let content = match &body["content"] {
+                Value::String(s) if !s.is_empty() => s.clone(),
+                _ => {
+                    return Err(ApiError::invalid(
+                        "body.content",
+                        "is required (a non-empty string)",
+                    ));
+                }
+            };
+            let reply = simulated(
+                state,
+                "send_message_in_conversation",
+                &session_id,
+                json!({"type": "text", "from": "user", "origin": "chat", "content": content}),
+            )?;
+            Ok(json!({"session_id": session_id, "fingerprint": reply.data["fingerprint"]}))
+        })(),
+        "visitor-composing" => (|| {
+            let session_id = session_param(&body)?;
+            let kind = match body["type"].as_str() {
+                None => "start",
+                Some(k @ ("start" | "stop")) => k,
+                Some(_) => return Err(ApiError::invalid("body.type", "must be start or stop")),
+            };
+            let store = state.store.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let c = store
+                .conv(&session_id)
+                .ok_or_else(|| ApiError::not_found("conversation", &session_id))?;
+            let mut data = json!({
+                "session_id": session_id, "inbox_id": c.c.get("inbox_id").cloned().unwrap_or(Value::Null),
+                "type": kind, "timestamp": now_ms(),
+            });
+            if let Some(x) = body["excerpt"].as_str() {
+                data["excerpt"] = x.into();
+            }
+            drop(store);
+            state.rtm.emit("message:compose:send", data);
+            Ok(json!({"session_id": session_id}))
+        })(),
+        "new-session" => (|| {
+            let reply = simulated(state, "create_new_conversation", "", Value::Null)?;
+            let session_id = reply.data["session_id"].as_str().unwrap_or_default().to_owned();
+            state.rtm.emit(
+                "session:request:initiated",
+                json!({"session_id": session_id, "inbox_id": null}),
+            );
+            if let Some(content) = body["content"].as_str().filter(|c| !c.is_empty()) {
+                simulated(
+                    state,
+                    "send_message_in_conversation",
+                    &session_id,
+                    json!({"type": "text", "from": "user", "origin": "chat", "content": content}),
+                )?;
+            }
+            Ok(json!({"session_id": session_id}))
+        })(),
+        _ => Err(ApiError::new(
+            404,
+            "not_found",
+            "no such simulation (visitor-message, visitor-composing, new-session)",
+        )),
+    };
+    match result {
+        Ok(data) => control_ok(&data),
+        Err(e) => error_response(&e),
+    }
 }
 
 fn control_ok(data: &Value) -> Response<Out> {
@@ -492,8 +661,21 @@ async fn control(state: &State, req: Request<Incoming>, rest: &str) -> Response<
             drop(f);
             *lock(&state.bucket) = state.initial_rate.map(|(r, b)| Bucket::new(r, b));
             lock(&state.log).clear();
+            state.rtm.clear_hooks();
             control_ok(&json!({}))
         }
+        ("POST", ["simulate", what]) => simulate(state, what, body),
+        ("GET", ["hooks"]) => control_ok(&state.rtm.describe_hooks()),
+        ("POST", ["hooks"]) => match state.rtm.add_hook(&body) {
+            Ok(id) => control_ok(&json!({"id": id})),
+            Err((param, message)) => error_response(&ApiError::invalid(param, message)),
+        },
+        ("DELETE", ["hooks"]) => {
+            state.rtm.clear_hooks();
+            control_ok(&json!({}))
+        }
+        ("GET", ["sockets"]) => control_ok(&state.rtm.describe_sockets()),
+        ("POST", ["sockets", "drop"]) => control_ok(&json!({"dropped": state.rtm.drop_sockets()})),
         ("GET", ["faults"]) => control_ok(&json!(lock(&state.faults).list())),
         ("POST", ["faults"]) => {
             let specs: Vec<Value> = match body {

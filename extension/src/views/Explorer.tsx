@@ -1,11 +1,14 @@
 // The API explorer: every catalog endpoint, searchable and grouped, with a form generated from the
 // catalog, a request preview (key redacted), "copy as curl", the response as collapsible JSON, and
 // "fetch all pages" for paged lists. Writes go through the same confirmation as every action.
+// The body is a form generated from the endpoint's body schema (BodyFields.tsx), or raw JSON.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Crisp, type EndpointInfo, type PreparedRequest } from "crisp-kit/web";
 import { type DashboardContext, contextKey } from "../context.js";
 import { CopyButton, ErrorNote, JsonTree, describeError } from "../ui.js";
 import { useWriter } from "../writes.js";
+import type { BodyForm, FieldValues } from "../body-form.js";
+import { BodyFields } from "./BodyFields.js";
 
 type Values = Record<string, string>;
 
@@ -149,11 +152,68 @@ function EndpointForm({ crisp, endpoint, context, websiteId, onBack }: { crisp: 
   const pinned = FROM_CONTEXT.filter((name) => name in followed && (path[name] ?? "") !== "" && path[name] !== followed[name]);
   const [query, setQuery] = useState<Values>({});
   const [body, setBody] = useState(() => bodyTemplate(endpoint));
+  // The generated form: undefined while the schemas load, null when the schema gives no fields.
+  const [form, setForm] = useState<BodyForm | null | undefined>(endpoint.body ? undefined : null);
+  const shapes = useRef<typeof import("../shapes.js") | null>(null);
+  const [raw, setRaw] = useState(false);
+  const [tag, setTag] = useState<string | null>(null);
+  const [values, setValues] = useState<FieldValues>({});
+  const [extra, setExtra] = useState<Record<string, unknown>>({});
+  const [toggleProblem, setToggleProblem] = useState<string | null>(null);
+  useEffect(() => {
+    if (!endpoint.body) return;
+    let live = true;
+    import("../shapes.js").then(
+      (loaded) => {
+        if (!live) return;
+        shapes.current = loaded;
+        const made = loaded.bodyForm(loaded.ENDPOINT_SCHEMAS[endpoint.id]?.body, loaded.SCHEMA_TYPES);
+        setForm(made);
+        setTag(made?.variants[0]?.tag ?? null);
+      },
+      () => live && setForm(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [endpoint.id]);
+  const useForm = Boolean(form) && !raw;
+  const fromForm = form && !raw && shapes.current ? shapes.current.formBody(form, tag, values, extra) : null;
+  const bodyText = fromForm ? ("body" in fromForm ? JSON.stringify(fromForm.body) : "") : body;
+  const toRaw = () => {
+    setToggleProblem(null);
+    if (fromForm && "body" in fromForm) setBody(JSON.stringify(fromForm.body, null, 2));
+    setRaw(true);
+  };
+  const toForm = () => {
+    let parsed: unknown = {};
+    try {
+      if (body.trim()) parsed = JSON.parse(body);
+    } catch (error) {
+      setToggleProblem(`The body is not valid JSON (${(error as Error).message}); fix it or keep editing it raw.`);
+      return;
+    }
+    const state = form && shapes.current ? shapes.current.formValues(form, parsed) : null;
+    if (!state) {
+      setToggleProblem(`The body does not fit the form${form?.discriminator ? ` (its ${form.discriminator} is none of the choices)` : " (it is not an object)"}; keep editing it raw.`);
+      return;
+    }
+    setToggleProblem(null);
+    setTag(state.tag);
+    setValues(state.values);
+    setExtra(state.extra);
+    setRaw(false);
+  };
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [running, setRunning] = useState(false);
   const stop = useRef<AbortController | null>(null);
 
-  const collected = collect(endpoint, path, query, body);
+  const collected =
+    form === undefined && endpoint.body
+      ? { problem: "Loading the body's fields…" }
+      : fromForm && "problem" in fromForm
+        ? fromForm
+        : collect(endpoint, path, query, bodyText);
   let preview: PreparedRequest | null = null;
   let problem: string | null = "problem" in collected ? collected.problem : null;
   if ("params" in collected) {
@@ -274,11 +334,29 @@ function EndpointForm({ crisp, endpoint, context, websiteId, onBack }: { crisp: 
             ))}
           </fieldset>
         )}
-        {endpoint.body && (
-          <label>
-            <span class="label">Body (JSON{endpoint.body === "fields" ? `: ${endpoint.body_fields.join(", ")}; null fields are left out` : ""})</span>
-            <textarea class="code" rows={6} value={body} spellcheck={false} onInput={(e) => setBody((e.target as HTMLTextAreaElement).value)} />
-          </label>
+        {endpoint.body && form !== undefined && (
+          <fieldset data-body-form={useForm ? "fields" : "json"}>
+            <legend>Body</legend>
+            {form && (
+              <label class="check">
+                <input type="checkbox" checked={raw} onChange={(e) => ((e.target as HTMLInputElement).checked ? toRaw() : toForm())} />
+                <span>Raw JSON</span>
+              </label>
+            )}
+            {toggleProblem && (
+              <p class="note error" role="alert">
+                {toggleProblem}
+              </p>
+            )}
+            {useForm && form ? (
+              <BodyFields form={form} tag={tag} values={values} extra={extra} onTag={setTag} onValues={setValues} />
+            ) : (
+              <label>
+                <span class="label">Body (JSON{endpoint.body === "fields" && !form ? `: ${endpoint.body_fields.join(", ")}; null fields are left out` : ""})</span>
+                <textarea class="code" rows={6} value={body} spellcheck={false} onInput={(e) => setBody((e.target as HTMLTextAreaElement).value)} />
+              </label>
+            )}
+          </fieldset>
         )}
         <div>
           <span class="label">Request preview (key redacted)</span>

@@ -1,0 +1,568 @@
+//! Real-time events (Crisp's RTM API over Socket.IO, and web hooks), sans IO: the event catalog
+//! and default subscription, the `authentication` and `socket:bind` messages, the reconnect
+//! policy, and the checks a received web hook must pass. The transport (socket.io-client, an HTTP
+//! server) and the clock live in the bindings; time and randomness are passed in.
+
+use crate::error::CrispError;
+use crate::json::Obj;
+use crate::{Client, hook};
+
+/// The pseudo-endpoint named in real-time errors.
+pub const ENDPOINT: &str = "events";
+
+/// Every event name crisp-api 11.3.0 subscribes to by default, in its order (81).
+pub const DEFAULT_EVENTS: &[&str] = &[
+    "session:update_availability",
+    "session:update_verify",
+    "session:request:initiated",
+    "session:set_email",
+    "session:set_phone",
+    "session:set_address",
+    "session:set_subject",
+    "session:set_avatar",
+    "session:set_nickname",
+    "session:set_origin",
+    "session:set_data",
+    "session:sync:pages",
+    "session:sync:events",
+    "session:sync:capabilities",
+    "session:sync:geolocation",
+    "session:sync:system",
+    "session:sync:network",
+    "session:sync:timezone",
+    "session:sync:locales",
+    "session:sync:rating",
+    "session:sync:topic",
+    "session:set_state",
+    "session:set_block",
+    "session:set_segments",
+    "session:set_opened",
+    "session:set_closed",
+    "session:set_participants",
+    "session:set_mentions",
+    "session:set_routing",
+    "session:set_inbox",
+    "session:removed",
+    "session:error",
+    "message:updated",
+    "message:send",
+    "message:received",
+    "message:removed",
+    "message:compose:send",
+    "message:compose:receive",
+    "message:acknowledge:read:send",
+    "message:acknowledge:read:received",
+    "message:acknowledge:unread:send",
+    "message:acknowledge:delivered",
+    "message:acknowledge:ignored",
+    "message:notify:unread:send",
+    "message:notify:unread:received",
+    "spam:message",
+    "spam:decision",
+    "people:profile:created",
+    "people:profile:updated",
+    "people:profile:removed",
+    "people:bind:session",
+    "people:sync:profile",
+    "people:import:progress",
+    "people:import:done",
+    "campaign:progress",
+    "campaign:dispatched",
+    "campaign:running",
+    "browsing:request:initiated",
+    "browsing:request:rejected",
+    "call:request:initiated",
+    "call:request:rejected",
+    "identity:verify:request",
+    "status:health:changed",
+    "website:update_visitors_count",
+    "website:update_operators_availability",
+    "website:users:available",
+    "bucket:url:upload:generated",
+    "bucket:url:avatar:generated",
+    "bucket:url:website:generated",
+    "bucket:url:campaign:generated",
+    "bucket:url:helpdesk:generated",
+    "bucket:url:status:generated",
+    "bucket:url:processing:generated",
+    "media:animation:listed",
+    "email:subscribe",
+    "email:track:view",
+    "plugin:channel",
+    "plugin:event",
+    "plugin:subscription:updated",
+    "plugin:settings:saved",
+    "plan:subscription:updated",
+];
+
+/// Events with a payload type that are not subscribed by default.
+pub const OPT_IN_EVENTS: &[&str] = &["widget:action:processed"];
+
+/// Whether `name` is a real-time event the catalog knows.
+#[must_use]
+pub fn is_event(name: &str) -> bool {
+    DEFAULT_EVENTS.contains(&name) || OPT_IN_EVENTS.contains(&name)
+}
+
+/// The names to subscribe: the given ones, checked and without duplicates, or the default list
+/// when none are given.
+///
+/// # Errors
+/// [`CrispError::InvalidParam`] naming `events[i]` for an unknown name.
+pub fn subscription(names: Option<&[&str]>) -> Result<Vec<&'static str>, CrispError> {
+    let Some(names) = names.filter(|n| !n.is_empty()) else {
+        return Ok(DEFAULT_EVENTS.to_vec());
+    };
+    let mut out: Vec<&'static str> = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let Some(known) = DEFAULT_EVENTS.iter().chain(OPT_IN_EVENTS).find(|n| *n == name) else {
+            return Err(CrispError::InvalidParam {
+                endpoint: ENDPOINT,
+                param: format!("events[{i}]"),
+                message: format!(
+                    "`{name}` is not a Crisp real-time event (see the event catalog: `message:send`, `session:set_state`, ...)"
+                ),
+            });
+        };
+        if !out.contains(known) {
+            out.push(known);
+        }
+    }
+    Ok(out)
+}
+
+impl Client {
+    /// The `authentication` message for an account (the default one when `account` is `None`):
+    /// `{"tier", "username", "password", "events", "rooms"?}`, as JSON text. It holds the key:
+    /// send it, never log it.
+    ///
+    /// # Errors
+    /// An unknown account or event name.
+    pub fn rtm_authentication(
+        &self,
+        account: Option<&str>,
+        events: Option<&[&str]>,
+        rooms: Option<&[&str]>,
+    ) -> Result<String, CrispError> {
+        let events = subscription(events)?;
+        let acc = self.settings().account(account).ok_or_else(|| CrispError::UnknownAccount {
+            endpoint: ENDPOINT,
+            account: account.unwrap_or("").to_owned(),
+        })?;
+        let key = acc.key.as_str();
+        let mut out = String::with_capacity(256 + events.len() * 24);
+        let mut o = Obj::new(&mut out)
+            .field("tier", acc.tier.as_str())
+            .field("username", acc.identifier.as_str())
+            .field("password", key)
+            .field("events", &events[..]);
+        if let Some(rooms) = rooms {
+            o = o.field("rooms", rooms);
+        }
+        o.end();
+        Ok(out)
+    }
+}
+
+/// The `socket:bind` message (sent when the set of websites changes, e.g. a plugin installed).
+pub const BIND_MESSAGE: &str = "{}";
+
+/// The shortest time between two `socket:bind`s, as crisp-api enforces (2.5 s).
+pub const MIN_REBIND_INTERVAL_MS: u64 = 2_500;
+
+/// When to reconnect after the socket dropped: capped exponential backoff with jitter, like
+/// crisp-api's socket.io settings (5 to 10 s, randomisation 0.75) by default.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReconnectPolicy {
+    /// The first delay before jitter.
+    pub base_delay_ms: u64,
+    /// No delay exceeds this.
+    pub max_delay_ms: u64,
+    /// 0..=1: each delay is drawn in `[d * (1 - r), d * (1 + r)]`, capped.
+    pub randomization: f64,
+}
+
+impl Default for ReconnectPolicy {
+    fn default() -> Self {
+        ReconnectPolicy { base_delay_ms: 5_000, max_delay_ms: 10_000, randomization: 0.75 }
+    }
+}
+
+impl ReconnectPolicy {
+    /// The policy, with out-of-range values refused by name.
+    ///
+    /// # Errors
+    /// [`CrispError::InvalidConfig`] naming `reconnect.*`.
+    pub fn new(
+        base_delay_ms: u64,
+        max_delay_ms: u64,
+        randomization: f64,
+    ) -> Result<Self, CrispError> {
+        let bad = |field: &str, message: &str| CrispError::InvalidConfig {
+            field: field.to_owned(),
+            message: message.to_owned(),
+        };
+        if base_delay_ms == 0 {
+            return Err(bad("reconnect.baseDelayMs", "must be at least 1"));
+        }
+        if max_delay_ms < base_delay_ms {
+            return Err(bad("reconnect.maxDelayMs", "must be at least baseDelayMs"));
+        }
+        if !(0.0..=1.0).contains(&randomization) {
+            return Err(bad("reconnect.randomization", "must be between 0 and 1"));
+        }
+        Ok(ReconnectPolicy { base_delay_ms, max_delay_ms, randomization })
+    }
+
+    /// The wait before reconnect attempt number `attempt` (1 for the first). `seed` feeds the
+    /// jitter (a fresh random number per attempt; the same inputs give the same delay).
+    #[must_use]
+    pub fn delay_ms(&self, attempt: u32, seed: u64) -> u64 {
+        let exp = attempt.saturating_sub(1).min(32);
+        let d = self.base_delay_ms.saturating_mul(1u64 << exp).min(self.max_delay_ms);
+        // Delays are far below 2^52 ms and the factor is checked to be in 0..=1.
+        #[allow(clippy::cast_sign_loss, clippy::cast_precision_loss)]
+        let spread = (d as f64 * self.randomization) as u64;
+        let low = d.saturating_sub(spread);
+        let width = spread.saturating_mul(2);
+        let jittered = low + crate::retry::splitmix64(seed ^ u64::from(attempt)) % (width + 1);
+        jittered.clamp(1, self.max_delay_ms)
+    }
+}
+
+/// How far a web hook's `X-Crisp-Request-Timestamp` may be from now, by default (5 minutes).
+pub const HOOK_WINDOW_MS: u64 = 300_000;
+
+/// Why a received web hook was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookRefusal {
+    /// No signature or no timestamp header.
+    Missing,
+    /// The timestamp is not a number.
+    BadTimestamp,
+    /// The signature does not sign this body at this timestamp with this secret.
+    BadSignature,
+    /// The timestamp is outside the freshness window (a stale or replayed delivery).
+    Stale,
+}
+
+impl HookRefusal {
+    /// A stable code: `missing`, `bad_timestamp`, `bad_signature`, `stale`.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            HookRefusal::Missing => "missing",
+            HookRefusal::BadTimestamp => "bad_timestamp",
+            HookRefusal::BadSignature => "bad_signature",
+            HookRefusal::Stale => "stale",
+        }
+    }
+}
+
+/// The timestamp header in milliseconds: Crisp sends milliseconds; a value below 10^11 is read
+/// as seconds.
+#[must_use]
+pub fn hook_timestamp_ms(timestamp: &str) -> Option<u64> {
+    let n: u64 = timestamp.trim().parse().ok()?;
+    Some(if n < 100_000_000_000 { n.saturating_mul(1000) } else { n })
+}
+
+/// Checks a received web hook: the signature over the raw body, in constant time, then the
+/// freshness of `X-Crisp-Request-Timestamp` against `now_ms`, within `window_ms` either way.
+/// Answers the timestamp in milliseconds. (A replay inside the window carries a signature already
+/// seen: the caller keeps those for `window_ms` and refuses them again.)
+///
+/// # Errors
+/// The [`HookRefusal`].
+pub fn check_hook(
+    secret: &[u8],
+    timestamp: Option<&str>,
+    raw_body: &[u8],
+    signature: Option<&str>,
+    now_ms: u64,
+    window_ms: u64,
+) -> Result<u64, HookRefusal> {
+    let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
+        return Err(HookRefusal::Missing);
+    };
+    if timestamp.is_empty() || signature.is_empty() {
+        return Err(HookRefusal::Missing);
+    }
+    if !hook::verify_hook(secret, timestamp, raw_body, signature) {
+        return Err(HookRefusal::BadSignature);
+    }
+    let ts = hook_timestamp_ms(timestamp).ok_or(HookRefusal::BadTimestamp)?;
+    if ts.abs_diff(now_ms) > window_ms {
+        return Err(HookRefusal::Stale);
+    }
+    Ok(ts)
+}
+
+/// The JSON-text forms the bindings expose (same shape in Node and the browser); see
+/// [`crate::boundary`].
+pub mod text {
+    use super::{DEFAULT_EVENTS, HOOK_WINDOW_MS, MIN_REBIND_INTERVAL_MS, OPT_IN_EVENTS};
+    use super::{ReconnectPolicy, check_hook, subscription};
+    use crate::Client;
+    use crate::boundary::error;
+    use crate::json::Obj;
+
+    /// `{"defaultEvents", "optInEvents", "hookWindowMs", "minRebindMs", "reconnect"}`.
+    #[must_use]
+    pub fn catalog() -> String {
+        let p = ReconnectPolicy::default();
+        let mut out = String::with_capacity(3_000);
+        let mut reconnect = String::new();
+        Obj::new(&mut reconnect)
+            .field("baseDelayMs", &p.base_delay_ms)
+            .field("maxDelayMs", &p.max_delay_ms)
+            .raw("randomization", "0.75")
+            .end();
+        Obj::new(&mut out)
+            .field("defaultEvents", DEFAULT_EVENTS)
+            .field("optInEvents", OPT_IN_EVENTS)
+            .field("hookWindowMs", &HOOK_WINDOW_MS)
+            .field("minRebindMs", &MIN_REBIND_INTERVAL_MS)
+            .raw("reconnect", &reconnect)
+            .end();
+        out
+    }
+
+    /// Names given as one string, one per line (event names and website ids hold no newline);
+    /// empty means none given.
+    fn lines(text: &str) -> Option<Vec<&str>> {
+        (!text.is_empty()).then(|| text.split('\n').collect())
+    }
+
+    /// `{"ok":true,"events":[...]}`: the checked subscription of the names in `events` (one per
+    /// line; the default list when empty), or the refusal naming `events[i]`.
+    #[must_use]
+    pub fn subscription_json(events: &str) -> String {
+        match subscription(lines(events).as_deref()) {
+            Ok(list) => {
+                let mut out = String::new();
+                Obj::new(&mut out).field("ok", &true).field("events", &list[..]).end();
+                out
+            }
+            Err(e) => error(&e),
+        }
+    }
+
+    /// `{"ok":true,"message":{...}}`: the `authentication` message (it holds the key), or the
+    /// refusal. `events` and `rooms` as for [`subscription_json`]; empty `rooms`: none sent.
+    #[must_use]
+    pub fn authentication(
+        client: &Client,
+        account: Option<&str>,
+        events: &str,
+        rooms: &str,
+    ) -> String {
+        let (events, rooms) = (lines(events), lines(rooms));
+        match client.rtm_authentication(account, events.as_deref(), rooms.as_deref()) {
+            Ok(message) => {
+                let mut out = String::with_capacity(message.len() + 24);
+                Obj::new(&mut out).field("ok", &true).raw("message", &message).end();
+                out
+            }
+            Err(e) => error(&e),
+        }
+    }
+
+    /// `{"ok":true,"delayMs":n}`: the wait before reconnect attempt `attempt`, or the refusal of
+    /// the policy naming `reconnect.*`.
+    #[must_use]
+    pub fn reconnect_delay(
+        base_delay_ms: f64,
+        max_delay_ms: f64,
+        randomization: f64,
+        attempt: u32,
+        seed: u64,
+    ) -> String {
+        #[allow(clippy::cast_sign_loss)] // checked non-negative
+        let whole = |v: f64| (v.is_finite() && v >= 0.0).then_some(v as u64);
+        let policy = match (whole(base_delay_ms), whole(max_delay_ms)) {
+            (Some(b), Some(m)) => ReconnectPolicy::new(b, m, randomization),
+            (None, _) => ReconnectPolicy::new(0, 0, randomization),
+            (Some(_), None) => ReconnectPolicy::new(1, 0, randomization),
+        };
+        match policy {
+            Ok(p) => {
+                let mut out = String::new();
+                Obj::new(&mut out)
+                    .field("ok", &true)
+                    .field("delayMs", &p.delay_ms(attempt, seed))
+                    .end();
+                out
+            }
+            Err(e) => error(&e),
+        }
+    }
+
+    /// `{"ok":true,"timestampMs":n}` for a signed, fresh hook; otherwise
+    /// `{"ok":false,"refusal":"missing"|"bad_timestamp"|"bad_signature"|"stale"}`. Empty
+    /// `timestamp`/`signature` mean the header was absent. `window_ms` 0 means the default.
+    #[must_use]
+    #[allow(clippy::cast_sign_loss)] // both checked positive
+    pub fn check_hook_json(
+        secret: &str,
+        timestamp: &str,
+        raw_body: &[u8],
+        signature: &str,
+        now_ms: f64,
+        window_ms: f64,
+    ) -> String {
+        let window = if window_ms > 0.0 && window_ms.is_finite() {
+            window_ms as u64
+        } else {
+            HOOK_WINDOW_MS
+        };
+        let now = if now_ms > 0.0 && now_ms.is_finite() { now_ms as u64 } else { 0 };
+        let mut out = String::new();
+        match check_hook(secret.as_bytes(), Some(timestamp), raw_body, Some(signature), now, window)
+        {
+            Ok(ts) => Obj::new(&mut out).field("ok", &true).field("timestampMs", &ts).end(),
+            Err(r) => Obj::new(&mut out).field("ok", &false).field("refusal", r.code()).end(),
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_has_crisp_apis_default_list() {
+        assert_eq!(DEFAULT_EVENTS.len(), 81);
+        assert!(is_event("message:send") && is_event("widget:action:processed"));
+        assert!(!is_event("message:sent"));
+        let mut sorted = DEFAULT_EVENTS.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 81, "no duplicates");
+    }
+
+    #[test]
+    fn a_subscription_is_checked_and_defaults_to_the_whole_list() {
+        assert_eq!(subscription(None).unwrap().len(), 81);
+        assert_eq!(subscription(Some(&[])).unwrap().len(), 81);
+        assert_eq!(
+            subscription(Some(&["message:send", "message:send", "session:set_state"])).unwrap(),
+            ["message:send", "session:set_state"]
+        );
+        let e = subscription(Some(&["message:send", "message:sent"])).unwrap_err();
+        assert_eq!(e.code(), "invalid_param");
+        assert!(matches!(e, CrispError::InvalidParam { ref param, .. } if param == "events[1]"));
+    }
+
+    #[test]
+    fn authentication_carries_the_account_and_the_events() {
+        let c = Client::from_json(
+            r#"{"identifier":"id-1","key":"k:ey","tier":"plugin","accounts":{"eu":{"identifier":"id-2","key":"k2","tier":"website"}}}"#,
+        )
+        .unwrap();
+        let m: serde_json::Value = serde_json::from_str(
+            &c.rtm_authentication(None, Some(&["message:send"]), None).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            m,
+            serde_json::json!({"tier":"plugin","username":"id-1","password":"k:ey","events":["message:send"]})
+        );
+        let m: serde_json::Value =
+            serde_json::from_str(&c.rtm_authentication(Some("eu"), None, Some(&["w1"])).unwrap())
+                .unwrap();
+        assert_eq!(m["username"], "id-2");
+        assert_eq!(m["password"], "k2");
+        assert_eq!(m["tier"], "website");
+        assert_eq!(m["events"].as_array().unwrap().len(), 81);
+        assert_eq!(m["rooms"], serde_json::json!(["w1"]));
+        let e = c.rtm_authentication(Some("us"), None, None).unwrap_err();
+        assert_eq!(e.code(), "unknown_account");
+    }
+
+    #[test]
+    fn reconnect_delays_grow_are_capped_and_jittered() {
+        let p = ReconnectPolicy::default();
+        for seed in 0..200 {
+            let d1 = p.delay_ms(1, seed);
+            assert!((1_250..=8_750).contains(&d1), "{d1}");
+            assert!(p.delay_ms(10, seed) <= 10_000);
+        }
+        let spread: std::collections::HashSet<u64> = (0..50).map(|s| p.delay_ms(1, s)).collect();
+        assert!(spread.len() > 40, "jitter spreads the delays");
+        assert_eq!(p.delay_ms(3, 7), p.delay_ms(3, 7), "deterministic for a seed");
+        let fixed = ReconnectPolicy::new(100, 400, 0.0).unwrap();
+        assert_eq!([1, 2, 3, 4].map(|a| fixed.delay_ms(a, 9)), [100, 200, 400, 400]);
+        assert!(ReconnectPolicy::new(0, 1, 0.5).is_err());
+        assert!(ReconnectPolicy::new(10, 5, 0.5).is_err());
+        assert!(ReconnectPolicy::new(10, 50, 1.5).is_err());
+    }
+
+    #[test]
+    fn the_text_forms_are_what_the_bindings_parse() {
+        let c: serde_json::Value = serde_json::from_str(&text::catalog()).unwrap();
+        assert_eq!(c["defaultEvents"].as_array().unwrap().len(), 81);
+        assert_eq!(c["optInEvents"], serde_json::json!(["widget:action:processed"]));
+        assert_eq!(c["reconnect"]["randomization"], 0.75);
+        assert!(text::subscription_json("").contains("session:update_availability"));
+        assert_eq!(
+            text::subscription_json("message:send\nsession:set_state"),
+            r#"{"ok":true,"events":["message:send","session:set_state"]}"#
+        );
+        assert!(text::subscription_json("message:send\nnope").contains(r#""param":"events[1]""#));
+        assert_eq!(text::reconnect_delay(100.0, 400.0, 0.0, 2, 1), r#"{"ok":true,"delayMs":200}"#);
+        assert!(text::reconnect_delay(-1.0, 400.0, 0.0, 2, 1).contains("reconnect.baseDelayMs"));
+        let body = b"{}";
+        let sig = hook::sign_hook(b"s", "1800000000000", body);
+        assert_eq!(
+            text::check_hook_json("s", "1800000000000", body, &sig, 1.8e12, 0.0),
+            r#"{"ok":true,"timestampMs":1800000000000}"#
+        );
+        assert_eq!(
+            text::check_hook_json("s", "", body, &sig, 1.8e12, 0.0),
+            r#"{"ok":false,"refusal":"missing"}"#
+        );
+    }
+
+    #[test]
+    fn a_hook_must_be_signed_and_fresh() {
+        let body = br#"{"website_id":"w","event":"message:send","data":{},"timestamp":1}"#;
+        let now = 1_800_000_000_000;
+        let ts = now.to_string();
+        let sig = hook::sign_hook(b"s", &ts, body);
+        assert_eq!(check_hook(b"s", Some(&ts), body, Some(&sig), now, HOOK_WINDOW_MS), Ok(now));
+        // Tampered body, wrong secret, missing headers.
+        let mut tampered = body.to_vec();
+        tampered[20] ^= 1;
+        assert_eq!(
+            check_hook(b"s", Some(&ts), &tampered, Some(&sig), now, HOOK_WINDOW_MS),
+            Err(HookRefusal::BadSignature)
+        );
+        assert_eq!(
+            check_hook(b"x", Some(&ts), body, Some(&sig), now, HOOK_WINDOW_MS),
+            Err(HookRefusal::BadSignature)
+        );
+        assert_eq!(check_hook(b"s", None, body, Some(&sig), now, 1), Err(HookRefusal::Missing));
+        assert_eq!(check_hook(b"s", Some(&ts), body, None, now, 1), Err(HookRefusal::Missing));
+        // Stale: correctly signed, but older (or newer) than the window.
+        let later = now + HOOK_WINDOW_MS + 1;
+        assert_eq!(
+            check_hook(b"s", Some(&ts), body, Some(&sig), later, HOOK_WINDOW_MS),
+            Err(HookRefusal::Stale)
+        );
+        assert_eq!(
+            check_hook(b"s", Some(&ts), body, Some(&sig), now - HOOK_WINDOW_MS - 1, HOOK_WINDOW_MS),
+            Err(HookRefusal::Stale)
+        );
+        // Seconds are read as seconds.
+        let secs = (now / 1000).to_string();
+        let sig = hook::sign_hook(b"s", &secs, body);
+        assert_eq!(check_hook(b"s", Some(&secs), body, Some(&sig), now, 1000), Ok(now));
+        let sig = hook::sign_hook(b"s", "soon", body);
+        assert_eq!(
+            check_hook(b"s", Some("soon"), body, Some(&sig), now, 1000),
+            Err(HookRefusal::BadTimestamp)
+        );
+    }
+}

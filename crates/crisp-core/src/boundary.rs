@@ -34,7 +34,7 @@ fn params(endpoint: Option<&Endpoint>, params_json: &str) -> Result<Value, Strin
         error(&CrispError::InvalidParam {
             endpoint: endpoint.map_or("", |e| e.id),
             param: "params".into(),
-            message: format!("not JSON: {e}"),
+            message: ["not JSON: ", &e.to_string()].concat(),
         })
     })
 }
@@ -99,7 +99,9 @@ pub fn endpoint_index(id: &str) -> Option<u32> {
 #[must_use]
 pub fn prepare(client: &Client, endpoint: u32, params_json: &str, account: Option<&str>) -> String {
     let Some(endpoint) = Endpoint::at(endpoint as usize) else {
-        return error(&CrispError::UnknownEndpoint { endpoint: format!("#{endpoint}") });
+        return error(&CrispError::UnknownEndpoint {
+            endpoint: ["#", &u64::from(endpoint).to_string()].concat(),
+        });
     };
     let planned = params(Some(endpoint), params_json).and_then(|params| {
         let options = CallOptions { account };

@@ -136,10 +136,10 @@ fn object<'a>(path: &str, value: &'a Value, known: &[&str]) -> Result<&'a Map, C
         return Err(invalid(if name.is_empty() { "options" } else { name }, "must be an object"));
     };
     if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
-        let expected = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+        let expected = crate::error::backticked(known.iter().copied());
         return Err(invalid(
-            format!("{path}{key}"),
-            format!("unknown option (expected one of {expected})"),
+            [path, key.as_str()].concat(),
+            ["unknown option (expected one of ", &expected, ")"].concat(),
         ));
     }
     Ok(map)
@@ -154,7 +154,7 @@ fn string(map: &Map, path: &str, key: &str) -> Result<Option<String>, CrispError
     match option(map, key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(invalid(format!("{path}{key}"), "must be a string")),
+        Some(_) => Err(invalid([path, key].concat(), "must be a string")),
     }
 }
 
@@ -164,7 +164,7 @@ fn whole(map: &Map, path: &str, key: &str) -> Result<Option<u64>, CrispError> {
         Some(v) => v
             .as_u64()
             .map(Some)
-            .ok_or_else(|| invalid(format!("{path}{key}"), "must be a whole number, 0 or more")),
+            .ok_or_else(|| invalid([path, key].concat(), "must be a whole number, 0 or more")),
     }
 }
 
@@ -174,7 +174,7 @@ fn flag(map: &Map, path: &str, key: &str) -> Result<Option<bool>, CrispError> {
         Some(v) => v
             .as_bool()
             .map(Some)
-            .ok_or_else(|| invalid(format!("{path}{key}"), "must be true or false")),
+            .ok_or_else(|| invalid([path, key].concat(), "must be true or false")),
     }
 }
 
@@ -184,7 +184,7 @@ fn tier(map: &Map, path: &str) -> Result<Option<Tier>, CrispError> {
         Some("user") => Ok(Some(Tier::User)),
         Some("website") => Ok(Some(Tier::Website)),
         Some("plugin") => Ok(Some(Tier::Plugin)),
-        Some(_) => Err(invalid(format!("{path}tier"), "must be `user`, `website` or `plugin`")),
+        Some(_) => Err(invalid([path, "tier"].concat(), "must be `user`, `website` or `plugin`")),
     }
 }
 
@@ -245,7 +245,7 @@ impl Config {
                 return Err(invalid("accounts", "must be an object"));
             };
             for (name, account) in named {
-                let path = format!("accounts.{name}.");
+                let path = ["accounts.", name.as_str(), "."].concat();
                 accounts.insert(name.clone(), AccountConfig::from_value(account, &path)?);
             }
         }
@@ -427,20 +427,21 @@ impl Account {
         c: &AccountConfig,
         base_url: &str,
     ) -> Result<Account, CrispError> {
-        let identifier = credential(&format!("{field}identifier"), c.identifier.as_ref())?;
+        let identifier = credential(&[field, "identifier"].concat(), c.identifier.as_ref())?;
         if identifier.contains(':') {
-            return Err(invalid(format!("{field}identifier"), "must not contain `:`"));
+            return Err(invalid([field, "identifier"].concat(), "must not contain `:`"));
         }
-        let key = credential(&format!("{field}key"), c.key.as_ref())?;
+        let key = credential(&[field, "key"].concat(), c.key.as_ref())?;
         let base_url = match &c.base_url {
-            Some(url) => normalize_base_url(&format!("{field}baseUrl"), url)?,
+            Some(url) => normalize_base_url(&[field, "baseUrl"].concat(), url)?,
             None => base_url.to_owned(),
         };
         let website_id = match &c.website_id {
             Some(w) if w.is_empty() => None,
             other => other.clone(),
         };
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("{identifier}:{key}"));
+        let token = base64::engine::general_purpose::STANDARD
+            .encode([identifier.as_str(), ":", key.as_str()].concat());
         Ok(Account {
             name: name.to_owned(),
             label: c.label.clone().unwrap_or_else(|| name.to_owned()),
@@ -448,7 +449,7 @@ impl Account {
             tier: c.tier.unwrap_or_default(),
             website_id,
             base_url,
-            authorization: format!("Basic {token}"),
+            authorization: ["Basic ", &token].concat(),
             key,
             header_set: 0, // numbered by Settings::new, once every account is known
         })
@@ -511,20 +512,24 @@ impl Settings {
             }
             if accounts.contains_key(name) {
                 return Err(invalid(
-                    format!("accounts.{name}"),
+                    ["accounts.", name.as_str()].concat(),
                     "clashes with the top-level account",
                 ));
             }
             // An account inherits the top-level tier and base URL unless it sets its own.
             let mut c = c.clone();
             c.tier = c.tier.or(top.tier);
-            let account = Account::from_config(name, &format!("accounts.{name}."), &c, &base)?;
+            let account =
+                Account::from_config(name, &["accounts.", name.as_str(), "."].concat(), &c, &base)?;
             accounts.insert(name.clone(), account);
         }
         let default_account = match &config.default_account {
             Some(name) if accounts.contains_key(name) => name.clone(),
             Some(name) => {
-                return Err(invalid("defaultAccount", format!("no account is named `{name}`")));
+                return Err(invalid(
+                    "defaultAccount",
+                    ["no account is named `", name.as_str(), "`"].concat(),
+                ));
             }
             None if accounts.contains_key(DEFAULT_ACCOUNT) => DEFAULT_ACCOUNT.to_owned(),
             None => accounts.keys().next().cloned().unwrap_or_default(),

@@ -240,7 +240,10 @@ pub struct Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at byte {}", self.message, self.offset)
+        // Pieces, not `write!`: the browser build links no `fmt::write` (60 KB budget).
+        f.write_str(self.message)?;
+        f.write_str(" at byte ")?;
+        f.write_str(&(self.offset as u64).to_string())
     }
 }
 

@@ -77,7 +77,7 @@ impl Client {
     pub fn from_json(config: &str) -> Result<Client, CrispError> {
         let config = json::parse(config).map_err(|e| CrispError::InvalidConfig {
             field: "options".into(),
-            message: format!("not JSON: {e}"),
+            message: ["not JSON: ", &e.to_string()].concat(),
         })?;
         Client::new(&Config::from_value(&config)?)
     }
@@ -180,6 +180,79 @@ mod tests {
             .decode("list_conversations", 400, &ResponseHeaders::default(), body.as_bytes())
             .unwrap_err()
             .to_string()
+    }
+
+    /// The messages and the curl line built from pieces (no `format!`, for the browser build's
+    /// size), word for word as they were with `format!`.
+    #[test]
+    fn built_texts_are_word_for_word() {
+        let client = Client::from_json(&format!(
+            r#"{{"identifier": "id-1", "key": "{KEY}", "accounts": {{"eu": {{"identifier": "id-2", "key": "k"}}}}}}"#
+        ))
+        .unwrap();
+        let refused = |endpoint: &str, params: &str| {
+            client
+                .build(endpoint, &json::parse(params).unwrap(), CallOptions::default())
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            refused(
+                "list_conversations",
+                r#"{"websiteID":"w","pageNumber":1,"query":{"per_page":7}}"#
+            ),
+            "list_conversations: invalid parameter `query.per_page`: must be between 20 and 50 (got 7)"
+        );
+        assert_eq!(
+            refused("list_conversations", r#"{"websiteID":"w","pageNumber":1,"query":{"nope":1}}"#)
+                .split(" (expected ")
+                .next(),
+            Some("list_conversations: unknown parameter `query.nope`")
+        );
+        assert_eq!(
+            refused(
+                "delete_helpdesk_tree_path",
+                r#"{"websiteID":"w","locale":"en","contentType":"article","path":"a/.."}"#
+            ),
+            "delete_helpdesk_tree_path: invalid parameter `path`: segment 2 must not be `.` or `..`"
+        );
+        assert_eq!(
+            refused("get_conversation", r#"{"websiteID":"w","sessionID":"s","nope":1}"#),
+            "get_conversation: unknown parameter `nope` (expected `websiteID`, `sessionID`)"
+        );
+        assert_eq!(
+            refused("list_conversations", r#"{"websiteID":"w","pageNumber":1,"query":{"nope":1}}"#),
+            "list_conversations: unknown parameter `query.nope` (expected `per_page`, `include_empty`, `filter_inbox_id`, `filter_unread`, `filter_resolved`, `filter_not_resolved`, `filter_mention`, `filter_assigned`, `filter_unassigned`, `filter_date_start`, `filter_date_end`, `order_date_created`, `order_date_updated`, `order_date_waiting`, `search_type`, `search_query`, `search_operator`)"
+        );
+        let config = |json: &str| Client::from_json(json).unwrap_err().to_string();
+        assert_eq!(
+            config(r#"{"identifier": "a", "key": "b", "nope": 1}"#)
+                .split(" (expected one of ")
+                .next(),
+            Some("invalid configuration `nope`: unknown option")
+        );
+        assert_eq!(
+            config(r#"{"accounts": {"eu": {"identifier": "a:b", "key": "k"}}}"#),
+            "invalid configuration `accounts.eu.identifier`: must not contain `:`"
+        );
+        assert_eq!(
+            config("{"),
+            "invalid configuration `options`: not JSON: expected a string key at byte 1"
+        );
+        let request = client
+            .build(
+                "get_conversation",
+                &json::parse(r#"{"websiteID":"w","sessionID":"it's"}"#).unwrap(),
+                CallOptions::default(),
+            )
+            .unwrap();
+        let curl = request.to_curl();
+        assert!(
+            curl.starts_with(
+                "curl -X GET 'https://api.crisp.chat/v1/website/w/conversation/it'\\''s' -H 'Authorization: Basic [redacted]' -H "
+            ),
+            "{curl}"
+        );
     }
 
     #[test]

@@ -6,7 +6,6 @@
 //! its path segment.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -56,7 +55,7 @@ impl Request {
         let mut r = self.clone();
         for (name, value) in &mut r.headers {
             if name.eq_ignore_ascii_case("authorization") {
-                *value = format!("Basic {REDACTED}");
+                *value = ["Basic ", REDACTED].concat();
             }
         }
         r
@@ -65,14 +64,22 @@ impl Request {
     /// The request as a `curl` command line, key redacted.
     #[must_use]
     pub fn to_curl(&self) -> String {
-        let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+        // Pieces pushed, not `format!`: the browser build links no `fmt::write` (60 KB budget).
+        let push_quoted = |out: &mut String, s: &str| {
+            out.push('\'');
+            out.push_str(&s.replace('\'', "'\\''"));
+            out.push('\'');
+        };
         let r = self.redacted();
-        let mut out = format!("curl -X {} {}", r.method.as_str(), quote(&r.url));
+        let mut out = ["curl -X ", r.method.as_str(), " "].concat();
+        push_quoted(&mut out, &r.url);
         for (name, value) in &r.headers {
-            let _ = write!(out, " -H {}", quote(&format!("{name}: {value}")));
+            out.push_str(" -H ");
+            push_quoted(&mut out, &[&**name, ": ", &**value].concat());
         }
         if let Some(body) = &r.body {
-            let _ = write!(out, " --data-raw {}", quote(body));
+            out.push_str(" --data-raw ");
+            push_quoted(&mut out, body);
         }
         out
     }
@@ -251,7 +258,7 @@ fn check_known_keys(endpoint: &Endpoint, params: &Map) -> Result<(), CrispError>
             let expected = if expected.is_empty() {
                 "no parameters".to_owned()
             } else {
-                expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+                crate::error::backticked(expected.iter().copied())
             };
             return Err(CrispError::UnknownParam {
                 endpoint: endpoint.id,
@@ -380,7 +387,7 @@ fn push_rest(
             url.push('/');
         }
         if let Some(problem) = segment_problem(part) {
-            return Err(invalid(format!("segment {} {problem}", i + 1)));
+            return Err(invalid(["segment ", &(i as u64 + 1).to_string(), " ", problem].concat()));
         }
         url.extend(utf8_percent_encode(part, SEGMENT));
     }
@@ -405,11 +412,11 @@ fn push_query(
         }
     };
     if let Some(unknown) = query.keys().find(|k| endpoint.query_param(k).is_none()) {
-        let expected =
-            endpoint.query.iter().map(|q| format!("`{}`", q.name)).collect::<Vec<_>>().join(", ");
+        let expected = endpoint.query.iter().map(|q| q.name);
+        let expected = crate::error::backticked(expected);
         return Err(CrispError::UnknownParam {
             endpoint: endpoint.id,
-            param: format!("query.{unknown}"),
+            param: ["query.", unknown.as_str()].concat(),
             expected,
         });
     }
@@ -421,7 +428,7 @@ fn push_query(
             None | Some(Value::Null) if param.required => {
                 return Err(CrispError::MissingParam {
                     endpoint: endpoint.id,
-                    param: format!("query.{}", param.name),
+                    param: ["query.", param.name].concat(),
                 });
             }
             None | Some(Value::Null) => {}
@@ -445,7 +452,7 @@ fn query_value(
 ) -> Result<String, CrispError> {
     let invalid = |message: &str| CrispError::InvalidParam {
         endpoint: endpoint.id,
-        param: format!("query.{}", param.name),
+        param: ["query.", param.name].concat(),
         message: message.to_owned(),
     };
     match (param.ty, value) {
@@ -479,9 +486,16 @@ fn query_value(
 /// Crisp refuses the others, so the call is refused before sending.
 fn in_range(param: &QueryParam, value: i64) -> Result<(), String> {
     match param.range {
-        Some((min, max)) if value < i64::from(min) || value > i64::from(max) => {
-            Err(format!("must be between {min} and {max} (got {value})"))
-        }
+        Some((min, max)) if value < i64::from(min) || value > i64::from(max) => Err([
+            "must be between ",
+            &u64::from(min).to_string(),
+            " and ",
+            &u64::from(max).to_string(),
+            " (got ",
+            &value.to_string(),
+            ")",
+        ]
+        .concat()),
         _ => Ok(()),
     }
 }
@@ -515,11 +529,10 @@ fn body_text(endpoint: &Endpoint, body: Option<&Value>) -> Result<Option<String>
         (Body::Fields(_), None) => Some("{}".to_owned()),
         (Body::Fields(fields), Some(Value::Object(map))) => {
             if let Some(unknown) = map.keys().find(|k| !fields.contains(&k.as_str())) {
-                let expected =
-                    fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+                let expected = crate::error::backticked(fields.iter().copied());
                 return Err(CrispError::UnknownParam {
                     endpoint: id,
-                    param: format!("body.{unknown}"),
+                    param: ["body.", unknown.as_str()].concat(),
                     expected,
                 });
             }

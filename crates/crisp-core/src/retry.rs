@@ -46,7 +46,7 @@ impl RetryPolicy {
     pub(crate) fn validate(&self) -> Result<(), CrispError> {
         let bad = |field: &str, message: &str| {
             Err(CrispError::InvalidConfig {
-                field: format!("retry.{field}"),
+                field: ["retry.", field].concat(),
                 message: message.into(),
             })
         };

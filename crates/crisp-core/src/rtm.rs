@@ -118,10 +118,14 @@ pub fn subscription(names: Option<&[&str]>) -> Result<Vec<&'static str>, CrispEr
         let Some(known) = DEFAULT_EVENTS.iter().chain(OPT_IN_EVENTS).find(|n| *n == name) else {
             return Err(CrispError::InvalidParam {
                 endpoint: ENDPOINT,
-                param: format!("events[{i}]"),
-                message: format!(
-                    "`{name}` is not a Crisp real-time event (see the event catalog: `message:send`, `session:set_state`, ...)"
-                ),
+                // Pieces, not `format!`: the browser build links no `fmt::write` (60 KB budget).
+                param: ["events[", &(i as u64).to_string(), "]"].concat(),
+                message: [
+                    "`",
+                    *name,
+                    "` is not a Crisp real-time event (see the event catalog: `message:send`, `session:set_state`, ...)",
+                ]
+                .concat(),
             });
         };
         if !out.contains(known) {
@@ -453,6 +457,10 @@ mod tests {
         let e = subscription(Some(&["message:send", "message:sent"])).unwrap_err();
         assert_eq!(e.code(), "invalid_param");
         assert!(matches!(e, CrispError::InvalidParam { ref param, .. } if param == "events[1]"));
+        assert_eq!(
+            e.to_string(),
+            "events: invalid parameter `events[1]`: `message:sent` is not a Crisp real-time event (see the event catalog: `message:send`, `session:set_state`, ...)"
+        );
     }
 
     #[test]

@@ -39,7 +39,7 @@ fn expected(code: &str) -> String {
         "n" => "must be a number".into(),
         "b" => "must be true or false".into(),
         // `e:a/b/c`: the values as they are, `/` between them.
-        _ => format!("must be one of {}", code.trim_start_matches("e:")),
+        _ => ["must be one of ", code.trim_start_matches("e:")].concat(),
     }
 }
 
@@ -70,6 +70,6 @@ pub(crate) fn check(index: usize, body: &Map) -> Option<(String, String)> {
     fields(variant).find_map(|(name, code)| match body.get(name) {
         None | Some(Value::Null) => None,
         Some(v) if matches(code, v) => None,
-        Some(_) => Some((format!("body.{name}"), expected(code))),
+        Some(_) => Some((["body.", name].concat(), expected(code))),
     })
 }

@@ -118,6 +118,8 @@ for (const [browser, manifest] of Object.entries(manifests)) {
   cpSync(join(staging, "chunks"), join(dir, "chunks"), { recursive: true });
   for (const file of ["panel.html", "panel.css"]) copyFileSync(join(here, "static", file), join(dir, file));
   copyFileSync(join(kitDist, "crisp_kit_wasm_bg.wasm"), join(dir, "crisp_kit_wasm_bg.wasm"));
+  // The real-time core: crisp-kit/web fetches it beside the REST .wasm on `crisp.events()` only.
+  copyFileSync(join(kitDist, "crisp_kit_rtm_bg.wasm"), join(dir, "crisp_kit_rtm_bg.wasm"));
   for (const [size, png] of Object.entries(icons)) writeFileSync(join(dir, "icons", `${size}.png`), png);
 }
 rmSync(staging, { recursive: true, force: true });

@@ -7,6 +7,7 @@
 //! every registered web hook, signed as Crisp signs plugin hooks.
 
 use std::collections::VecDeque;
+use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -16,6 +17,7 @@ use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
 use socketioxide::SocketIo;
 use socketioxide::extract::{Data, SocketRef};
+use socketioxide::handler::ConnectHandler;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -93,7 +95,17 @@ impl Rtm {
             key: key.to_owned(),
             website_id: website_id.to_owned(),
         });
-        io.ns("/", async move |socket: SocketRef| on_connect(&socket, creds));
+        // The handlers are registered in a connect middleware, not in the connect handler:
+        // socketioxide sends the CONNECT packet before it spawns the connect handler as a task,
+        // so a client that answers CONNECT with `authentication` at once (every client does) could
+        // be read before that task ran, and the event, finding no handler, would be dropped: the
+        // socket then waited AUTH_WINDOW for an answer that never came (seen under CPU load). A
+        // middleware is awaited before the CONNECT packet is sent.
+        let register = async move |socket: SocketRef| {
+            on_connect(&socket, creds);
+            Ok::<(), Infallible>(())
+        };
+        io.ns("/", (async |_: SocketRef| {}).with(register));
         let (tx, rx) = mpsc::unbounded_channel();
         let deliveries = Arc::new(Mutex::new(VecDeque::new()));
         tokio::spawn(send_hooks(rx, deliveries.clone()));

@@ -153,19 +153,29 @@ impl Client {
             endpoint: ENDPOINT,
             account: account.unwrap_or("").to_owned(),
         })?;
-        let key = acc.key.as_str();
-        let mut out = String::with_capacity(256 + events.len() * 24);
-        let mut o = Obj::new(&mut out)
-            .field("tier", acc.tier.as_str())
-            .field("username", acc.identifier.as_str())
-            .field("password", key)
-            .field("events", &events[..]);
-        if let Some(rooms) = rooms {
-            o = o.field("rooms", rooms);
-        }
-        o.end();
-        Ok(out)
+        Ok(authentication_message(acc.tier, &acc.identifier, &acc.key, &events, rooms))
     }
+}
+
+/// The `authentication` message's JSON (it holds the key).
+fn authentication_message(
+    tier: crate::Tier,
+    identifier: &str,
+    key: &str,
+    events: &[&str],
+    rooms: Option<&[&str]>,
+) -> String {
+    let mut out = String::with_capacity(256 + events.len() * 24);
+    let mut o = Obj::new(&mut out)
+        .field("tier", tier.as_str())
+        .field("username", identifier)
+        .field("password", key)
+        .field("events", events);
+    if let Some(rooms) = rooms {
+        o = o.field("rooms", rooms);
+    }
+    o.end();
+    out
 }
 
 /// The `socket:bind` message (sent when the set of websites changes, e.g. a plugin installed).
@@ -383,8 +393,33 @@ pub mod text {
         events: &str,
         rooms: &str,
     ) -> String {
-        match Client::from_json(config_json) {
-            Ok(client) => authentication(&client, account, events, rooms),
+        let (events, rooms) = (lines(events), lines(rooms));
+        let message = subscription(events.as_deref()).and_then(|events| {
+            let config =
+                crate::json::parse(config_json).map_err(|e| CrispError::InvalidConfig {
+                    field: "options".into(),
+                    message: ["not JSON: ", &e.to_string()].concat(),
+                })?;
+            let acc = crate::config::account(&config, account)?.ok_or_else(|| {
+                CrispError::UnknownAccount {
+                    endpoint: super::ENDPOINT,
+                    account: account.unwrap_or("").to_owned(),
+                }
+            })?;
+            Ok(super::authentication_message(
+                acc.tier,
+                &acc.identifier,
+                &acc.key,
+                &events,
+                rooms.as_deref(),
+            ))
+        });
+        match message {
+            Ok(message) => {
+                let mut out = String::with_capacity(message.len() + 24);
+                Obj::new(&mut out).field("ok", &true).raw("message", &message).end();
+                out
+            }
             Err(e) => error(&e),
         }
     }
@@ -656,5 +691,45 @@ mod tests {
         assert!(text::authentication_for(config, Some("us"), "", "").contains("unknown_account"));
         let bad = text::authentication_for("{", None, "", "");
         assert!(bad.contains(r#""param":"options""#), "{bad}");
+        // Named accounts: the default chosen as the client chooses it, the tier inherited; the
+        // same message as a client's for every account, and none for an unknown one.
+        for config in [
+            r#"{"tier":"website","accounts":{"us":{"identifier":"u","key":"ku"},"eu":{"identifier":"e","key":"ke","tier":"plugin"}}}"#,
+            r#"{"identifier":"t","key":"kt","accounts":{"eu":{"identifier":"e","key":"ke"}},"defaultAccount":"eu","timeoutMs":5}"#,
+            r#"{"identifier":"t","key":"kt","tier":"plugin","accounts":{"eu":{"identifier":"e","key":"ke"}}}"#,
+        ] {
+            let client = Client::from_json(config).unwrap();
+            for account in [None, Some("us"), Some("eu"), Some("default"), Some("nope")] {
+                assert_eq!(
+                    text::authentication_for(config, account, "", "w1"),
+                    text::authentication(&client, account, "", "w1"),
+                    "{config} {account:?}"
+                );
+            }
+        }
+        // The refusals of the full parser, naming the option, for what the message needs.
+        for (config, param) in [
+            (r#"{"identifier":"i"}"#, "key"),
+            (r#"{"identifier":"a:b","key":"k"}"#, "identifier"),
+            (r#"{"identifier":"i","key":"k","tier":"gold"}"#, "tier"),
+            (r#"{"identifier":"i","key":"k","colour":1}"#, "colour"),
+            (r#"{"accounts":{"eu":{"identifier":"e","key":" "}}}"#, "accounts.eu.key"),
+            (
+                r#"{"accounts":{"eu":{"identifier":"e","key":"k","region":1}}}"#,
+                "accounts.eu.region",
+            ),
+            (r#"{"accounts":[]}"#, "accounts"),
+        ] {
+            let full = Client::from_json(config).unwrap_err();
+            let rtm = text::authentication_for(config, None, "", "");
+            assert!(
+                matches!(&full, CrispError::InvalidConfig { field, .. } if field == param),
+                "{full:?}"
+            );
+            assert_eq!(rtm, crate::boundary::error(&full), "{config}");
+        }
+        // Events are checked first, as for a client.
+        let bad = text::authentication_for(config, None, "message:sent", "");
+        assert!(bad.contains(r#""param":"events[0]""#), "{bad}");
     }
 }

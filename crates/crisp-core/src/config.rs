@@ -445,8 +445,7 @@ pub fn account(value: &Value, name: Option<&str>) -> Result<Option<Account>, Cri
         Some(Value::Object(named)) => Some(named),
         Some(_) => return Err(invalid("accounts", "must be an object")),
     };
-    let has_top =
-        top.identifier.is_some() || top.key.is_some() || named.is_none_or(|m| m.is_empty());
+    let has_top = top.identifier.is_some() || top.key.is_some() || named.is_none_or(Map::is_empty);
     let default = string(map, "", "defaultAccount")?;
     let name = match (name, default.as_deref()) {
         (Some(n), _) | (None, Some(n)) => n,

@@ -29,7 +29,13 @@ const common = {
   // The dashboard (to read its URL) and the API; other API origins (a local sandbox) only on request.
   host_permissions: [DASHBOARD, API],
   optional_host_permissions: ["https://*/*", "http://127.0.0.1/*", "http://localhost/*"],
-  content_security_policy: { extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self';" },
+  // connect-src: the API over https (api.crisp.chat, or another https base URL the user sets),
+  // Crisp's real-time relays (`socket.app` of GET /v1/{tier}/connect/endpoints is a
+  // *.relay.crisp.chat host; the socket is a WebSocket, which host permissions do not gate), and a
+  // local sandbox over http and ws on 127.0.0.1 or localhost. Nothing in clear text beyond this machine.
+  content_security_policy: {
+    extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'; connect-src 'self' https: wss://*.relay.crisp.chat http://127.0.0.1:* ws://127.0.0.1:* http://localhost:* ws://localhost:*;",
+  },
   icons: { 16: "icons/16.png", 32: "icons/32.png", 48: "icons/48.png", 128: "icons/128.png" },
   action: { default_title: "crisp-kit sidebar", default_icon: { 16: "icons/16.png", 32: "icons/32.png" } },
 };
@@ -88,11 +94,30 @@ const bodySchemasOnly = {
   },
 };
 
+// engine.io-client (in crisp-kit's events chunk) finds the global object with
+// `Function("return this")()` when neither `self` nor `window` exists. An extension page always has
+// `self`, so that branch never runs, but Firefox's linter (web-ext lint) flags the Function
+// constructor as DANGEROUS_EVAL, and the CSP forbids it anyway. This plugin writes `globalThis`
+// there, in whichever file of crisp-kit's dist or of engine.io-client carries it; the output is
+// checked below.
+const GLOBAL_BY_FUNCTION = /\bFunction\(\s*(["'])return this\1\s*\)\(\)/g;
+const noFunctionGlobal = {
+  name: "no-function-global",
+  setup(b) {
+    b.onLoad({ filter: /\.m?js$/ }, (args) => {
+      if (!args.path.startsWith(kitDist) && !/[\\/]engine\.io-client[\\/]/.test(args.path)) return undefined;
+      const text = readFileSync(args.path, "utf8");
+      if (!GLOBAL_BY_FUNCTION.test(text)) return undefined;
+      return { loader: "js", contents: text.replace(GLOBAL_BY_FUNCTION, "globalThis") };
+    });
+  },
+};
+
 await esbuild.build({
   entryPoints: { panel: join(here, "src/panel.tsx") },
   outdir: staging,
   bundle: true,
-  plugins: [bodySchemasOnly],
+  plugins: [bodySchemasOnly, noFunctionGlobal],
   format: "esm",
   minify: true,
   sourcemap: false,
@@ -106,6 +131,13 @@ await esbuild.build({
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
 });
+for (const file of ["panel.js", ...readdirSync(join(staging, "chunks")).map((f) => `chunks/${f}`)]) {
+  const text = readFileSync(join(staging, file), "utf8");
+  if (/\bFunction\(|\beval\(/.test(text)) {
+    console.error(`extension: ${file} still calls the Function constructor or eval (see the no-function-global plugin)`);
+    process.exit(1);
+  }
+}
 // The background is a plain script: Firefox's background.scripts are not modules.
 await esbuild.build({ entryPoints: [join(here, "src/background.ts")], outfile: join(staging, "background.js"), bundle: true, format: "iife", minify: true, target: ["chrome116", "firefox128"], logLevel: "warning" });
 

@@ -136,6 +136,21 @@ export function helpers({ sandbox, panel, dashboard }) {
     async clearFaults() {
       await fetch(`${control}faults`, { method: "DELETE" });
     },
+    /** `POST /_sandbox/simulate/{what}` (visitor-message, visitor-composing, new-session). */
+    async simulate(what, body) {
+      const res = await fetch(`${control}simulate/${what}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      if (!res.ok) throw new Error(`simulate ${what} ${res.status}: ${await res.text()}`);
+      return (await res.json()).data;
+    },
+    /** The sandbox's Socket.IO connections: `{ connected, authenticated, ... }`. */
+    async sockets() {
+      return (await (await fetch(`${control}sockets`)).json()).data;
+    },
+    /** Drops every Socket.IO connection of the sandbox (`POST /_sandbox/sockets/drop`); answers how many. */
+    async dropSockets() {
+      const res = await fetch(`${control}sockets/drop`, { method: "POST" });
+      return (await res.json()).data.dropped;
+    },
     /** Adds the sandbox as an account through the Settings form, as a user would. */
     async addAccount({ label = "Sandbox", remember = false } = {}) {
       await panel.getByRole("tab", { name: "Settings" }).click();

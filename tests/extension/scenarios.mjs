@@ -352,16 +352,57 @@ export function extensionSuite(launch, browser) {
     assert.equal(writes[0].body.type, "text");
   });
 
+  test("live: typing and a visitor message reach the open conversation over the socket within 2 s, without a reload; after a drop it polls, then is live again and catches up", async () => {
+    const c = conversations[6] ?? conversations[0];
+    await showConversation(c);
+    const rtm = (kind) => main().locator(`[data-rtm="${kind}"]`);
+    await rtm("live").waitFor({ timeout: 15_000 });
+    // One socket for the panel, however many conversations it has shown.
+    assert.equal((await h.sockets()).authenticated, 1);
+    await h.panel.evaluate(() => {
+      window.__sameDocument = true;
+    });
+    // From here every REST read of the messages takes 5 s: what shows within 2 s came by the socket.
+    await h.fault({ kind: "latency", endpoint: "get_messages_in_conversation", latency_ms: 5_000, count: 100 });
+    try {
+      const text = `Live from the demo button ${Date.now()}`;
+      await h.dashboard.getByLabel("Message").fill(text);
+      await h.dashboard.getByRole("button", { name: "Simulate typing" }).click();
+      await main().getByText("The visitor is typing").waitFor({ timeout: 2_000 });
+      await h.dashboard.getByRole("button", { name: "Simulate a visitor message" }).click();
+      await main().locator(".messages").getByText(text).waitFor({ timeout: 2_000 });
+      await main().getByText("The visitor is typing").waitFor({ state: "detached", timeout: 2_000 });
+    } finally {
+      await h.clearFaults();
+    }
+    assert.equal(await h.panel.evaluate(() => window.__sameDocument === true), true, "the panel reloaded");
+
+    // The sandbox drops every socket: the panel says so and polls; a message sent meanwhile shows
+    // once the socket is back (Crisp does not replay: the `gap` makes one REST refresh).
+    assert.ok((await h.dropSockets()) >= 1, "the panel had no socket to drop");
+    await main().locator('[data-rtm="reconnecting"], [data-rtm="polling"]').first().waitFor({ timeout: 5_000 });
+    const away = `Sent while the socket was down ${Date.now()}`;
+    await h.simulate("visitor-message", { session_id: c.session_id, content: away });
+    await rtm("live").waitFor({ timeout: 30_000 });
+    await main().locator(".messages").getByText(away).waitFor({ timeout: 3_000 });
+    assert.equal(await h.panel.evaluate(() => window.__sameDocument === true), true, "the panel reloaded");
+  });
+
   test("429s and 5xx during refresh keep what is on screen, say so, and recover", async () => {
     await h.panel.getByRole("tab", { name: "Settings" }).click();
     await h.panel.getByLabel(/^Refresh every/).fill("5");
     await h.panel.getByLabel(/^Refresh every/).blur();
     const c = conversations[3];
     await showConversation(c);
+    // The settings change replaced the client: its socket is closed, the new one is the only one.
+    await main().locator('[data-rtm="live"]').waitFor({ timeout: 15_000 });
+    assert.equal((await h.sockets()).authenticated, 1);
     await h.fault([
       { kind: "status", status: 429, retry_after: 1, endpoint: "get_conversation" },
       { kind: "status", status: 503, endpoint: "get_messages_in_conversation" },
     ]);
+    // While the socket is live nothing polls; once it drops, the panel polls (every 5 s here).
+    await h.dropSockets();
     await h.panel.getByText("Showing the last good data.").waitFor({ timeout: 20_000 });
     assert.ok((await main().locator(".contact-name").innerText()).includes(c.meta.nickname));
     await h.clearFaults();

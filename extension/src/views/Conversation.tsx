@@ -313,21 +313,21 @@ function LiveState({ state, refreshMs }: { state: RtmState; refreshMs: number })
     return () => clearInterval(t);
   }, [retryAt]);
   if (state.kind === "idle") return null;
-  const every = `polling every ${Math.round(refreshMs / 1000)} s`;
+  const every = `every ${Math.round(refreshMs / 1000)} s`;
   const wait = retryAt === null ? "" : seconds(retryAt - Date.now());
-  const [label, detail] =
+  const [label, note, detail] =
     state.kind === "live"
-      ? ["Live", "Real-time: new messages, state changes and typing arrive as they happen."]
+      ? ["Live", null, "Real time: new messages, state changes and typing arrive as they happen; nothing polls."]
       : state.kind === "connecting"
-        ? ["Connecting", `Opening the real-time connection; ${every} meanwhile.`]
+        ? ["Connecting", `polling ${every} meanwhile`, "Opening the real-time connection."]
         : state.kind === "reconnecting"
-          ? ["Reconnecting", `The real-time connection dropped (${state.reason}); ${every} until it is back. Next attempt ${wait}.`]
-          : ["Polling", `Real-time is unavailable (${state.reason}); ${every}. Next attempt ${wait}.`];
+          ? ["Reconnecting", `polling ${every} meanwhile, next attempt ${wait}`, `The real-time connection dropped (${state.reason}).`]
+          : [`Polling ${every}`, `real time unavailable, next attempt ${wait}`, `Real time is unavailable: ${state.reason}`];
   return (
     <p class={`rtm rtm-${state.kind}`} data-rtm={state.kind} aria-live="polite" title={detail}>
       <span class="dot" aria-hidden="true" />
       {label}
-      {state.kind !== "live" && <span class="muted small"> · {state.kind === "connecting" ? every : `${every}, retrying ${wait}`}</span>}
+      {note && <span class="muted small"> · {note}</span>}
     </p>
   );
 }

@@ -13,7 +13,10 @@ import { dashboardHandler } from "../../extension/demo/serve.mjs";
 import { root, startSandbox } from "../js/support.mjs";
 
 export const EXTENSION = join(root, "extension/dist/chrome");
-const FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+// Crisp's real-time relays (*.relay.crisp.chat) resolve to a closed port here, never the network:
+// the CSP scenario opens a socket to one, which the CSP must let through (a mocked WebSocket, as
+// Playwright's routeWebSocket makes, would bypass the CSP and prove nothing).
+const FLAGS = ["--host-resolver-rules=MAP *.relay.crisp.chat 127.0.0.1:9", "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 /** Basic auth for direct sandbox calls from the test runner. */
 function auth(s) {
@@ -49,6 +52,7 @@ export async function launch({ browser = "chromium", colorScheme = "light", view
     return route.abort();
   });
   await context.route("https://avatars.sandbox.crisp.local/**", (route) => route.abort());
+
   const handle = dashboardHandler(sandbox);
   await context.route("https://app.crisp.chat/**", (route) => {
     const found = handle(new URL(route.request().url()).pathname);
@@ -79,6 +83,8 @@ export async function launch({ browser = "chromium", colorScheme = "light", view
     extensionId,
     apiCalls,
     pageErrors,
+    /** A socket to Crisp's real-time relays ends at a closed port on this machine (--host-resolver-rules). */
+    relaysStayLocal: true,
     ...helpers({ sandbox, panel, dashboard }),
     /** Another panel page, not pinned to a tab: a tab beside the dashboard's, in its window. */
     async openPanel() {

@@ -464,6 +464,42 @@ export function extensionSuite(launch, browser) {
     assert.equal(await h.panel.getByRole("alert").count(), 0);
   });
 
+  test("the panel's CSP: sockets to Crisp's relays and the local sandbox, nothing in clear text beyond this machine", async (t) => {
+    const tried = await h.panel.evaluate(async (urls) => {
+      const violations = [];
+      document.addEventListener("securitypolicyviolation", (e) => violations.push(e.blockedURI));
+      const socket = (url) =>
+        new Promise((resolve) => {
+          let ws;
+          try {
+            ws = new WebSocket(url);
+          } catch (error) {
+            return resolve(`threw ${error.name}`);
+          }
+          ws.onopen = () => {
+            ws.close();
+            resolve("open");
+          };
+          ws.onerror = () => resolve("error");
+          setTimeout(() => resolve("pending"), 3_000);
+        });
+      const outcomes = {};
+      for (const url of urls.sockets) outcomes[url] = await socket(url);
+      for (const url of urls.fetches) outcomes[url] = await fetch(url).then(() => "fetched", () => "refused");
+      await new Promise((r) => setTimeout(r, 200));
+      return { outcomes, violations };
+    }, { sockets: ["ws://example.invalid/socket.io/", ...(h.relaysStayLocal ? ["wss://app.relay.crisp.chat/socket.io/?EIO=4&transport=websocket"] : [])], fetches: ["http://example.invalid/v1/"] });
+    const blocked = (url) => tried.violations.some((v) => v.startsWith(url));
+    assert.ok(blocked("ws://example.invalid"), `a clear-text socket beyond this machine was not refused by the CSP: ${JSON.stringify(tried)}`);
+    assert.ok(blocked("http://example.invalid"), `a clear-text request beyond this machine was not refused by the CSP: ${JSON.stringify(tried)}`);
+    // The sandbox's own socket on 127.0.0.1 was allowed: the live scenario above ran over it.
+    // A relay: the CSP lets it through (no violation); the connection then fails, as it must here
+    // (each harness sends it to a closed local port, never the network).
+    if (!h.relaysStayLocal) return t.skip(`${browser}: this driver cannot keep a socket to *.relay.crisp.chat on this machine, and the network is off limits`);
+    assert.ok(!blocked("wss://app.relay.crisp.chat"), `the CSP refused a socket to Crisp's relay: ${JSON.stringify(tried)}`);
+    assert.equal(tried.outcomes["wss://app.relay.crisp.chat/socket.io/?EIO=4&transport=websocket"], "error", JSON.stringify(tried));
+  });
+
   test("nothing went to api.crisp.chat and no page error happened", () => {
     assert.deepEqual(h.apiCalls, []);
     assert.deepEqual(h.pageErrors, []);

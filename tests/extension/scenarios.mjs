@@ -84,7 +84,13 @@ export function extensionSuite(launch, browser) {
 
   test("the panel follows the dashboard: a conversation, another one (never stale), a contact, anything else", async () => {
     const [a, b] = conversations;
+    // No real time until a conversation is shown: `crisp.events()` (which imports the events chunk,
+    // socket.io-client, then asks where the socket is) has not run, and no socket is open.
+    assert.equal((await h.log("plugin_get_connect_endpoints")).length, 0, "the panel looked for the socket before showing a conversation");
+    assert.equal((await h.sockets()).connected, 0);
     await showConversation(a);
+    await main().locator('[data-rtm="live"]').waitFor({ timeout: 15_000 });
+    assert.equal((await h.log("plugin_get_connect_endpoints")).length, 1);
     assert.equal(await main().locator(".contact-name").innerText().then((t) => t.includes(a.meta.nickname)), true);
 
     // A previous conversation of the same person opens in the dashboard tab, and the panel follows.

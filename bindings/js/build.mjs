@@ -19,15 +19,21 @@ mkdirSync(join(here, "native"), { recursive: true });
 const lib = process.platform === "darwin" ? "libcrisp_kit_node.dylib" : process.platform === "win32" ? "crisp_kit_node.dll" : "libcrisp_kit_node.so";
 copyFileSync(join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", lib), join(here, "native", "crisp-kit.node"));
 
-// The wasm build: cargo (size profile), wasm-bindgen (web target), wasm-opt (binaryen).
+// The wasm build: cargo (size profile), wasm-bindgen (web target), wasm-opt (binaryen). Two
+// modules: crisp-kit-wasm (REST: what every page downloads; the budget is 60 KB gzipped with
+// web.js) and crisp-kit-wasm-rtm (crisp_core::rtm, the real-time functions: loaded with the events
+// chunk, never by a REST-only page).
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
-run("bash", ["tests/build-wasm.sh", "--small", "-p", "crisp-kit-wasm", "--profile", "wasm-release", "--quiet"]);
+run("bash", ["tests/build-wasm.sh", "--small", "-p", "crisp-kit-wasm", "-p", "crisp-kit-wasm-rtm", "--profile", "wasm-release", "--quiet"]);
 const wasmDir = join(here, "wasm");
 mkdirSync(wasmDir, { recursive: true });
-run("wasm-bindgen", [
-  "--target", "web", "--out-dir", wasmDir, "--out-name", "crisp_kit_wasm",
-  join(targetDir, "wasm32-unknown-unknown", "wasm-release", "crisp_kit_wasm.wasm"),
-]);
+const modules = [["crisp_kit_wasm", "crisp_kit_wasm"], ["crisp_kit_wasm_rtm", "crisp_kit_rtm"]];
+for (const [crate, name] of modules) {
+  run("wasm-bindgen", [
+    "--target", "web", "--out-dir", wasmDir, "--out-name", name,
+    join(targetDir, "wasm32-unknown-unknown", "wasm-release", `${crate}.wasm`),
+  ]);
+}
 rmSync(join(here, "dist"), { recursive: true, force: true }); // nothing stale is ever packed
 mkdirSync(join(here, "dist"), { recursive: true });
 // `-Oz`, then binaryen's flatten and re-reloop with two more `-Oz` rounds: the same semantics,
@@ -36,15 +42,17 @@ mkdirSync(join(here, "dist"), { recursive: true });
 // it already): stripped, 112 bytes less gzipped. `--low-memory-unused` lets wasm-opt fold
 // constant offsets into loads and stores (220 bytes less gzipped): true of this module, whose first
 // 1 KB is the far end of the 1 MB stack (wasm-ld puts the stack first, the data and heap above it).
-run(join(root, "node_modules", ".bin", "wasm-opt"), [
-  "-Oz", "--flatten", "--rereloop", "-Oz", "-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
-  "--enable-reference-types", "--enable-multivalue", "--strip-debug", "--strip-producers", "--strip-target-features",
-  "--low-memory-unused",
-  join(wasmDir, "crisp_kit_wasm_bg.wasm"), "-o", join(here, "dist", "crisp_kit_wasm_bg.wasm"),
-]);
+for (const [, name] of modules) {
+  run(join(root, "node_modules", ".bin", "wasm-opt"), [
+    "-Oz", "--flatten", "--rereloop", "-Oz", "-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+    "--enable-reference-types", "--enable-multivalue", "--strip-debug", "--strip-producers", "--strip-target-features",
+    "--low-memory-unused",
+    join(wasmDir, `${name}_bg.wasm`), "-o", join(here, "dist", `${name}_bg.wasm`),
+  ]);
+}
 
-// socket.io-client (a dependency) is imported by the events module on first use, never bundled
-// into the Node entries.
+// socket.io-client (an optional peer dependency: `crisp.events()` only) is imported by the events
+// module on first use, never bundled into the Node entries.
 const common = { bundle: true, platform: "node", target: "node18", logLevel: "warning", external: ["socket.io-client"] };
 // The compat and CLI entries (and serve/, as ../index.js) import the package entry itself, kept external so that every entry
 // shares one loaded addon and one CrispError class.
@@ -79,20 +87,21 @@ await build({
 });
 chmodSync(join(here, "dist", "cli.js"), 0o755);
 // The browser entry: no Node built-ins, the glue bundled, the .wasm beside it. The events module
-// is its own file, web-events.js, imported on `crisp.events()` or the first hook; socket.io-client
-// is a chunk of it, loaded by `crisp.events()` only. A REST-only page downloads web.js and the
-// .wasm, nothing more (tests/browser checks).
+// is its own file, web-events.js, imported on `crisp.events()` or the first hook, with the glue of
+// the real-time wasm module (crisp_kit_rtm_bg.wasm, beside it); socket.io-client is bundled as a
+// chunk of it (browsers and bundlers need nothing installed), loaded by `crisp.events()` only. A
+// REST-only page downloads web.js and the REST .wasm, nothing more (tests/browser checks).
 for (const old of readdirSync(join(here, "dist"))) if (old.startsWith("web-chunk-") || old === "web-events.js") rmSync(join(here, "dist", old));
 const eventsApart = {
   name: "events-apart",
-  setup: (b) => b.onResolve({ filter: /^\.\/events\.js$/ }, () => ({ path: "./web-events.js", external: true })),
+  setup: (b) => b.onResolve({ filter: /^\.\/(web-)?events\.js$/ }, () => ({ path: "./web-events.js", external: true })),
 };
 await build({
   bundle: true, logLevel: "warning", entryPoints: [join(here, "src", "web.ts")], format: "esm",
   platform: "browser", target: "es2022", outfile: join(here, "dist", "web.js"), plugins: [eventsApart],
 });
 await build({
-  bundle: true, logLevel: "warning", entryPoints: { "web-events": join(here, "src", "events.ts") }, format: "esm",
+  bundle: true, logLevel: "warning", entryPoints: { "web-events": join(here, "src", "web-events.ts") }, format: "esm",
   platform: "browser", target: "es2022", outdir: join(here, "dist"), splitting: true,
   chunkNames: "web-chunk-[name]-[hash]",
 });
@@ -105,4 +114,4 @@ run(tsc, ["-p", join(here, "tsconfig.build.json"), "--outDir", join(here, "dist"
 writeFileSync(join(here, "dist", "cjs", "package.json"), '{ "type": "commonjs" }\n');
 // The published package carries the project's licence (README.md is its own, kept in this folder).
 copyFileSync(join(root, "LICENSE"), join(here, "LICENSE"));
-console.error("[build] crisp-kit: native/crisp-kit.node, dist/{index,compat}.{js,cjs,d.ts}, dist/cjs/*.d.ts, dist/cli.js, dist/web.js + crisp_kit_wasm_bg.wasm");
+console.error("[build] crisp-kit: native/crisp-kit.node, dist/{index,compat}.{js,cjs,d.ts}, dist/cjs/*.d.ts, dist/cli.js, dist/web.js + crisp_kit_wasm_bg.wasm, dist/web-events.js + crisp_kit_rtm_bg.wasm");

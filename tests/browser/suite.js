@@ -62,6 +62,12 @@ export async function run(sandbox) {
       check(answer.isWorker, "ran in a worker");
       check(answer.items === 20, `a page of 20 in the worker, got ${answer.items}`);
       same(answer.refused, { code: "missing_param", param: "sessionID" }, "refusal in the worker");
+      same(answer.rest.filter((p) => !p.endsWith("/web.js")), ["/dist/crisp_kit_wasm_bg.wasm"], "REST in the worker fetched no real-time code");
+      same(answer.notLoaded, "not_loaded", "Crisp.eventCatalog() before the core is loaded");
+      same(answer.deferred, { code: "invalid_param", param: "name" }, "a bad hooks.on name, checked at the first delivery");
+      same(answer.hook, "ok", "a signed delivery through the lazily loaded core");
+      same(answer.events, 81, "Crisp.eventCatalog() after Crisp.loadEvents()");
+      check(answer.after.includes("/dist/crisp_kit_rtm_bg.wasm") && answer.after.includes("/dist/web-events.js"), `loaded on demand: ${answer.after}`);
     } finally {
       worker.terminate();
     }
@@ -73,9 +79,17 @@ export async function run(sandbox) {
     check(!document.documentElement.outerHTML.includes(sandbox.key), "DOM clean");
   });
 
-  await test("REST-only use downloads no events code: no chunk was fetched yet", async () => {
-    const chunks = performance.getEntriesByType("resource").filter((r) => r.name.includes("/dist/web-chunk-"));
-    same(chunks.map((r) => r.name), [], "no web-chunk-* before crisp.events()");
+  const fetched = () => performance.getEntriesByType("resource").map((r) => new URL(r.name).pathname).filter((p) => p.startsWith("/dist/"));
+  const unique = (list) => [...new Set(list)].sort();
+  await test("REST-only use downloads no events code: web.js and the REST .wasm only, no events chunk, no real-time .wasm", async () => {
+    same(unique(fetched()), ["/dist/crisp_kit_wasm_bg.wasm", "/dist/web.js"], "what the page fetched from dist/ before crisp.events()");
+    let refused = null;
+    try {
+      Crisp.eventCatalog();
+    } catch (e) {
+      refused = e.code;
+    }
+    same(refused, "not_loaded", "the real-time core is not in the page yet");
   });
 
   const post = (path, body) =>
@@ -95,7 +109,10 @@ export async function run(sandbox) {
     try {
       await sub.ready;
       const chunks = performance.getEntriesByType("resource").filter((r) => r.name.includes("/dist/web-chunk-"));
-      check(chunks.length >= 2, `the events module and socket.io-client came as chunks, got ${chunks.length}`);
+      check(chunks.length >= 2, `socket.io-client and the shared code came as chunks, got ${chunks.length}`);
+      const loaded = fetched();
+      same(["/dist/web-events.js", "/dist/crisp_kit_rtm_bg.wasm"].map((f) => loaded.filter((p) => p === f).length), [1, 1], "the events chunk and the real-time .wasm, once each");
+      same(Crisp.eventCatalog().defaultEvents.length, 81, "the catalog, now that the core is here");
       let got = waitFor((f) => sub.on("message:send", f), "message:send");
       await post("simulate/visitor-message", { session_id: sessionID, content: "hello from a visitor" });
       const data = await got;

@@ -27,17 +27,52 @@ async function backends() {
   return { native, wasm };
 }
 
+/** The real-time module of the wasm build (crisp-kit-wasm-rtm), as web-events.js and Node's wasm fallback load it. */
+async function rtmWasm() {
+  const rtm = await import(pathToFileURL(join(js, "wasm", "crisp_kit_rtm.js")).href);
+  rtm.initSync({ module: readFileSync(join(js, "dist", "crisp_kit_rtm_bg.wasm")) });
+  return rtm;
+}
+
 const functions = (module) =>
   Object.keys(module)
     .filter((k) => typeof module[k] === "function" && !["BindingClient", "default", "initSync"].includes(k))
     .sort();
 
-test("both backends export the contract's functions, and only those", async () => {
-  const want = declared("Binding");
-  assert.ok(want.includes("prepare") && want.includes("createClient"), `parsed ${want}`);
-  for (const [name, module] of Object.entries(await backends())) {
-    assert.deepEqual(functions(module), want, `${name} exports`);
-  }
+test("each module exports its contract's functions, and only those: the addon both, the wasm build one each", async () => {
+  const rest = declared("Binding");
+  const rtm = declared("RtmBinding");
+  assert.ok(rest.includes("prepare") && rest.includes("createClient") && rest.includes("verifyHook"), `parsed ${rest}`);
+  assert.ok(rtm.includes("rtmAuthentication") && rtm.includes("checkHook"), `parsed ${rtm}`);
+  const { native, wasm } = await backends();
+  assert.deepEqual(functions(native), [...rest, ...rtm].sort(), "napi addon exports");
+  // The REST module (what every page downloads) has no real-time function; the second module has only those.
+  assert.deepEqual(functions(wasm), rest, "crisp-kit-wasm exports");
+  assert.deepEqual(functions(await rtmWasm()), rtm, "crisp-kit-wasm-rtm exports");
+});
+
+test("the addon and the real-time wasm module answer alike, and the token stays in the authentication message", async () => {
+  const { native } = await backends();
+  const rtm = await rtmWasm();
+  const config = JSON.stringify({ identifier: "id-1", key: "s3cret-key", tier: "plugin", accounts: { eu: { identifier: "id-2", key: "k2", tier: "website" } } });
+  const calls = [
+    ["rtmCatalog"],
+    ["rtmSubscription", "message:send\nsession:set_state"],
+    ["rtmSubscription", "message:send\nnope"],
+    ["rtmReconnectDelay", 100, 400, 0.5, 3, 7],
+    ["rtmReconnectDelay", 100.5, 400, 0.5, 1, 0],
+    ["rtmReconnectDelay", 100, -1, 0.5, 1, 0],
+    ["rtmAuthentication", config, null, "message:send", ""],
+    ["rtmAuthentication", config, "eu", "", "w1"],
+    ["rtmAuthentication", config, "us", "", ""],
+    ["checkHook", "s", "1800000000000", new Uint8Array([123, 125]), "00", 1.8e12, 0],
+    ["checkHook", "s", "1800000000000", new Uint8Array([123, 125]), "00", 1.8e12, 0.5],
+  ];
+  for (const [f, ...args] of calls) assert.equal(rtm[f](...args), native[f](...args), `${f}(${args.join(", ")})`);
+  assert.match(rtm.rtmAuthentication(config, null, "", ""), /"password":"s3cret-key"/);
+  const refused = rtm.rtmAuthentication(config, "us", "", "");
+  assert.match(refused, /unknown_account/);
+  assert.doesNotMatch(refused, /s3cret|k2/, "a refusal never carries a key");
 });
 
 test("both backends' clients have the contract's members, and prepare takes the client's number", async () => {

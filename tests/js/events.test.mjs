@@ -135,6 +135,22 @@ test("events: bad input is refused before any socket, a bad token after authenti
   await assert.rejects(noDiscovery.ready, (e) => e instanceof CrispError && e.code === "unauthorized" && !String(e.message).includes("0".repeat(64)));
 });
 
+// Numbers cross into crisp-core as they are given: a fraction, a negative number or NaN is refused
+// by the core (boundary::whole_number), naming the option, never truncated. No socket is opened.
+test("events and hooks: a fractional, negative or NaN number of milliseconds is refused, naming the option", async () => {
+  const crisp = client({ hooks: { secret: "s", windowMs: 0.5 } });
+  const named = (param) => (e) => e instanceof CrispError && e.code === "invalid_config" && e.param === param && /whole, non-negative/.test(e.message);
+  await assert.rejects(crisp.events({ events: ["message:send"], reconnect: { baseDelayMs: 1000.5 } }), named("reconnect.baseDelayMs"));
+  await assert.rejects(crisp.events({ events: ["message:send"], reconnect: { baseDelayMs: -5 } }), named("reconnect.baseDelayMs"));
+  await assert.rejects(crisp.events({ events: ["message:send"], reconnect: { maxDelayMs: 20_000.25 } }), named("reconnect.maxDelayMs"));
+  await assert.rejects(crisp.events({ events: ["message:send"], reconnect: { maxDelayMs: Number.NaN } }), named("reconnect.maxDelayMs"));
+  const ts = Date.now();
+  const body = "{}";
+  await assert.rejects(crisp.hooks.receive(new TextEncoder().encode(body), String(ts), sign(body, ts, "s")), named("hooks.windowMs"));
+  const negative = client({ hooks: { secret: "s", windowMs: -1 } });
+  await assert.rejects(negative.hooks.receive(new TextEncoder().encode(body), String(ts), sign(body, ts, "s")), named("hooks.windowMs"));
+});
+
 // ---- web hooks ----
 
 const SECRET = "hook-secret";

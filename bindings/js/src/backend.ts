@@ -3,7 +3,11 @@
 // these shapes over crisp_core::boundary (which also holds the client registry and the number
 // conversions they share), and the façade uses either without adapting it. Every function returns
 // JSON text decided by crisp-core; this package parses it once and throws errors once.
-// tests/js/contract.test.mjs checks that both backends export these names and nothing else.
+// The real-time functions (crisp_core::rtm) are a contract of their own, `RtmBinding`: the napi
+// addon implements both; the wasm build is two modules, crisp-kit-wasm (`Binding`, REST: what
+// every page downloads) and crisp-kit-wasm-rtm (`RtmBinding`, loaded with the events chunk on
+// `crisp.events()` or the first web hook), so that a REST-only page downloads none of it.
+// tests/js/contract.test.mjs checks that each module exports these names and nothing else.
 
 /** A configured client inside a backend. */
 export interface BindingClient {
@@ -22,8 +26,6 @@ export interface BindingClient {
   /** `{"timeoutMs", "headers"}`: the per-attempt timeout and the header sets `prepare` numbers. */
   transport(): string;
   listAccounts(): string;
-  /** The RTM `authentication` message for an account (`{"ok":true,"message"}`; holds the key). Names one per line; empty: the default events / no rooms. */
-  rtmAuthentication(account: string | null | undefined, events: string, rooms: string): string;
 }
 
 /** The functions a backend exports. */
@@ -56,11 +58,25 @@ export interface Binding {
    */
   plainDataStart(endpoint: number, status: number, body: Uint8Array): number;
   verifyHook(secret: string, timestamp: string, rawBody: Uint8Array, signature: string): boolean;
-  /** Real-time events (crisp_core::rtm). */
+}
+
+/** The real-time functions (crisp_core::rtm): the napi addon's, or the wasm module crisp-kit-wasm-rtm's. */
+export interface RtmBinding {
+  /** The event catalog: default and opt-in names, hook window, rebind interval, reconnect policy. */
   rtmCatalog(): string;
   /** The checked subscription of names given one per line (empty: the default list). */
   rtmSubscription(events: string): string;
+  /** `{"ok":true,"delayMs"}`, or the refusal naming `reconnect.*` (a fraction or a negative delay included). */
   rtmReconnectDelay(baseDelayMs: number, maxDelayMs: number, randomization: number, attempt: number, seed: number): string;
-  /** `{"ok":true,"timestampMs"}` or `{"ok":false,"refusal"}`; empty strings for absent headers. */
+  /**
+   * `{"ok":true,"timestampMs"}` or `{"ok":false,"refusal"}`; empty strings for absent headers;
+   * `{"ok":false,"error"}` for a `windowMs` (or `nowMs`) that is not whole milliseconds.
+   */
   checkHook(secret: string, timestamp: string, rawBody: Uint8Array, signature: string, nowMs: number, windowMs: number): string;
+  /**
+   * The RTM `authentication` message (`{"ok":true,"message"}`; it holds the key: send it, never log
+   * it) for an account of the configuration `createClient` took. Names one per line; empty: the
+   * default events / no rooms.
+   */
+  rtmAuthentication(configJson: string, account: string | null | undefined, events: string, rooms: string): string;
 }

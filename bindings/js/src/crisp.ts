@@ -1,4 +1,4 @@
-import type { Binding, BindingClient } from "./backend.js";
+import type { Binding, BindingClient, RtmBinding } from "./backend.js";
 import type { DataOf, EndpointId, ItemOf, PagedEndpointId, ParamsOf, PathValue } from "./endpoints.generated.js";
 import { CrispError, type ErrorInfo } from "./errors.js";
 import type { EventsOptions, EventSubscription, HookResult, HookState, HooksOptions, NodeRequest, NodeResponse } from "./events.js";
@@ -252,11 +252,42 @@ const indexes = new Map<string, number>();
 let binding: Binding | undefined;
 let bindingName: "native" | "wasm" | undefined;
 
+/**
+ * Where the real-time functions come from: `now()` when they are at hand (Node: always, the addon
+ * or the wasm module read from disk; browsers: once loaded), `load()` to get them (browsers: the
+ * events chunk and its wasm module, fetched on first use).
+ */
+export interface RtmSource {
+  now(): RtmBinding | undefined;
+  load(): Promise<RtmBinding>;
+}
+let rtmSource: RtmSource | undefined;
+
 /** Sets the backend: done once by each entry point (Node: napi addon or wasm; browser: wasm). */
-export function useBinding(b: Binding, name: "native" | "wasm"): void {
+export function useBinding(b: Binding, name: "native" | "wasm", rtm: RtmSource): void {
   binding = b;
   bindingName = name;
+  rtmSource = rtm;
   indexes.clear(); // numbers from another backend's catalog
+}
+
+function rtmLoad(): Promise<RtmBinding> {
+  backend();
+  return rtmSource!.load();
+}
+
+/** The real-time functions if at hand, else a clear error (a browser that has not loaded them yet). */
+function rtmNow(): RtmBinding {
+  backend();
+  const rtm = rtmSource!.now();
+  if (rtm) return rtm;
+  throw new CrispError({
+    ...configError("events", ""),
+    code: "not_loaded",
+    message: "the real-time core is not loaded yet: `await Crisp.loadEvents()` first",
+    endpoint: "events",
+    param: null,
+  });
 }
 
 function backend(): Binding {
@@ -287,11 +318,15 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   readonly #headerSets: Record<string, string>[];
   readonly #hookOptions: HooksOptions | undefined;
   #hooks: CrispHooks | undefined;
+  /** The configuration as the core took it: the real-time module builds the socket's
+   * `authentication` message from it (it holds the keys, as the header sets do; never logged). */
+  readonly #config: string;
 
   constructor(options: O) {
     const { fetch: fetchImpl, hooks, ...config } = options;
     this.#hookOptions = hooks;
-    const created = backend().createClient(JSON.stringify(config));
+    this.#config = JSON.stringify(config);
+    const created = backend().createClient(this.#config);
     if (typeof created === "string") throw new CrispError(parse<Failed>(created).error);
     this.#client = created;
     const shared = parse<{ timeoutMs: number; headers: Record<string, string>[] }>(created.transport());
@@ -325,12 +360,15 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
    * and reports the `gap` it missed. Throws at once for an unknown event name or account.
    */
   async events<N extends CrispEventName = CrispEventName>(options: EventsOptions<N> = {}): Promise<EventSubscription<N>> {
-    const { EventSubscription } = await import("./events.js");
+    const [{ EventSubscription, loadIo }, rtm] = await Promise.all([import("./events.js"), rtmLoad()]);
+    // socket.io-client first: an optional peer dependency in Node, whose absence is a clear error now.
+    const io = await loadIo(CrispError);
     return new EventSubscription<N>(
       {
-        binding: backend(),
+        binding: rtm,
+        io,
         CrispError,
-        authentication: (account, events, rooms) => this.#client.rtmAuthentication(account ?? null, events, rooms),
+        authentication: (account, events, rooms) => rtm.rtmAuthentication(this.#config, account ?? null, events, rooms),
         connectEndpoints: (account) => this.#connectEndpoints(account),
       },
       options,
@@ -340,35 +378,20 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   /** Receives Crisp web hooks (needs `hooks: { secret }` in the options); see `CrispHooks`. */
   get hooks(): CrispHooks {
     if (this.#hooks) return this.#hooks;
-    const handlers = new Map<string, Set<(data: never) => void | Promise<void>>>();
-    const state: HookState = {
-      binding: backend,
-      CrispError,
-      options: this.#hookOptions,
-      seen: new Map(),
-      async dispatch(name, data) {
-        let ok = true;
-        for (const h of handlers.get(name) ?? []) {
-          try {
-            await h(data as never);
-          } catch (error) {
-            ok = false;
-            queueMicrotask(() => {
-              throw error; // the app's handler failed: surface it, and answer 500
-            });
-          }
-        }
-        return ok;
-      },
-    };
-    // The checks live in the events module, loaded on the first delivery.
+    // What the handlers share; the checks and the dispatch live in the events module, loaded on
+    // the first delivery (with the real-time core, in a browser).
+    const state: HookState = { rtm: rtmLoad, CrispError, options: this.#hookOptions, seen: new Map(), handlers: new Map(), unchecked: new Set() };
     const load = () => import("./events.js");
     this.#hooks = {
       on(name, handler) {
-        const r = parse<{ ok: true } | Failed>(backend().rtmSubscription(typeof name === "string" && name && !name.includes("\n") ? name : "\n"));
-        if (!r.ok) throw new CrispError({ ...r.error, param: "name" });
-        let set = handlers.get(name);
-        if (!set) handlers.set(name, (set = new Set()));
+        // Checked now where the core is at hand (Node; a browser once loaded), else before the first delivery.
+        const rtm = (backend(), rtmSource!.now());
+        if (rtm) {
+          const r = parse<{ ok: true } | Failed>(rtm.rtmSubscription(typeof name === "string" && name && !name.includes("\n") ? name : "\n"));
+          if (!r.ok) throw new CrispError({ ...r.error, param: "name" });
+        } else state.unchecked.add(name);
+        let set = state.handlers.get(name);
+        if (!set) state.handlers.set(name, (set = new Set()));
         set.add(handler as (data: never) => void);
         return () => set.delete(handler as (data: never) => void);
       },
@@ -406,7 +429,16 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
 
   /** The real-time event catalog, from crisp-core: crisp-api's default subscription (81 names), the opt-in ones, and the policies. */
   static eventCatalog(): EventCatalog {
-    return parse<EventCatalog>(backend().rtmCatalog());
+    return parse<EventCatalog>(rtmNow().rtmCatalog());
+  }
+
+  /**
+   * Loads the real-time core (crisp_core::rtm). In Node it is always at hand; in a browser it is a
+   * module of its own, fetched by `crisp.events()` and the web hook handlers on first use, so that
+   * a REST-only page downloads none of it: await this before `Crisp.eventCatalog()` there.
+   */
+  static async loadEvents(): Promise<void> {
+    await rtmLoad();
   }
 
   /** The configured accounts (`list_accounts`), never their keys. */

@@ -1,8 +1,10 @@
 // Real-time events: Crisp's RTM API over Socket.IO (`crisp.events()`), and web hooks
 // (`crisp.hooks`). What to send and when to reconnect is crisp-core's (crisp_core::rtm); this file
 // is the transport: socket.io-client v4, websocket only, imported on first use so that an app
-// that only calls REST loads none of it.
-import type { Binding } from "./backend.js";
+// that only calls REST loads none of it. In Node it is an optional peer dependency (`npm install
+// socket.io-client`, needed by `crisp.events()` only); the browser build carries it in this
+// module's own chunk.
+import type { RtmBinding } from "./backend.js";
 // Types only: in the browser build this module is its own file (web-events.js), and the
 // CrispError class comes from the caller, so that `instanceof CrispError` holds for its errors.
 import type { CrispError, ErrorInfo } from "./errors.js";
@@ -42,7 +44,9 @@ export interface EventsOptions<N extends CrispEventName = CrispEventName> {
 
 /** What `crisp.events()` needs from the client (kept out of the public class surface). */
 export interface EventsHost {
-  binding: Binding;
+  binding: RtmBinding;
+  /** socket.io-client, loaded by `loadIo`. */
+  io: IoModule;
   CrispError: new (info: ErrorInfo) => CrispError;
   /** The `authentication` message JSON text (`{"ok":true,"message"}` or the refusal); names one per line. */
   authentication(account: string | undefined, events: string, rooms: string): string;
@@ -147,9 +151,22 @@ class Dispatcher {
 
 type IoModule = typeof import("socket.io-client");
 let ioModule: Promise<IoModule> | undefined;
-/** socket.io-client, loaded once, on the first subscription. */
-function loadIo(): Promise<IoModule> {
-  ioModule ??= import("socket.io-client");
+/**
+ * socket.io-client, loaded once, on the first subscription. Not installed (Node: it is an optional
+ * peer dependency) is a CrispError that says what to run, never a raw ERR_MODULE_NOT_FOUND.
+ */
+export function loadIo(errorClass: new (info: ErrorInfo) => CrispError): Promise<IoModule> {
+  ErrorClass = errorClass;
+  ioModule ??= import("socket.io-client").catch((error: unknown) => {
+    ioModule = undefined; // installed later: the next call finds it
+    const e = error as { code?: string; message?: string };
+    const missing = (e?.code === "ERR_MODULE_NOT_FOUND" || e?.code === "MODULE_NOT_FOUND") && String(e.message).includes("socket.io-client");
+    if (!missing) throw error;
+    throw rtmError(
+      "missing_dependency",
+      "crisp.events() needs socket.io-client, an optional peer dependency of crisp-kit: run `npm install socket.io-client` (REST and web hooks do not need it)",
+    );
+  });
   return ioModule;
 }
 
@@ -272,7 +289,7 @@ export class EventSubscription<N extends CrispEventName = CrispEventName> {
   async #start(): Promise<void> {
     this.#emit({ type: "connecting" });
     let url: URL;
-    let io: IoModule;
+    const io = this.#host.io;
     try {
       let endpoint = this.#options.endpoint;
       if (!endpoint) {
@@ -281,7 +298,6 @@ export class EventSubscription<N extends CrispEventName = CrispEventName> {
         endpoint = data.socket.app;
       }
       url = new URL(endpoint);
-      io = await loadIo();
     } catch (error) {
       return this.#fail(error instanceof this.#host.CrispError ? error : rtmError("network", String((error as Error)?.message ?? error)));
     }
@@ -364,13 +380,43 @@ export interface HookResult {
 
 /** What the hook handlers share (kept by `crisp.hooks`, which loads this module on first use). */
 export interface HookState {
-  binding: () => Binding;
+  /** The real-time core, loaded on the first delivery (browsers fetch it then). */
+  rtm: () => Promise<RtmBinding>;
   CrispError: new (info: ErrorInfo) => CrispError;
   options: HooksOptions | undefined;
   /** Signatures seen, with when they leave the window: a replay inside it is refused. */
   seen: Map<string, number>;
-  /** Calls the `on(event)` handlers; answers whether all succeeded. */
-  dispatch(name: string, data: unknown): Promise<boolean>;
+  /** The `on(event)` handlers. */
+  handlers: Map<string, Set<Handler<never>>>;
+  /** Names given to `on` before the core was at hand (a browser): checked before the first dispatch. */
+  unchecked: Set<string>;
+}
+
+/** The core, once every name given to `on` is checked (a bad one throws, naming `name`). */
+async function hookCore(state: HookState): Promise<RtmBinding> {
+  const rtm = await state.rtm();
+  for (const name of state.unchecked) {
+    const r = parse<{ ok: true } | { ok: false; error: ErrorInfo }>(rtm.rtmSubscription(name && !name.includes("\n") ? name : "\n"));
+    if (!r.ok) throw newError({ ...r.error, param: "name" });
+    state.unchecked.delete(name);
+  }
+  return rtm;
+}
+
+/** Calls the `on(name)` handlers; answers whether all of them succeeded. */
+async function dispatchHook(state: HookState, name: string, data: unknown): Promise<boolean> {
+  let ok = true;
+  for (const h of state.handlers.get(name) ?? []) {
+    try {
+      await (h as Handler<unknown>)(data);
+    } catch (error) {
+      ok = false;
+      queueMicrotask(() => {
+        throw error; // the app's handler failed: surface it, and answer 500
+      });
+    }
+  }
+  return ok;
 }
 
 /**
@@ -382,13 +428,16 @@ export async function receiveHook(state: HookState, rawBody: Uint8Array, timesta
   ErrorClass = state.CrispError;
   const secret = state.options?.secret;
   if (!secret) throw rtmError("invalid_config", "crisp.hooks needs `hooks: { secret }` in the Crisp options", "hooks.secret");
-  const binding = state.binding();
+  const binding = await hookCore(state);
   const windowMs = state.options?.windowMs ?? 0;
   const now = Date.now();
-  const check = parse<{ ok: true; timestampMs: number } | { ok: false; refusal: string }>(
+  const check = parse<{ ok: true; timestampMs: number } | { ok: false; refusal: string } | { ok: false; error: ErrorInfo }>(
     binding.checkHook(secret, timestamp ?? "", rawBody, signature ?? "", now, windowMs),
   );
-  if (!check.ok) return { status: 401, code: check.refusal, event: null };
+  if (!check.ok) {
+    if ("error" in check) throw newError(check.error); // `hooks.windowMs` is not whole milliseconds
+    return { status: 401, code: check.refusal, event: null };
+  }
   for (const [sig, until] of state.seen) if (until < now) state.seen.delete(sig);
   const key = signature!.trim().toLowerCase();
   if (state.seen.has(key)) return { status: 401, code: "replayed", event: null };
@@ -403,7 +452,7 @@ export async function receiveHook(state: HookState, rawBody: Uint8Array, timesta
   if (typeof payload?.event !== "string" || typeof payload.data !== "object" || payload.data === null) {
     return { status: 400, code: "bad_payload", event: null };
   }
-  const ok = await state.dispatch(payload.event, payload.data);
+  const ok = await dispatchHook(state, payload.event, payload.data);
   return { status: ok ? 200 : 500, code: ok ? "ok" : "handler_failed", event: payload.event };
 }
 

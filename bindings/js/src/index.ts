@@ -1,9 +1,10 @@
 // crisp-kit for Node: the Crisp class over this platform's napi addon, or the wasm core where no
 // addon loads (see native.ts), with the global fetch as transport.
 import { useBinding } from "./crisp.js";
-import { loadBackend } from "./native.js";
+import { loadBackend, rtmFor } from "./native.js";
 
 const { binding, name } = loadBackend();
-useBinding(binding, name);
+const rtm = rtmFor(binding, name);
+useBinding(binding, name, { now: rtm, load: async () => rtm() });
 
 export * from "./public.js";

@@ -11,7 +11,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as wasm from "../wasm/crisp_kit_wasm.js";
-import type { Binding } from "./backend.js";
+import * as rtmWasm from "../wasm/crisp_kit_rtm.js";
+import type { Binding, RtmBinding } from "./backend.js";
 
 declare const __dirname: string | undefined;
 
@@ -77,6 +78,26 @@ function loadWasm(): Binding {
 // Typed against the contract, not cast: a function the wasm crate lacks or shapes differently
 // fails this build (wasm-bindgen writes the module's declarations).
 const wasmBinding: Binding = wasm;
+const rtmWasmBinding: RtmBinding = rtmWasm;
+
+/**
+ * The real-time functions: the addon's own (it has both contracts), or, on the wasm core, the
+ * second wasm module (crisp-kit-wasm-rtm, the one the browser's events chunk loads), instantiated
+ * from its bytes on first use, synchronously: an app that never uses events never reads it.
+ */
+export function rtmFor(binding: Binding, name: BackendName): () => RtmBinding {
+  let rtm: RtmBinding | undefined;
+  return () => {
+    if (!rtm) {
+      if (name === "native") rtm = binding as unknown as RtmBinding;
+      else {
+        rtmWasm.initSync({ module: readFileSync(join(here, "crisp_kit_rtm_bg.wasm")) });
+        rtm = rtmWasmBinding;
+      }
+    }
+    return rtm;
+  };
+}
 
 /** The backend this process uses, chosen as the top of this file says. */
 export function loadBackend(): { binding: Binding; name: BackendName } {

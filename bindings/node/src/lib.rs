@@ -187,7 +187,8 @@ pub fn verify_hook(secret: String, timestamp: String, raw_body: &[u8], signature
     crisp_core::verify_hook(secret.as_bytes(), &timestamp, raw_body, &signature)
 }
 
-// ---- Real-time events (crisp_core::rtm): the same functions in the wasm binding. ----
+// ---- Real-time events (crisp_core::rtm): the same functions as crisp-kit-wasm-rtm, the wasm
+// module of its own that the browser loads with the events chunk. ----
 
 /// The event catalog as JSON: default and opt-in event names, hook window, rebind interval,
 /// reconnect policy.
@@ -235,19 +236,15 @@ pub fn check_hook(
     )
 }
 
+/// The RTM `authentication` message for an account of a client configuration (the JSON
+/// `createClient` took), as JSON (it holds the key: send it, never log it), or the refusal. A
+/// plain function, as in crisp-kit-wasm-rtm, whose module holds no client.
 #[napi]
-impl BindingClient {
-    /// The RTM `authentication` message for an account, as JSON (it holds the key: send it,
-    /// never log it), or the refusal.
-    #[napi]
-    pub fn rtm_authentication(
-        &self,
-        account: Option<String>,
-        events: String,
-        rooms: String,
-    ) -> String {
-        self.with(|inner| {
-            crisp_core::rtm::text::authentication(inner, account.as_deref(), &events, &rooms)
-        })
-    }
+pub fn rtm_authentication(
+    config_json: String,
+    account: Option<String>,
+    events: String,
+    rooms: String,
+) -> String {
+    crisp_core::rtm::text::authentication_for(&config_json, account.as_deref(), &events, &rooms)
 }

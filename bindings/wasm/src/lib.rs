@@ -176,68 +176,11 @@ pub fn catalog() -> String {
     boundary::catalog()
 }
 
-/// Whether a Crisp web hook signature is valid for the raw body (constant-time).
+/// Whether a Crisp web hook signature is valid for the raw body (constant-time). (The real-time
+/// functions, `checkHook` among them, are crisp-kit-wasm-rtm's: a REST-only page never downloads
+/// them. This one was here before them and stays: `verifyHook` is a synchronous export of
+/// crisp-kit/web.)
 #[wasm_bindgen(js_name = verifyHook)]
 pub fn verify_hook(secret: &str, timestamp: &str, raw_body: &[u8], signature: &str) -> bool {
     crisp_core::verify_hook(secret.as_bytes(), timestamp, raw_body, signature)
-}
-
-// ---- Real-time events (crisp_core::rtm): the same functions as the napi binding. ----
-
-/// The event catalog as JSON: default and opt-in event names, hook window, rebind interval,
-/// reconnect policy.
-#[wasm_bindgen(js_name = rtmCatalog)]
-pub fn rtm_catalog() -> String {
-    crisp_core::rtm::text::catalog()
-}
-
-/// The checked subscription (`{"ok":true,"events":[...]}`) of names given one per line (empty: the default list).
-#[wasm_bindgen(js_name = rtmSubscription)]
-pub fn rtm_subscription(events: &str) -> String {
-    crisp_core::rtm::text::subscription_json(events)
-}
-
-/// The wait before reconnect attempt `attempt` under a policy, as JSON, or the policy's refusal.
-#[wasm_bindgen(js_name = rtmReconnectDelay)]
-pub fn rtm_reconnect_delay(
-    base_delay_ms: f64,
-    max_delay_ms: f64,
-    randomization: f64,
-    attempt: u32,
-    seed: f64,
-) -> String {
-    crisp_core::rtm::text::reconnect_delay(
-        base_delay_ms,
-        max_delay_ms,
-        randomization,
-        attempt,
-        whole_number(seed).unwrap_or(0),
-    )
-}
-
-/// A received web hook checked: signature over the raw body (constant-time), then freshness.
-#[wasm_bindgen(js_name = checkHook)]
-pub fn check_hook(
-    secret: &str,
-    timestamp: &str,
-    raw_body: &[u8],
-    signature: &str,
-    now_ms: f64,
-    window_ms: f64,
-) -> String {
-    crisp_core::rtm::text::check_hook_json(
-        secret, timestamp, raw_body, signature, now_ms, window_ms,
-    )
-}
-
-#[wasm_bindgen(js_class = BindingClient)]
-impl BindingClient {
-    /// The RTM `authentication` message for an account, as JSON (it holds the key: send it,
-    /// never log it), or the refusal.
-    #[wasm_bindgen(js_name = rtmAuthentication)]
-    pub fn rtm_authentication(&self, account: Option<String>, events: &str, rooms: &str) -> String {
-        self.with(|inner| {
-            crisp_core::rtm::text::authentication(inner, account.as_deref(), events, rooms)
-        })
-    }
 }

@@ -307,9 +307,9 @@ pub fn check_hook(
 pub mod text {
     use super::{DEFAULT_EVENTS, HOOK_WINDOW_MS, MIN_REBIND_INTERVAL_MS, OPT_IN_EVENTS};
     use super::{ReconnectPolicy, check_hook, subscription};
-    use crate::Client;
-    use crate::boundary::error;
+    use crate::boundary::{error, whole_number};
     use crate::json::Obj;
+    use crate::{Client, CrispError};
 
     /// `{"defaultEvents", "optInEvents", "hookWindowMs", "minRebindMs", "reconnect"}`.
     #[must_use]
@@ -372,8 +372,34 @@ pub mod text {
         }
     }
 
+    /// `{"ok":true,"message":{...}}` for an account of a client configuration (the JSON
+    /// `createClient` takes): how the wasm build answers, whose real-time module holds no client
+    /// of its own. The configuration was checked when the client was made; a refusal is the
+    /// error JSON all the same.
+    #[must_use]
+    pub fn authentication_for(
+        config_json: &str,
+        account: Option<&str>,
+        events: &str,
+        rooms: &str,
+    ) -> String {
+        match Client::from_json(config_json) {
+            Ok(client) => authentication(&client, account, events, rooms),
+            Err(e) => error(&e),
+        }
+    }
+
+    /// A JS number that must be a whole number of milliseconds, or the refusal naming `field`.
+    fn millis(field: &str, n: f64) -> Result<u64, CrispError> {
+        whole_number(n).ok_or_else(|| CrispError::InvalidConfig {
+            field: field.to_owned(),
+            message: "must be a whole, non-negative number of milliseconds".to_owned(),
+        })
+    }
+
     /// `{"ok":true,"delayMs":n}`: the wait before reconnect attempt `attempt`, or the refusal of
-    /// the policy naming `reconnect.*`.
+    /// the policy naming `reconnect.*` (a fraction, a negative number or NaN is refused, never
+    /// rounded).
     #[must_use]
     pub fn reconnect_delay(
         base_delay_ms: f64,
@@ -382,13 +408,10 @@ pub mod text {
         attempt: u32,
         seed: u64,
     ) -> String {
-        #[allow(clippy::cast_sign_loss)] // checked non-negative
-        let whole = |v: f64| (v.is_finite() && v >= 0.0).then_some(v as u64);
-        let policy = match (whole(base_delay_ms), whole(max_delay_ms)) {
-            (Some(b), Some(m)) => ReconnectPolicy::new(b, m, randomization),
-            (None, _) => ReconnectPolicy::new(0, 0, randomization),
-            (Some(_), None) => ReconnectPolicy::new(1, 0, randomization),
-        };
+        let policy = millis("reconnect.baseDelayMs", base_delay_ms).and_then(|base| {
+            let max = millis("reconnect.maxDelayMs", max_delay_ms)?;
+            ReconnectPolicy::new(base, max, randomization)
+        });
         match policy {
             Ok(p) => {
                 let mut out = String::new();
@@ -404,9 +427,10 @@ pub mod text {
 
     /// `{"ok":true,"timestampMs":n}` for a signed, fresh hook; otherwise
     /// `{"ok":false,"refusal":"missing"|"bad_timestamp"|"bad_signature"|"stale"}`. Empty
-    /// `timestamp`/`signature` mean the header was absent. `window_ms` 0 means the default.
+    /// `timestamp`/`signature` mean the header was absent. `window_ms` 0 means the default. A
+    /// `window_ms` or `now_ms` that is not a whole, non-negative number is the caller's mistake:
+    /// `{"ok":false,"error":{...}}` naming `hooks.windowMs` or `nowMs`.
     #[must_use]
-    #[allow(clippy::cast_sign_loss)] // both checked positive
     pub fn check_hook_json(
         secret: &str,
         timestamp: &str,
@@ -415,12 +439,10 @@ pub mod text {
         now_ms: f64,
         window_ms: f64,
     ) -> String {
-        let window = if window_ms > 0.0 && window_ms.is_finite() {
-            window_ms as u64
-        } else {
-            HOOK_WINDOW_MS
+        let (now, window) = match (millis("nowMs", now_ms), millis("hooks.windowMs", window_ms)) {
+            (Ok(now), Ok(window)) => (now, if window == 0 { HOOK_WINDOW_MS } else { window }),
+            (Err(e), _) | (_, Err(e)) => return error(&e),
         };
-        let now = if now_ms > 0.0 && now_ms.is_finite() { now_ms as u64 } else { 0 };
         let mut out = String::new();
         match check_hook(secret.as_bytes(), Some(timestamp), raw_body, Some(signature), now, window)
         {
@@ -572,5 +594,67 @@ mod tests {
             check_hook(b"s", Some("soon"), body, Some(&sig), now, 1000),
             Err(HookRefusal::BadTimestamp)
         );
+    }
+
+    #[test]
+    fn numbers_from_js_are_whole_milliseconds_or_refused_by_name() {
+        let refused = |json: &str, field: &str| {
+            let v: serde_json::Value = serde_json::from_str(json).unwrap();
+            assert_eq!(v["ok"], false, "{json}");
+            assert_eq!(v["error"]["code"], "invalid_config", "{json}");
+            assert_eq!(v["error"]["param"], field, "{json}");
+            assert!(
+                v["error"]["message"].as_str().unwrap().contains("whole, non-negative"),
+                "{json}"
+            );
+        };
+        // A fraction is refused, not truncated (100.5 was read as 100 before).
+        refused(&text::reconnect_delay(100.5, 400.0, 0.0, 1, 1), "reconnect.baseDelayMs");
+        refused(&text::reconnect_delay(100.0, 400.5, 0.0, 1, 1), "reconnect.maxDelayMs");
+        refused(&text::reconnect_delay(-1.0, 400.0, 0.0, 1, 1), "reconnect.baseDelayMs");
+        refused(&text::reconnect_delay(100.0, -400.0, 0.0, 1, 1), "reconnect.maxDelayMs");
+        refused(&text::reconnect_delay(f64::NAN, 400.0, 0.0, 1, 1), "reconnect.baseDelayMs");
+        refused(&text::reconnect_delay(100.0, f64::INFINITY, 0.0, 1, 1), "reconnect.maxDelayMs");
+        // The policy's own checks still answer, directly.
+        let zero: serde_json::Value =
+            serde_json::from_str(&text::reconnect_delay(0.0, 400.0, 0.0, 1, 1)).unwrap();
+        assert_eq!(zero["error"]["param"], "reconnect.baseDelayMs");
+        assert!(zero["error"]["message"].as_str().unwrap().contains("at least 1"));
+        let below: serde_json::Value =
+            serde_json::from_str(&text::reconnect_delay(500.0, 400.0, 0.0, 1, 1)).unwrap();
+        assert_eq!(below["error"]["param"], "reconnect.maxDelayMs");
+        let body = b"{}";
+        let sig = hook::sign_hook(b"s", "1800000000000", body);
+        refused(
+            &text::check_hook_json("s", "1800000000000", body, &sig, 1.8e12, 1.5),
+            "hooks.windowMs",
+        );
+        refused(
+            &text::check_hook_json("s", "1800000000000", body, &sig, 1.8e12, -1.0),
+            "hooks.windowMs",
+        );
+        refused(&text::check_hook_json("s", "1800000000000", body, &sig, f64::NAN, 0.0), "nowMs");
+        refused(
+            &text::check_hook_json("s", "1800000000000", body, &sig, 1.8e12 + 0.5, 0.0),
+            "nowMs",
+        );
+        // A whole window is used as given: one millisecond too old is stale.
+        assert_eq!(
+            text::check_hook_json("s", "1800000000000", body, &sig, 1.8e12 + 1001.0, 1000.0),
+            r#"{"ok":false,"refusal":"stale"}"#
+        );
+    }
+
+    #[test]
+    fn authentication_for_a_configuration_is_the_clients_message() {
+        let config = r#"{"identifier":"id-1","key":"k:ey","tier":"plugin"}"#;
+        let client = Client::from_json(config).unwrap();
+        assert_eq!(
+            text::authentication_for(config, None, "message:send", ""),
+            text::authentication(&client, None, "message:send", "")
+        );
+        assert!(text::authentication_for(config, Some("us"), "", "").contains("unknown_account"));
+        let bad = text::authentication_for("{", None, "", "");
+        assert!(bad.contains(r#""param":"options""#), "{bad}");
     }
 }

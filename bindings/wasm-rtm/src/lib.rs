@@ -1,0 +1,75 @@
+//! The real-time binding of crisp-core for browsers and Node's wasm fallback: the functions of
+//! `RtmBinding` (bindings/js/src/backend.ts) over [`crisp_core::rtm::text`], the same as the napi
+//! addon's. A module of its own, apart from crisp-kit-wasm (REST), so that a page that only calls
+//! REST never downloads it: the events chunk (web-events.js) loads it on `crisp.events()` or the
+//! first web hook.
+#![deny(missing_docs)]
+// wasm-bindgen hands arguments over owned, and every return value goes back to JS.
+#![allow(clippy::needless_pass_by_value, clippy::must_use_candidate)]
+
+use crisp_core::boundary::whole_number;
+use crisp_core::rtm::text;
+use wasm_bindgen::prelude::*;
+
+/// talc, not std's dlmalloc, as in crisp-kit-wasm.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+/// The event catalog as JSON: default and opt-in event names, hook window, rebind interval,
+/// reconnect policy.
+#[wasm_bindgen(js_name = rtmCatalog)]
+pub fn rtm_catalog() -> String {
+    text::catalog()
+}
+
+/// The checked subscription (`{"ok":true,"events":[...]}`) of names given one per line (empty:
+/// the default list).
+#[wasm_bindgen(js_name = rtmSubscription)]
+pub fn rtm_subscription(events: &str) -> String {
+    text::subscription_json(events)
+}
+
+/// The wait before reconnect attempt `attempt` under a policy, as JSON, or the refusal naming
+/// the parameter.
+#[wasm_bindgen(js_name = rtmReconnectDelay)]
+pub fn rtm_reconnect_delay(
+    base_delay_ms: f64,
+    max_delay_ms: f64,
+    randomization: f64,
+    attempt: u32,
+    seed: f64,
+) -> String {
+    text::reconnect_delay(
+        base_delay_ms,
+        max_delay_ms,
+        randomization,
+        attempt,
+        whole_number(seed).unwrap_or(0),
+    )
+}
+
+/// A received web hook checked: signature over the raw body (constant-time), then freshness.
+#[wasm_bindgen(js_name = checkHook)]
+pub fn check_hook(
+    secret: &str,
+    timestamp: &str,
+    raw_body: &[u8],
+    signature: &str,
+    now_ms: f64,
+    window_ms: f64,
+) -> String {
+    text::check_hook_json(secret, timestamp, raw_body, signature, now_ms, window_ms)
+}
+
+/// The RTM `authentication` message for an account of a client configuration, as JSON (it holds
+/// the key: send it, never log it), or the refusal.
+#[wasm_bindgen(js_name = rtmAuthentication)]
+pub fn rtm_authentication(
+    config_json: &str,
+    account: Option<String>,
+    events: &str,
+    rooms: &str,
+) -> String {
+    text::authentication_for(config_json, account.as_deref(), events, rooms)
+}

@@ -12,6 +12,7 @@ import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
 import { root, startSandbox } from "../js/support.mjs";
+import { quantile } from "./support.mjs";
 
 const QUICK = process.argv.includes("--quick");
 const ROUNDS = QUICK ? 30 : 300;
@@ -61,11 +62,7 @@ sub.close();
 official._socket?.disconnect();
 await sb.stop();
 
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
-const row = (name, xs) => ({ name, p50: pct(xs, 50), p95: pct(xs, 95), max: Math.max(...xs) });
+const row = (name, xs) => ({ name, p50: quantile(xs, 0.5), p95: quantile(xs, 0.95), max: Math.max(...xs) });
 const rows = [row("crisp-kit `crisp.events()` (napi core, socket.io-client 4.8)", lat.kit), row("crisp-api 11.3.0 `on()` (socket.io-client 4.8)", lat.official)];
 
 // What a browser downloads for events: the events module and the socket.io-client chunk (the

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { root } from "../js/support.mjs";
+import { quantile } from "./support.mjs";
 import { launch } from "../extension/harness.mjs";
 
 const QUICK = process.argv.includes("--quick");
@@ -62,9 +63,8 @@ try {
       ),
     );
   }
-  const q = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
-  follow = { p50: q(samples, 0.5), p95: q(samples, 0.95), max: Math.max(...samples) };
-  floor = { p50: q(floors, 0.5), p95: q(floors, 0.95), max: Math.max(...floors) };
+  follow = { p50: quantile(samples, 0.5), p95: quantile(samples, 0.95), max: Math.max(...samples) };
+  floor = { p50: quantile(floors, 0.5), p95: quantile(floors, 0.95), max: Math.max(...floors) };
 } finally {
   await h.close();
 }

@@ -11,12 +11,12 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 import { root, startSandbox } from "../js/support.mjs";
+import { level, median, quantile } from "./support.mjs";
 
 const { Crisp } = await import(join(root, "bindings", "js", "dist", "index.js"));
 const QUICK = process.argv.includes("--quick");
@@ -68,31 +68,8 @@ function gatewayCpuUs() {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
-async function level(fn, concurrency, total) {
-  const latencies = new Float64Array(total);
-  let next = 0;
-  const cpu0 = process.cpuUsage();
-  const gw0 = gatewayCpuUs();
-  const t0 = performance.now();
-  const worker = async () => {
-    while (next < total) {
-      const i = next++;
-      const s = performance.now();
-      await fn();
-      latencies[i] = performance.now() - s;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const wall = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  return { rps: total / (wall / 1000), latencies, callerCpuUs: (cpu.user + cpu.system) / total, gatewayCpuUs: (gatewayCpuUs() - gw0) / total };
-}
 
 for (const fn of Object.values(clients)) for (let i = 0; i < 300; i++) await fn();
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const names = Object.keys(clients);
 const results = {};
 for (const c of LEVELS) {
@@ -101,14 +78,14 @@ for (const c of LEVELS) {
   for (let round = 0; round < levelRounds; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]);
     const measured = {};
-    for (const name of order) measured[name] = await level(clients[name], c, perRound);
+    for (const name of order) measured[name] = await level(clients[name], c, perRound, gatewayCpuUs);
     rounds.push(measured);
   }
   for (const name of names) {
-    const pooled = (n) => Float64Array.from(rounds.flatMap((r) => [...r[n].latencies])).sort();
+    const pooled = (n) => rounds.flatMap((r) => [...r[n].latencies]);
     const mine = pooled(name);
     const base = pooled(BASE);
-    const pct = (xs, p) => xs[Math.floor(xs.length * p)];
+    const pct = quantile;
     results[`${name}@${c}`] = {
       rps: median(rounds.map((r) => r[name].rps)),
       vsBase: median(rounds.map((r) => r[name].rps / r[BASE].rps)),
@@ -116,8 +93,8 @@ for (const c of LEVELS) {
       p99: pct(mine, 0.99),
       p50Over: pct(mine, 0.5) - pct(base, 0.5),
       p99Over: pct(mine, 0.99) - pct(base, 0.99),
-      gatewayCpuUs: median(rounds.map((r) => r[name].gatewayCpuUs)),
-      callerCpuUs: median(rounds.map((r) => r[name].callerCpuUs)),
+      gatewayCpuUs: median(rounds.map((r) => r[name].probeUs)),
+      callerCpuUs: median(rounds.map((r) => r[name].cpuUs)),
     };
   }
 }

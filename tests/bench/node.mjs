@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
 import { root, startSandbox } from "../js/support.mjs";
+import { level, median, quantile } from "./support.mjs";
 
 const require = createRequire(import.meta.url);
 const { Crisp } = await import(join(root, "bindings", "js", "dist", "index.js"));
@@ -70,31 +71,9 @@ const clients = {
   "crisp-api 11.3.0": () => official.website.getConversation(sandbox.website_id, sessionID),
 };
 
-async function level(fn, concurrency, total) {
-  const latencies = new Float64Array(total);
-  let next = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const worker = async () => {
-    while (next < total) {
-      const i = next++;
-      const s = performance.now();
-      await fn();
-      latencies[i] = performance.now() - s;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const wall = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  return { rps: total / (wall / 1000), latencies, cpuUs: (cpu.user + cpu.system) / total };
-}
 
 // Warm every client (connections, JIT), then measure in interleaved rounds.
 for (const fn of Object.values(clients)) for (let i = 0; i < 200; i++) await fn();
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const results = {};
 const names = Object.keys(clients);
 for (const c of LEVELS) {
@@ -109,11 +88,11 @@ for (const c of LEVELS) {
   for (const name of names) {
     const of = (pick) => median(rounds.map(pick));
     // Latency percentiles over every request of every round: a round of 200 has no p99 of its own.
-    const pooled = Float64Array.from(rounds.flatMap((r) => [...r[name].latencies])).sort();
+    const pooled = rounds.flatMap((r) => [...r[name].latencies]);
     results[`${name}@${c}`] = {
       rps: of((r) => r[name].rps),
-      p50: pooled[Math.floor(pooled.length * 0.5)],
-      p99: pooled[Math.floor(pooled.length * 0.99)],
+      p50: quantile(pooled, 0.5),
+      p99: quantile(pooled, 0.99),
       cpuUs: of((r) => r[name].cpuUs),
       vsBase: of((r) => r[name].rps / r[BASE].rps),
       cpuOverBase: of((r) => r[name].cpuUs - r[BASE].cpuUs),

@@ -1,0 +1,45 @@
+// What every benchmark program shares: the statistics (median, quantile) and the closed-loop load
+// generator. One copy, so that every table in docs/BENCHMARKS.md is computed the same way.
+import { performance } from "node:perf_hooks";
+
+/** The median of `xs` (the mean of the middle two for an even count). */
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** The `q` quantile (0..1) of `xs`, nearest rank below: `xs` need not be sorted. */
+export function quantile(xs, q) {
+  const s = Float64Array.from(xs).sort();
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+/**
+ * `total` calls of `fn` by `concurrency` workers in a closed loop (bounded in count). Gives the
+ * calls per second, every call's latency (ms) and this process' CPU per call (µs); `probe`, if
+ * given, reads another process' CPU time (µs) before and after, reported per call as `probeUs`.
+ */
+export async function level(fn, concurrency, total, probe) {
+  const latencies = new Float64Array(total);
+  let next = 0;
+  const cpu0 = process.cpuUsage();
+  const other0 = probe?.();
+  const t0 = performance.now();
+  const worker = async () => {
+    while (next < total) {
+      const i = next++;
+      const s = performance.now();
+      await fn();
+      latencies[i] = performance.now() - s;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    rps: total / (wall / 1000),
+    latencies,
+    cpuUs: (cpu.user + cpu.system) / total,
+    probeUs: probe ? (probe() - other0) / total : undefined,
+  };
+}

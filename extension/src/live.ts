@@ -20,7 +20,10 @@ export interface Live<T> {
   reload: () => void;
   /** Loads once more now, or right after the load in flight (whose answer may predate an event). */
   refresh: () => void;
-  /** Changes the data shown for this key in place (an event's content), if it is still shown. */
+  /**
+   * Changes the data shown for this key in place (an event's content), if it is still shown; a load
+   * in flight (whose answer may predate the event) is followed by one more.
+   */
   patch: (change: (data: T) => T) => void;
 }
 
@@ -48,7 +51,7 @@ export function useLive<T>(key: string | null, load: (signal: AbortSignal) => Pr
   const poll = useRef(polling);
   poll.current = polling;
   /** The running effect's controls (for the key shown now). */
-  const control = useRef<{ key: string; refresh: () => void; polling: () => void } | null>(null);
+  const control = useRef<{ key: string; refresh: () => void; polling: () => void; patched: () => void } | null>(null);
 
   useEffect(() => {
     if (key === null) return;
@@ -121,6 +124,10 @@ export function useLive<T>(key: string | null, load: (signal: AbortSignal) => Pr
     control.current = {
       key,
       refresh: () => void run(),
+      // A load in flight may have been answered before the event: load once more after it.
+      patched: () => {
+        if (running) again = true;
+      },
       // Polling switched on: the next refresh one interval from now (unless one is due already);
       // off: a pending periodic refresh is dropped (a retry after a failure stays).
       polling: () => {
@@ -153,6 +160,9 @@ export function useLive<T>(key: string | null, load: (signal: AbortSignal) => Pr
     refresh: () => {
       if (control.current?.key === key) control.current.refresh();
     },
-    patch: (change) => setState((s) => (s.key === key && s.data !== undefined ? { ...s, data: change(s.data) } : s)),
+    patch: (change) => {
+      setState((s) => (s.key === key && s.data !== undefined ? { ...s, data: change(s.data) } : s));
+      if (control.current?.key === key) control.current.patched();
+    },
   };
 }

@@ -43,6 +43,8 @@ export interface RtmWatcher {
   gap(): void;
 }
 
+/** After a socket that worked fails (a refused re-authentication, say): the first new try. */
+const RETRY_AFTER_LIVE_MS = 5_000;
 const RETRY_MIN_MS = 30_000;
 const RETRY_MAX_MS = 600_000;
 
@@ -56,6 +58,7 @@ export class PanelRtm {
   #closed = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #retryMs = RETRY_MIN_MS;
+  #wasLive = false;
   state: RtmState = { kind: "idle" };
 
   /** `websiteId`: the account's website, to narrow the subscription (Crisp's `rooms`). */
@@ -109,6 +112,7 @@ export class PanelRtm {
       if (this.#closed || this.#sub !== sub) return;
       if (s.type === "connected") {
         this.#retryMs = RETRY_MIN_MS;
+        this.#wasLive = true;
         this.#set({ kind: "live" });
       } else if (s.type === "reconnecting") this.#set({ kind: "reconnecting", retryAt: Date.now() + s.delayMs, reason: s.reason });
       else if (s.type === "gap") for (const w of [...this.#watchers]) w.gap();
@@ -129,8 +133,10 @@ export class PanelRtm {
     const old = this.#sub;
     this.#sub = undefined;
     old?.close();
-    const wait = this.#retryMs;
-    this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
+    // Soon once after a socket that worked (likely transient), then 30 s doubling up to 10 min.
+    const wait = this.#wasLive ? RETRY_AFTER_LIVE_MS : this.#retryMs;
+    if (!this.#wasLive) this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
+    this.#wasLive = false;
     this.#set({ kind: "polling", reason, retryAt: Date.now() + wait });
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => void this.#connect(), wait);

@@ -389,7 +389,10 @@ export function extensionSuite(launch, browser) {
     await main().locator('[data-rtm="reconnecting"], [data-rtm="polling"]').first().waitFor({ timeout: 5_000 });
     const away = `Sent while the socket was down ${Date.now()}`;
     await h.simulate("visitor-message", { session_id: c.session_id, content: away });
-    await rtm("live").waitFor({ timeout: 30_000 });
+    await rtm("live").waitFor({ timeout: 30_000 }).catch(async (error) => {
+      error.message += `\n(the indicator: ${await main().locator("[data-rtm]").getAttribute("title").catch(() => "none")})`;
+      throw error;
+    });
     await main().locator(".messages").getByText(away).waitFor({ timeout: 3_000 });
     assert.equal(await h.panel.evaluate(() => window.__sameDocument === true), true, "the panel reloaded");
   });

@@ -149,9 +149,9 @@ for (const [browser, manifest] of Object.entries(manifests)) {
   for (const file of ["panel.js", "background.js"]) copyFileSync(join(staging, file), join(dir, file));
   cpSync(join(staging, "chunks"), join(dir, "chunks"), { recursive: true });
   for (const file of ["panel.html", "panel.css"]) copyFileSync(join(here, "static", file), join(dir, file));
-  // The REST core, and the real-time core when the package has one apart (crisp_kit_rtm_bg.wasm,
-  // fetched by crisp-kit beside the first on `crisp.events()` only).
-  for (const wasm of readdirSync(kitDist).filter((f) => f.endsWith(".wasm"))) copyFileSync(join(kitDist, wasm), join(dir, wasm));
+  copyFileSync(join(kitDist, "crisp_kit_wasm_bg.wasm"), join(dir, "crisp_kit_wasm_bg.wasm"));
+  // The real-time core: crisp-kit/web fetches it beside the REST .wasm on `crisp.events()` only.
+  copyFileSync(join(kitDist, "crisp_kit_rtm_bg.wasm"), join(dir, "crisp_kit_rtm_bg.wasm"));
   for (const [size, png] of Object.entries(icons)) writeFileSync(join(dir, "icons", `${size}.png`), png);
 }
 rmSync(staging, { recursive: true, force: true });

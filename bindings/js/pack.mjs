@@ -8,7 +8,7 @@
 // not in the checked-in package.json on purpose: this folder is an npm workspace of the repo, and
 // an `npm install` there would otherwise look those names up on the public registry.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,8 +31,17 @@ export function publishedManifest() {
   return main;
 }
 
-for (const file of ["dist/index.js", "dist/index.cjs", "dist/cjs/index.d.ts", "dist/crisp_kit_wasm_bg.wasm", "LICENSE", "README.md"]) {
+// The browser build is two downloads: web.js + the REST .wasm, and the events chunk (web-events.js,
+// its chunks) + the real-time .wasm, loaded on first use.
+const browserFiles = ["dist/web.js", "dist/crisp_kit_wasm_bg.wasm", "dist/web-events.js", "dist/crisp_kit_rtm_bg.wasm"];
+for (const file of ["dist/index.js", "dist/index.cjs", "dist/cjs/index.d.ts", ...browserFiles, "LICENSE", "README.md"]) {
   if (!existsSync(join(here, file))) fail(`bindings/js/${file} is missing: run \`npm run build\` first`);
+}
+// Browsers and bundlers install nothing beside crisp-kit: socket.io-client (an optional peer
+// dependency in Node) is bundled into the events chunk, so no browser file imports a bare name.
+for (const file of readdirSync(join(here, "dist")).filter((f) => f.startsWith("web") && f.endsWith(".js"))) {
+  const bare = readFileSync(join(here, "dist", file), "utf8").match(/\b(?:import|from)\s*\(?\s*["']([^."'/][^"']*)["']/);
+  if (bare) fail(`dist/${file} imports \`${bare[1]}\`: the browser build must be self-contained`);
 }
 const built = PLATFORMS.filter((p) => existsSync(join(packageDir(p), nodeFile(p))));
 const absent = PLATFORMS.filter((p) => p.built && !built.includes(p));

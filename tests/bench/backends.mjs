@@ -136,7 +136,8 @@ await sandbox.stop();
 
 // --- Installed size --------------------------------------------------------------------------
 // crisp-kit: the files of its tarball and of the platform package npm installs on this machine
-// (linux-x64-gnu), as `npm run pack` writes them, plus its dependencies' installed folders. crisp-api: its installed folder plus every
+// (linux-x64-gnu), as `npm run pack` writes them; socket.io-client (an optional peer, for events)
+// apart. crisp-api: its installed folder plus every
 // package its dependencies pull in, transitively, once each. File bytes summed alike for both.
 const packDir = mkdtempSync(join(tmpdir(), "crisp-kit-bench-pack-"));
 const tarballs = execFileSync(process.execPath, [join(root, "bindings", "js", "pack.mjs"), "--out", packDir], { encoding: "utf8" }).trim().split("\n");
@@ -180,30 +181,31 @@ function installedTree(dir, seen = new Map()) {
 }
 const officialTree = installedTree(join(root, "node_modules", "crisp-api"));
 const officialBytes = [...officialTree.keys()].reduce((a, dir) => a + fileBytes(dir), 0);
-// crisp-kit's own dependencies (socket.io-client, for `crisp.events()`), counted as crisp-api's are.
+// socket.io-client, the optional peer dependency that `crisp.events()` needs in Node (`npm install
+// socket.io-client`; crisp-kit itself has no dependency), counted as crisp-api's dependencies are.
 const kitManifest = JSON.parse(readFileSync(join(root, "bindings", "js", "package.json"), "utf8"));
-const kitDepsTree = new Map();
-for (const name of Object.keys(kitManifest.dependencies ?? {})) {
-  for (let d = join(root, "bindings", "js"); ; d = dirname(d)) {
-    const candidate = join(d, "node_modules", name);
-    if (existsSync(join(candidate, "package.json"))) {
-      installedTree(candidate, kitDepsTree);
-      break;
-    }
-    if (d === dirname(d)) throw new Error(`crisp-kit needs ${name}, which is not installed`);
+if (Object.keys(kitManifest.dependencies ?? {}).length) throw new Error("crisp-kit has dependencies again: count them in the first row");
+const peerTree = new Map();
+for (let d = join(root, "bindings", "js"); ; d = dirname(d)) {
+  const candidate = join(d, "node_modules", "socket.io-client");
+  if (existsSync(join(candidate, "package.json"))) {
+    installedTree(candidate, peerTree);
+    break;
   }
+  if (d === dirname(d)) throw new Error("socket.io-client is not installed (npm ci)");
 }
-const kitDepsBytes = [...kitDepsTree.keys()].reduce((a, dir) => a + fileBytes(dir), 0);
-const kitBytes = sum(mainFiles) + sum(platformFiles) + kitDepsBytes;
+const peerBytes = [...peerTree.keys()].reduce((a, dir) => a + fileBytes(dir), 0);
+const kitBytes = sum(mainFiles) + sum(platformFiles);
 const size = {
-  "crisp-kit + crisp-kit-linux-x64-gnu + its dependencies (what npm installs here)": kitBytes,
+  "crisp-kit + crisp-kit-linux-x64-gnu (what `npm install crisp-kit` installs here)": kitBytes,
   "&nbsp;&nbsp;the addon (crisp-kit.linux-x64-gnu.node)": sum(platformFiles, (p) => p.endsWith(".node")),
-  "&nbsp;&nbsp;the wasm core (dist/crisp_kit_wasm_bg.wasm: the fallback, and the browser's)": sum(mainFiles, (p) => p.endsWith(".wasm")),
+  "&nbsp;&nbsp;the wasm cores (dist/*.wasm, REST and real-time: the fallback, and the browser's)": sum(mainFiles, (p) => p.endsWith(".wasm")),
   "&nbsp;&nbsp;JavaScript (dist/*.js, *.cjs)": sum(mainFiles, (p) => /\.c?js$/.test(p)),
   "&nbsp;&nbsp;type declarations (ESM and CJS)": sum(mainFiles, (p) => p.endsWith(".d.ts")),
   "&nbsp;&nbsp;README, LICENSE, package.json (both packages)": sum(mainFiles, (p) => !/\.(wasm|c?js|d\.ts)$/.test(p)) + sum(platformFiles, (p) => !p.endsWith(".node")),
-  [`&nbsp;&nbsp;its ${kitDepsTree.size} dependencies (socket.io-client and what it needs, for \`crisp.events()\`)`]: kitDepsBytes,
-  "crisp-kit + its dependencies, no addon (where none exists: runs on wasm)": sum(mainFiles) + kitDepsBytes,
+  "crisp-kit, no addon (where none exists: runs on wasm)": sum(mainFiles),
+  [`socket.io-client and its ${peerTree.size - 1} dependencies (the optional peer \`crisp.events()\` needs in Node)`]: peerBytes,
+  "crisp-kit + crisp-kit-linux-x64-gnu + socket.io-client (a bot that uses `crisp.events()`)": kitBytes + peerBytes,
   [`crisp-api 11.3.0 with its ${officialTree.size - 1} dependencies`]: officialBytes,
 };
 
@@ -225,7 +227,7 @@ for (const name of names) {
 md += `\n| cold start (new process: load, construct, first call to the sandbox; median of ${COLD_ROUNDS} interleaved rounds) | ms | vs crisp-api |\n|---|---:|---:|\n`;
 for (const [k, v] of Object.entries(cold)) md += `| ${k} | ${f(v, 1)} | ${f(v / cold["crisp-api 11.3.0"], 2)}x |\n`;
 md += "\nInstalled size: the bytes of the files on disk after `npm install`, summed alike for both (no directory blocks). ";
-md += "crisp-kit counts its tarball and the one platform package npm picks on this machine, as `npm run pack` writes them, plus its dependencies; ";
+md += "crisp-kit counts its tarball and the one platform package npm picks on this machine, as `npm run pack` writes them (it has no dependencies; socket.io-client, the optional peer dependency `crisp.events()` needs in Node, is counted apart, with what it pulls in); ";
 md += "crisp-api counts its folder and every package its `dependencies` pull in, once each.\n\n";
 const officialKey = Object.keys(size).at(-1);
 md += "| installed size | bytes | vs crisp-api |\n|---|---:|---:|\n";

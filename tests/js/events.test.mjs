@@ -140,10 +140,15 @@ test("events: bad input is refused before any socket, a bad token after authenti
 test("events and hooks: a fractional, negative or NaN number of milliseconds is refused, naming the option", async () => {
   const crisp = client({ hooks: { secret: "s", windowMs: 0.5 } });
   const named = (param) => (e) => e instanceof CrispError && e.code === "invalid_config" && e.param === param && /whole, non-negative/.test(e.message);
-  await assert.rejects(crisp.events({ events: ["message:send"], reconnect: { baseDelayMs: 1000.5 } }), named("reconnect.baseDelayMs"));
-  await assert.rejects(crisp.events({ events: ["message:send"], reconnect: { baseDelayMs: -5 } }), named("reconnect.baseDelayMs"));
-  await assert.rejects(crisp.events({ events: ["message:send"], reconnect: { maxDelayMs: 20_000.25 } }), named("reconnect.maxDelayMs"));
-  await assert.rejects(crisp.events({ events: ["message:send"], reconnect: { maxDelayMs: Number.NaN } }), named("reconnect.maxDelayMs"));
+  // A subscription made by mistake is closed at once (it would connect and keep the process alive).
+  const subscribe = (reconnect) => crisp.events({ events: ["message:send"], reconnect }).then((sub) => {
+    sub.close();
+    return sub;
+  });
+  await assert.rejects(subscribe({ baseDelayMs: 1000.5 }), named("reconnect.baseDelayMs"));
+  await assert.rejects(subscribe({ baseDelayMs: -5 }), named("reconnect.baseDelayMs"));
+  await assert.rejects(subscribe({ maxDelayMs: 20_000.25 }), named("reconnect.maxDelayMs"));
+  await assert.rejects(subscribe({ maxDelayMs: Number.NaN }), named("reconnect.maxDelayMs"));
   const ts = Date.now();
   const body = "{}";
   await assert.rejects(crisp.hooks.receive(new TextEncoder().encode(body), String(ts), sign(body, ts, "s")), named("hooks.windowMs"));

@@ -149,9 +149,10 @@ function lockedKit(dir) {
 }
 
 /**
- * crisp-kit's own dependencies (socket.io-client and what it needs), at the versions this
- * checkout's lock file installed: each resolved as Node would, from the requiring package's folder
- * up, so a nested copy wins over a hoisted one.
+ * What a crisp-kit user may add: socket.io-client (an optional peer dependency, for
+ * `crisp.events()`) and what it needs, at the versions this checkout's lock file installed (the
+ * root's devDependency): each resolved as Node would, from the requiring package's folder up, so a
+ * nested copy wins over a hoisted one. (crisp-kit itself has no dependency.)
  */
 function dependencyClosure() {
   const found = new Map();
@@ -169,7 +170,9 @@ function dependencyClosure() {
     for (const dep of Object.keys(manifest.dependencies ?? {})) visit(dep, at);
   };
   const kit = JSON.parse(readFileSync(join(root, "bindings", "js", "package.json"), "utf8"));
-  for (const dep of Object.keys(kit.dependencies ?? {})) visit(dep, join(root, "bindings", "js"));
+  assert.deepEqual(kit.dependencies ?? {}, {}, "crisp-kit installs nothing else");
+  assert.equal(kit.peerDependenciesMeta?.["socket.io-client"]?.optional, true, "socket.io-client: an optional peer");
+  visit("socket.io-client", join(root, "bindings", "js"));
   return [...found.keys()];
 }
 
@@ -180,8 +183,9 @@ before(async () => {
   tarballs = stdout.trim().split("\n");
   const { url } = await startRegistry();
   registry = url;
-  // The registry serves crisp-kit's dependencies too, as npm's cache holds them (npm ci put them
-  // there; their registry tarballs, byte for byte): a user's install resolves them like crisp-kit.
+  // The registry serves socket.io-client and its dependencies too, as npm's cache holds them (npm
+  // ci put them there; their registry tarballs, byte for byte): a user's `npm install
+  // socket.io-client` resolves them like crisp-kit.
   const deps = join(tmp, "deps");
   mkdirSync(deps, { recursive: true });
   for (const spec of dependencyClosure()) {
@@ -211,9 +215,12 @@ test("npm run pack: crisp-kit and one package per built platform, each with what
   ]);
   const list = (tgz) => spawnSync("tar", ["-tzf", tgz], { encoding: "utf8" }).stdout.trim().split("\n");
   const main = list(tarballs.find((t) => t.endsWith("/crisp-kit-0.1.0.tgz")));
-  for (const file of ["package/README.md", "package/LICENSE", "package/dist/index.js", "package/dist/index.cjs", "package/dist/crisp_kit_wasm_bg.wasm", "package/dist/cjs/index.d.ts"]) {
+  for (const file of ["package/README.md", "package/LICENSE", "package/dist/index.js", "package/dist/index.cjs", "package/dist/crisp_kit_wasm_bg.wasm", "package/dist/cjs/index.d.ts",
+    "package/dist/web.js", "package/dist/web-events.js", "package/dist/crisp_kit_rtm_bg.wasm"]) {
     assert.ok(main.includes(file), `${file} is in crisp-kit`);
   }
+  const chunks = main.filter((f) => /^package\/dist\/web-chunk-.*\.js$/.test(f));
+  assert.ok(chunks.length >= 1, "the events chunk's own chunks (socket.io-client) are in crisp-kit");
   assert.ok(!main.some((f) => f.startsWith("package/native/")), "no development addon in crisp-kit");
   assert.deepEqual(list(tarballs.find((t) => t.includes("linux-x64-gnu"))).sort(), [
     "package/LICENSE",
@@ -316,6 +323,59 @@ describe("crisp-kit alone on the registry: installs, runs on wasm", () => {
   });
 
   userChecks(project, "wasm");
+
+  // socket.io-client is an optional peer dependency: not installed with crisp-kit. REST and web
+  // hooks work without it (on the wasm core: the real-time .wasm module from the tarball);
+  // crisp.events() says what to install, and works once it is installed.
+  const eventsScript = () => `
+    import { Crisp, CrispError } from "crisp-kit";
+    import { createHmac } from "node:crypto";
+    const crisp = new Crisp({ ...${JSON.stringify(sandbox.options)}, hooks: { secret: "s3cret" } });
+    const [first] = await crisp.call("list_conversations", { pageNumber: 1 });
+    const hooked = [];
+    crisp.hooks.on("message:send", (data) => hooked.push(data.content));
+    const ts = String(Date.now());
+    const body = JSON.stringify({ website_id: "w", event: "message:send", data: { content: "hooked" }, timestamp: Number(ts) });
+    const sig = createHmac("sha256", "s3cret").update("[" + ts + ";" + body + "]").digest("hex");
+    const hook = await crisp.hooks.receive(new TextEncoder().encode(body), ts, sig);
+    let events;
+    try {
+      const sub = await crisp.events({ events: ["message:send"] });
+      await sub.ready;
+      const got = new Promise((resolve) => sub.on("message:send", resolve));
+      await fetch(${JSON.stringify(sandbox.url.replace(/\/v1\/$/, "/_sandbox/"))} + "simulate/visitor-message",
+        { method: "POST", body: JSON.stringify({ session_id: first.session_id, content: "over the socket" }) });
+      events = { content: (await got).content };
+      sub.close();
+    } catch (e) {
+      events = { error: e instanceof CrispError, code: e.code, message: e.message };
+    }
+    console.log(JSON.stringify({ backend: Crisp.backend, rest: typeof first.session_id, hook: hook.code, hooked, events }));`;
+
+  test("without socket.io-client: REST and web hooks work; crisp.events() is a CrispError saying `npm install socket.io-client`", async () => {
+    assert.ok(!existsSync(join(dir, "node_modules", "socket.io-client")), "not installed with crisp-kit");
+    const out = JSON.parse(await node(dir, ["--input-type=module", "-e", eventsScript()]));
+    assert.deepEqual(out.events, {
+      error: true,
+      code: "missing_dependency",
+      message: "crisp.events() needs socket.io-client, an optional peer dependency of crisp-kit: run `npm install socket.io-client` (REST and web hooks do not need it)",
+    });
+    assert.deepEqual([out.backend, out.rest, out.hook, out.hooked], ["wasm", "string", "ok", ["hooked"]]);
+    const cli = await run("npx", ["--no-install", "crisp-kit", "events"], {
+      cwd: dir,
+      env: { ...userEnv(dir), CRISP_IDENTIFIER: sandbox.identifier, CRISP_KEY: sandbox.key, CRISP_TIER: "plugin", CRISP_BASE_URL: sandbox.url },
+    }).then(() => null, (e) => e);
+    assert.ok(cli, "crisp-kit events fails");
+    assert.match(cli.stderr, /npm install socket\.io-client/);
+    assert.doesNotMatch(cli.stderr, /ERR_MODULE_NOT_FOUND|at async/);
+  });
+
+  test("with socket.io-client installed: crisp.events() receives a simulated message:send", { timeout: 120_000 }, async () => {
+    await run("npm", ["install", "socket.io-client"], { cwd: dir, env: userEnv(dir) });
+    const out = JSON.parse(await node(dir, ["--input-type=module", "-e", eventsScript()]));
+    assert.deepEqual(out.events, { content: "over the socket" });
+    assert.deepEqual([out.backend, out.hook], ["wasm", "ok"]);
+  });
 
   test("CRISP_KIT_BACKEND=native names the package to install", async () => {
     await assert.rejects(node(dir, ["-e", 'require("crisp-kit")'], { CRISP_KIT_BACKEND: "native" }), (e) => {

@@ -45,8 +45,9 @@ export interface EventsOptions<N extends CrispEventName = CrispEventName> {
 /** What `crisp.events()` needs from the client (kept out of the public class surface). */
 export interface EventsHost {
   binding: RtmBinding;
-  /** socket.io-client, loaded by `loadIo`. */
-  io: IoModule;
+  /** socket.io-client, as `loadIo` gives it (typed `unknown` here: the published declarations
+   * name no type of an optional peer dependency, so TypeScript users without it are not broken). */
+  io: unknown;
   CrispError: new (info: ErrorInfo) => CrispError;
   /** The `authentication` message JSON text (`{"ok":true,"message"}` or the refusal); names one per line. */
   authentication(account: string | undefined, events: string, rooms: string): string;
@@ -155,7 +156,7 @@ let ioModule: Promise<IoModule> | undefined;
  * socket.io-client, loaded once, on the first subscription. Not installed (Node: it is an optional
  * peer dependency) is a CrispError that says what to run, never a raw ERR_MODULE_NOT_FOUND.
  */
-export function loadIo(errorClass: new (info: ErrorInfo) => CrispError): Promise<IoModule> {
+export function loadIo(errorClass: new (info: ErrorInfo) => CrispError): Promise<unknown> {
   ErrorClass = errorClass;
   ioModule ??= import("socket.io-client").catch((error: unknown) => {
     ioModule = undefined; // installed later: the next call finds it
@@ -289,7 +290,7 @@ export class EventSubscription<N extends CrispEventName = CrispEventName> {
   async #start(): Promise<void> {
     this.#emit({ type: "connecting" });
     let url: URL;
-    const io = this.#host.io;
+    const io = this.#host.io as IoModule;
     try {
       let endpoint = this.#options.endpoint;
       if (!endpoint) {

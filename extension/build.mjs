@@ -33,6 +33,8 @@ const common = {
   // Crisp's real-time relays (`socket.app` of GET /v1/{tier}/connect/endpoints is a
   // *.relay.crisp.chat host; the socket is a WebSocket, which host permissions do not gate), and a
   // local sandbox over http and ws on 127.0.0.1 or localhost. Nothing in clear text beyond this machine.
+  // `https:` does not cover `wss:` (CSP3; the e2e fails without the relay entry), so another https
+  // API origin's own socket is refused and the panel polls there, saying so.
   content_security_policy: {
     extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'; connect-src 'self' https: wss://*.relay.crisp.chat http://127.0.0.1:* ws://127.0.0.1:* http://localhost:* ws://localhost:*;",
   },

@@ -10,7 +10,8 @@ import { chromium } from "playwright-core";
 import { root, startSandbox } from "../js/support.mjs";
 
 const TYPES = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".html": "text/html" };
-const MOUNTS = { "/dist/": join(root, "bindings/js/dist"), "/vectors/": join(root, "tests/vectors"), "/suite/": join(root, "tests/browser"), "/js/": join(root, "tests/js") };
+// "/elsewhere/" serves the .wasm files again, from another folder: where init's URL points, the real-time .wasm is looked for.
+const MOUNTS = { "/dist/": join(root, "bindings/js/dist"), "/elsewhere/": join(root, "bindings/js/dist"), "/vectors/": join(root, "tests/vectors"), "/suite/": join(root, "tests/browser"), "/js/": join(root, "tests/js") };
 const IMPORT_MAP = JSON.stringify({
   imports: { "node:test": "/suite/node-test.js", "node:assert/strict": "/suite/assert.js", "/js/support.mjs": "/suite/support.js" },
 });

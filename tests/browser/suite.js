@@ -73,6 +73,22 @@ export async function run(sandbox) {
     }
   });
 
+  await test("init given the REST .wasm's URL (as an extension does): the real-time .wasm is fetched beside it", async () => {
+    const worker = new Worker("/suite/worker-url.js", { type: "module" });
+    try {
+      const answer = await new Promise((resolve, reject) => {
+        worker.onmessage = ({ data }) => resolve(data);
+        worker.onerror = (e) => reject(new Error(`worker failed: ${e.message}`));
+        worker.postMessage(null);
+      });
+      check(answer.ok, answer.error);
+      same(answer.fetched, ["/elsewhere/crisp_kit_rtm_bg.wasm", "/elsewhere/crisp_kit_wasm_bg.wasm"], "both .wasm from init's folder");
+      same(answer.events, 81, "the catalog from the real-time core");
+    } finally {
+      worker.terminate();
+    }
+  });
+
   await test("the key never reaches the page's DOM or a preview", async () => {
     const preview = JSON.stringify(crisp.buildRequest("get_conversation", { sessionID }));
     check(!preview.includes(btoa(`${sandbox.identifier}:${sandbox.key}`)), "preview redacted");

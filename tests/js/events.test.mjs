@@ -156,6 +156,20 @@ test("events and hooks: a fractional, negative or NaN number of milliseconds is 
   await assert.rejects(negative.hooks.receive(new TextEncoder().encode(body), String(ts), sign(body, ts, "s")), named("hooks.windowMs"));
 });
 
+// The real-time core builds the socket's authentication from the client's configuration, which
+// the client keeps for it (the wasm build's real-time module holds no client): never shown.
+test("events: the configuration kept for the socket's authentication never shows in inspect, JSON or an error", async () => {
+  const { inspect } = await import("node:util");
+  const crisp = client();
+  assert.ok(!inspect(crisp, { showHidden: true, depth: 10 }).includes(sb.key), "inspect");
+  assert.ok(!JSON.stringify(crisp).includes(sb.key), "JSON");
+  await assert.rejects(crisp.events({ events: ["message:send"], account: "nope" }), (e) => {
+    assert.equal(e.code, "unknown_account");
+    assert.ok(!JSON.stringify({ ...e, message: e.message, stack: e.stack }).includes(sb.key), "the refusal");
+    return true;
+  });
+});
+
 // ---- web hooks ----
 
 const SECRET = "hook-secret";

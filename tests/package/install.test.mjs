@@ -329,6 +329,7 @@ describe("crisp-kit alone on the registry: installs, runs on wasm", () => {
   // crisp.events() says what to install, and works once it is installed.
   const eventsScript = () => `
     import { Crisp, CrispError } from "crisp-kit";
+    import Compat from "crisp-kit/compat";
     import { createHmac } from "node:crypto";
     const crisp = new Crisp({ ...${JSON.stringify(sandbox.options)}, hooks: { secret: "s3cret" } });
     const [first] = await crisp.call("list_conversations", { pageNumber: 1 });
@@ -350,7 +351,19 @@ describe("crisp-kit alone on the registry: installs, runs on wasm", () => {
     } catch (e) {
       events = { error: e instanceof CrispError, code: e.code, message: e.message };
     }
-    console.log(JSON.stringify({ backend: Crisp.backend, rest: typeof first.session_id, hook: hook.code, hooked, events }));`;
+    // A crisp-api bot switched to crisp-kit/compat, listening over the socket (WebSockets mode).
+    const bot = new Compat();
+    bot.authenticateTier("plugin", ${JSON.stringify(sandbox.identifier)}, ${JSON.stringify(sandbox.key)});
+    bot.setRestHost(${JSON.stringify(sandbox.url.replace(/\/v1\/$/, ""))});
+    let compat;
+    try {
+      await bot.on("message:send", () => {});
+      compat = "bound";
+    } catch (e) {
+      compat = e instanceof CrispError ? e.code : String(e);
+    }
+    bot.close();
+    console.log(JSON.stringify({ backend: Crisp.backend, rest: typeof first.session_id, hook: hook.code, hooked, events, compat }));`;
 
   test("without socket.io-client: REST and web hooks work; crisp.events() is a CrispError saying `npm install socket.io-client`", async () => {
     assert.ok(!existsSync(join(dir, "node_modules", "socket.io-client")), "not installed with crisp-kit");
@@ -360,7 +373,7 @@ describe("crisp-kit alone on the registry: installs, runs on wasm", () => {
       code: "missing_dependency",
       message: "crisp.events() needs socket.io-client, an optional peer dependency of crisp-kit: run `npm install socket.io-client` (REST and web hooks do not need it)",
     });
-    assert.deepEqual([out.backend, out.rest, out.hook, out.hooked], ["wasm", "string", "ok", ["hooked"]]);
+    assert.deepEqual([out.backend, out.rest, out.hook, out.hooked, out.compat], ["wasm", "string", "ok", ["hooked"], "missing_dependency"]);
     const cli = await run("npx", ["--no-install", "crisp-kit", "events"], {
       cwd: dir,
       env: { ...userEnv(dir), CRISP_IDENTIFIER: sandbox.identifier, CRISP_KEY: sandbox.key, CRISP_TIER: "plugin", CRISP_BASE_URL: sandbox.url },
@@ -374,7 +387,7 @@ describe("crisp-kit alone on the registry: installs, runs on wasm", () => {
     await run("npm", ["install", "socket.io-client"], { cwd: dir, env: userEnv(dir) });
     const out = JSON.parse(await node(dir, ["--input-type=module", "-e", eventsScript()]));
     assert.deepEqual(out.events, { content: "over the socket" });
-    assert.deepEqual([out.backend, out.hook], ["wasm", "ok"]);
+    assert.deepEqual([out.backend, out.hook, out.compat], ["wasm", "ok", "bound"]);
   });
 
   test("CRISP_KIT_BACKEND=native names the package to install", async () => {

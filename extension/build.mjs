@@ -29,7 +29,15 @@ const common = {
   // The dashboard (to read its URL) and the API; other API origins (a local sandbox) only on request.
   host_permissions: [DASHBOARD, API],
   optional_host_permissions: ["https://*/*", "http://127.0.0.1/*", "http://localhost/*"],
-  content_security_policy: { extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self';" },
+  // connect-src: the API over https (api.crisp.chat, or another https base URL the user sets),
+  // Crisp's real-time relays (`socket.app` of GET /v1/{tier}/connect/endpoints is a
+  // *.relay.crisp.chat host; the socket is a WebSocket, which host permissions do not gate), and a
+  // local sandbox over http and ws on 127.0.0.1 or localhost. Nothing in clear text beyond this machine.
+  // `https:` does not cover `wss:` (CSP3; the e2e fails without the relay entry), so another https
+  // API origin's own socket is refused and the panel polls there, saying so.
+  content_security_policy: {
+    extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'; connect-src 'self' https: wss://*.relay.crisp.chat http://127.0.0.1:* ws://127.0.0.1:* http://localhost:* ws://localhost:*;",
+  },
   icons: { 16: "icons/16.png", 32: "icons/32.png", 48: "icons/48.png", 128: "icons/128.png" },
   action: { default_title: "crisp-kit sidebar", default_icon: { 16: "icons/16.png", 32: "icons/32.png" } },
 };
@@ -106,6 +114,16 @@ await esbuild.build({
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
 });
+// The panel's CSP (script-src 'self') refuses the Function constructor and eval, and Firefox's
+// linter flags them (DANGEROUS_EVAL): none may be in the output. crisp-kit's build already writes
+// `globalThis` where engine.io-client had `Function("return this")()`.
+for (const file of ["panel.js", ...readdirSync(join(staging, "chunks")).map((f) => `chunks/${f}`)]) {
+  const text = readFileSync(join(staging, file), "utf8");
+  if (/\bFunction\(|\beval\(/.test(text)) {
+    console.error(`extension: ${file} calls the Function constructor or eval, which the panel's CSP refuses`);
+    process.exit(1);
+  }
+}
 // The background is a plain script: Firefox's background.scripts are not modules.
 await esbuild.build({ entryPoints: [join(here, "src/background.ts")], outfile: join(staging, "background.js"), bundle: true, format: "iife", minify: true, target: ["chrome116", "firefox128"], logLevel: "warning" });
 

@@ -5,7 +5,7 @@
 // every platform are platforms.mjs's job; pack.mjs writes the publishable tarballs.
 // Run from anywhere: `node bindings/js/build.mjs`.
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -100,11 +100,30 @@ await build({
   bundle: true, logLevel: "warning", entryPoints: [join(here, "src", "web.ts")], format: "esm",
   platform: "browser", target: "es2022", outfile: join(here, "dist", "web.js"), plugins: [eventsApart],
 });
+// engine.io-client finds the global object with `Function("return this")()` when neither `self`
+// nor `window` exists. Every browser, worker and extension page has `self`, so that branch never
+// runs, but a Function constructor in the chunk is what a strict CSP (`script-src 'self'`, MV3) and
+// Firefox's add-on linter (DANGEROUS_EVAL) refuse on sight: `globalThis` is the same object
+// (es2022). Replaced at load, then the whole browser output is checked.
+const GLOBAL_BY_FUNCTION = /\bFunction\(\s*(["'])return this\1\s*\)\(\)/g;
+const noFunctionGlobal = {
+  name: "no-function-global",
+  setup: (b) =>
+    b.onLoad({ filter: /[\\/]engine\.io-client[\\/].*\.m?js$/ }, (args) => {
+      const text = readFileSync(args.path, "utf8");
+      const contents = text.replace(GLOBAL_BY_FUNCTION, "globalThis");
+      return contents === text ? undefined : { loader: "js", contents };
+    }),
+};
 await build({
   bundle: true, logLevel: "warning", entryPoints: { "web-events": join(here, "src", "web-events.ts") }, format: "esm",
   platform: "browser", target: "es2022", outdir: join(here, "dist"), splitting: true,
-  chunkNames: "web-chunk-[name]-[hash]",
+  chunkNames: "web-chunk-[name]-[hash]", plugins: [noFunctionGlobal],
 });
+for (const file of readdirSync(join(here, "dist")).filter((f) => /^web.*\.js$/.test(f))) {
+  const text = readFileSync(join(here, "dist", file), "utf8");
+  if (/\bFunction\(|\beval\(/.test(text)) throw new Error(`[build] dist/${file} calls Function() or eval(): a strict CSP refuses it`);
+}
 
 const tsc = join(root, "node_modules", ".bin", "tsc");
 run(tsc, ["-p", join(here, "tsconfig.build.json")]);

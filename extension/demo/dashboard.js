@@ -82,7 +82,7 @@ async function route() {
     if (location.pathname !== path) return;
     view.innerHTML = `<h1>${esc(c.meta?.nickname)}</h1><p class="muted">${esc(c.meta?.subject ?? c.topic ?? "")} · ${esc(c.state)}</p>${messages
       .map((m) => `<div class="msg ${esc(m.from)} ${esc(m.type)}">${m.type === "note" ? "<strong>Note:</strong> " : ""}${esc(typeof m.content === "string" ? m.content : `[${m.type}]`)}</div>`)
-      .join("")}`;
+      .join("")}${simulator()}`;
   } else if (contact) {
     const p = people.find((x) => x.people_id === contact[1]);
     view.innerHTML = `<h1>${esc(p?.person?.nickname ?? "Contact")}</h1><p class="muted">${esc(p?.email ?? contact[1])}</p>`;
@@ -90,6 +90,49 @@ async function route() {
     view.innerHTML = `<h1>${section === "settings" ? "Settings" : "Pick a conversation"}</h1><p class="muted">The sidebar follows what this page shows.</p>`;
   }
 }
+
+// The sandbox's control API plays the visitor: what it stores reaches the sidebar over its
+// real-time socket (message:send, message:compose:send), as Crisp's relay would send it.
+const CONTROL = config.url.replace(/\/v1\/?$/, "/_sandbox/");
+function simulator() {
+  return `<form class="simulate" aria-label="Play the visitor">
+    <p class="muted">Play the visitor: the sidebar shows it as it happens, without a reload.</p>
+    <label>Message <input name="content" value="Hello, is my order on its way?" /></label>
+    <div class="row"><button type="submit">Simulate a visitor message</button> <button type="button" data-simulate="typing">Simulate typing</button></div>
+    <p class="muted" data-simulate-status role="status"></p>
+  </form>`;
+}
+async function simulate(what, body) {
+  const res = await fetch(`${CONTROL}simulate/${what}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const answer = await res.json().catch(() => null);
+  if (!res.ok) throw new Error([answer?.reason, answer?.data?.message].filter(Boolean).join(": ") || `HTTP ${res.status}`);
+}
+const openSession = () => /\/inbox\/(session_[^/]+)\/?$/.exec(location.pathname)?.[1] ?? null;
+const simulatorStatus = (text) => {
+  const status = view.querySelector("[data-simulate-status]");
+  if (status) status.textContent = text;
+};
+view.addEventListener("submit", (event) => {
+  const form = event.target.closest("form.simulate");
+  const session_id = openSession();
+  if (!form || !session_id) return;
+  event.preventDefault();
+  const content = form.elements.content.value.trim() || "Hello?";
+  simulate("visitor-message", { session_id, content }).then(
+    () => route(),
+    (error) => simulatorStatus(`The sandbox refused: ${error.message}`),
+  );
+});
+view.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-simulate=typing]");
+  const session_id = openSession();
+  if (!button || !session_id) return;
+  const excerpt = button.form.elements.content.value.trim();
+  simulate("visitor-composing", { session_id, type: "start", excerpt }).then(
+    () => simulatorStatus("The visitor is typing (the sidebar shows it for 10 s, or until they send)."),
+    (error) => simulatorStatus(`The sandbox refused: ${error.message}`),
+  );
+});
 
 if (!/^\/website\//.test(location.pathname)) history.replaceState(null, "", `/website/${W}/inbox/`);
 await route();

@@ -105,11 +105,16 @@ export function newAccountId(): string {
   return `acct-${crypto.randomUUID()}`;
 }
 
-/** The origin of an API base URL, or null when it is not a valid http(s) URL. */
+/**
+ * The origin of an API base URL, or null when it is not https, nor http on this machine (127.0.0.1
+ * or localhost, a local sandbox): the extension's CSP (connect-src, extension/build.mjs) lets the
+ * panel send its key in clear text to nothing else.
+ */
 export function apiOrigin(baseUrl: string): string | null {
   try {
     const url = new URL(baseUrl);
-    return url.protocol === "https:" || url.protocol === "http:" ? url.origin : null;
+    const local = url.hostname === "127.0.0.1" || url.hostname === "localhost";
+    return url.protocol === "https:" || (url.protocol === "http:" && local) ? url.origin : null;
   } catch {
     return null;
   }

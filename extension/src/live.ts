@@ -1,6 +1,8 @@
 // Data that follows the open conversation: loaded when the context changes, refreshed while the
 // panel is visible, paused while it is hidden, backing off on errors (Retry-After first), and never
-// shown under another context's key, so switching conversations cannot show stale data.
+// shown under another context's key, so switching conversations cannot show stale data. While the
+// real-time socket is up the periodic refresh stops (`polling: false`): events patch the data
+// (`patch`) or ask for one refresh (`refresh`); a failed load still retries with backoff.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { CrispError } from "crisp-kit/web";
 
@@ -16,6 +18,13 @@ export interface Live<T> {
   loading: boolean;
   /** Reloads now. */
   reload: () => void;
+  /** Loads once more now, or right after the load in flight (whose answer may predate an event). */
+  refresh: () => void;
+  /**
+   * Changes the data shown for this key in place (an event's content), if it is still shown; a load
+   * in flight (whose answer may predate the event) is followed by one more.
+   */
+  patch: (change: (data: T) => T) => void;
 }
 
 interface State<T> {
@@ -30,33 +39,54 @@ const MAX_BACKOFF_MS = 120_000;
 
 /**
  * `key` names what is shown (null: nothing); `load` fetches it. `intervalMs` 0 loads once.
+ * `polling` false stops the periodic refresh (events keep the data current) without reloading;
+ * true again starts it, the next refresh one interval later.
  */
-export function useLive<T>(key: string | null, load: (signal: AbortSignal) => Promise<T>, intervalMs: number): Live<T> {
+export function useLive<T>(key: string | null, load: (signal: AbortSignal) => Promise<T>, intervalMs: number, polling = true): Live<T> {
   const [state, setState] = useState<State<T>>({ key: null, data: undefined, error: undefined, refreshError: undefined, retryAt: null });
   const [nonce, setNonce] = useState(0);
   // Refreshes use the latest loader (a rebuilt client after a settings change), same key.
   const loader = useRef(load);
   loader.current = load;
+  const poll = useRef(polling);
+  poll.current = polling;
+  /** The running effect's controls (for the key shown now). */
+  const control = useRef<{ key: string; refresh: () => void; polling: () => void; patched: () => void } | null>(null);
 
   useEffect(() => {
     if (key === null) return;
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
+    /** A pending periodic refresh (stopped when polling stops), not a retry after a failure. */
+    let periodic = false;
     let delay = intervalMs;
     let running = false;
+    let again = false;
+    /** Something was due while the panel was hidden (run when it shows again). */
+    let owed = false;
     let hadData = false;
     setState((s) => (s.key === key ? s : { key, data: undefined, error: undefined, refreshError: undefined, retryAt: null }));
 
-    const schedule = (ms: number) => {
+    const schedule = (ms: number, isPeriodic = false) => {
       clearTimeout(timer);
       timer = undefined;
+      periodic = false;
       if (controller.signal.aborted || ms <= 0) return;
-      if (document.visibilityState === "hidden") return; // resumed by onVisible
+      if (document.visibilityState === "hidden") {
+        owed = true; // resumed by onVisible
+        return;
+      }
       timer = setTimeout(run, ms);
+      periodic = isPeriodic;
     };
     const run = async () => {
-      if (running || controller.signal.aborted) return;
+      if (controller.signal.aborted) return;
+      if (running) {
+        again = true;
+        return;
+      }
       running = true;
+      clearTimeout(timer);
       timer = undefined;
       try {
         const data = await loader.current(controller.signal);
@@ -64,7 +94,7 @@ export function useLive<T>(key: string | null, load: (signal: AbortSignal) => Pr
         hadData = true;
         delay = intervalMs;
         setState({ key, data, error: undefined, refreshError: undefined, retryAt: null });
-        schedule(intervalMs);
+        schedule(poll.current ? intervalMs : 0, true);
       } catch (error) {
         if (controller.signal.aborted) return;
         const retryAfter = error instanceof CrispError ? error.retryAfterMs : null;
@@ -79,10 +109,31 @@ export function useLive<T>(key: string | null, load: (signal: AbortSignal) => Pr
         schedule(next);
       } finally {
         running = false;
+        if (again && !controller.signal.aborted) {
+          again = false;
+          void run();
+        }
       }
     };
     const onVisible = () => {
-      if (document.visibilityState === "visible" && timer === undefined && intervalMs > 0) void run();
+      if (document.visibilityState === "visible" && timer === undefined && intervalMs > 0 && (poll.current || owed)) {
+        owed = false;
+        void run();
+      }
+    };
+    control.current = {
+      key,
+      refresh: () => void run(),
+      // A load in flight may have been answered before the event: load once more after it.
+      patched: () => {
+        if (running) again = true;
+      },
+      // Polling switched on: the next refresh one interval from now (unless one is due already);
+      // off: a pending periodic refresh is dropped (a retry after a failure stays).
+      polling: () => {
+        if (poll.current && timer === undefined && !running && hadData) schedule(intervalMs, true);
+        else if (!poll.current && periodic) schedule(0);
+      },
     };
     document.addEventListener("visibilitychange", onVisible);
     void run();
@@ -90,8 +141,13 @@ export function useLive<T>(key: string | null, load: (signal: AbortSignal) => Pr
       controller.abort();
       clearTimeout(timer);
       document.removeEventListener("visibilitychange", onVisible);
+      control.current = null;
     };
   }, [key, nonce, intervalMs]);
+
+  useEffect(() => {
+    if (control.current?.key === key) control.current.polling();
+  }, [polling, key]);
 
   const current = state.key === key;
   return {
@@ -101,5 +157,12 @@ export function useLive<T>(key: string | null, load: (signal: AbortSignal) => Pr
     retryAt: current ? state.retryAt : null,
     loading: key !== null && (!current || (state.data === undefined && state.error === undefined)),
     reload: () => setNonce((n) => n + 1),
+    refresh: () => {
+      if (control.current?.key === key) control.current.refresh();
+    },
+    patch: (change) => {
+      setState((s) => (s.key === key && s.data !== undefined ? { ...s, data: change(s.data) } : s));
+      if (control.current?.key === key) control.current.patched();
+    },
   };
 }

@@ -5,6 +5,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { Crisp, init } from "crisp-kit/web";
 import { type Account, AccountStore, DEFAULT_SETTINGS, type Settings, apiOrigin, pickAccount } from "./accounts.js";
 import { type DashboardContext, contextKey, parseDashboardUrl } from "./context.js";
+import { PanelRtm } from "./rtm.js";
 import { demoHost } from "./host-demo.js";
 import { extensionHost } from "./host-extension.js";
 import type { Host } from "./host.js";
@@ -71,6 +72,18 @@ function App({ host }: { host: Host }) {
   const crisp = account ? clients.get(account.id) ?? null : null;
   const effectiveWebsite = websiteId ?? account?.websiteId ?? null;
   const missing = useMissingAccess(host, access, account ? apiOrigin(account.baseUrl) : null);
+  // One real-time socket per panel and client: opened when a conversation is first shown, closed
+  // when the client is replaced (account or settings changed) or the panel closes.
+  const rtm = useMemo(() => (crisp ? new PanelRtm(crisp, account?.websiteId || undefined) : null), [crisp, account?.websiteId]);
+  useEffect(() => {
+    if (!rtm) return;
+    const close = () => rtm.close();
+    addEventListener("pagehide", close);
+    return () => {
+      removeEventListener("pagehide", close);
+      close();
+    };
+  }, [rtm]);
 
   let body;
   if (loadError) body = <ErrorNote error={loadError} />;
@@ -107,7 +120,7 @@ function App({ host }: { host: Host }) {
     const common = { crisp, host, refreshMs: settings.refreshSeconds * 1000, accountId: account.id };
     body =
       context.kind === "conversation" ? (
-        <ConversationView key={contextKey(context)} {...common} websiteId={context.websiteId} sessionId={context.sessionId} />
+        <ConversationView key={contextKey(context)} {...common} rtm={rtm} websiteId={context.websiteId} sessionId={context.sessionId} />
       ) : context.kind === "contact" ? (
         <ContactView key={contextKey(context)} {...common} websiteId={context.websiteId} peopleId={context.peopleId} />
       ) : (

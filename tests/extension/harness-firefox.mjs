@@ -128,6 +128,8 @@ export async function launchFirefox({ colorScheme = "light", viewport = { width:
       extensionId: UUID,
       apiCalls,
       pageErrors,
+      /** A socket to Crisp's real-time relays ends at a closed port on this machine (the proxy prefs above). */
+      relaysStayLocal: true,
       ...helpers({ sandbox, panel, dashboard }),
       /** Another panel page, not pinned to a tab: a tab beside the dashboard's, in its window. */
       async openPanel() {

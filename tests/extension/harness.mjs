@@ -13,7 +13,10 @@ import { dashboardHandler } from "../../extension/demo/serve.mjs";
 import { root, startSandbox } from "../js/support.mjs";
 
 export const EXTENSION = join(root, "extension/dist/chrome");
-const FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+// Crisp's real-time relays (*.relay.crisp.chat) resolve to a closed port here, never the network:
+// the CSP scenario opens a socket to one, which the CSP must let through (a mocked WebSocket, as
+// Playwright's routeWebSocket makes, would bypass the CSP and prove nothing).
+const FLAGS = ["--host-resolver-rules=MAP *.relay.crisp.chat 127.0.0.1:9", "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 /** Basic auth for direct sandbox calls from the test runner. */
 function auth(s) {
@@ -49,6 +52,7 @@ export async function launch({ browser = "chromium", colorScheme = "light", view
     return route.abort();
   });
   await context.route("https://avatars.sandbox.crisp.local/**", (route) => route.abort());
+
   const handle = dashboardHandler(sandbox);
   await context.route("https://app.crisp.chat/**", (route) => {
     const found = handle(new URL(route.request().url()).pathname);
@@ -79,6 +83,8 @@ export async function launch({ browser = "chromium", colorScheme = "light", view
     extensionId,
     apiCalls,
     pageErrors,
+    /** A socket to Crisp's real-time relays ends at a closed port on this machine (--host-resolver-rules). */
+    relaysStayLocal: true,
     ...helpers({ sandbox, panel, dashboard }),
     /** Another panel page, not pinned to a tab: a tab beside the dashboard's, in its window. */
     async openPanel() {
@@ -135,6 +141,21 @@ export function helpers({ sandbox, panel, dashboard }) {
     },
     async clearFaults() {
       await fetch(`${control}faults`, { method: "DELETE" });
+    },
+    /** `POST /_sandbox/simulate/{what}` (visitor-message, visitor-composing, new-session). */
+    async simulate(what, body) {
+      const res = await fetch(`${control}simulate/${what}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      if (!res.ok) throw new Error(`simulate ${what} ${res.status}: ${await res.text()}`);
+      return (await res.json()).data;
+    },
+    /** The sandbox's Socket.IO connections: `{ connected, authenticated, ... }`. */
+    async sockets() {
+      return (await (await fetch(`${control}sockets`)).json()).data;
+    },
+    /** Drops every Socket.IO connection of the sandbox (`POST /_sandbox/sockets/drop`); answers how many. */
+    async dropSockets() {
+      const res = await fetch(`${control}sockets/drop`, { method: "POST" });
+      return (await res.json()).data.dropped;
     },
     /** Adds the sandbox as an account through the Settings form, as a user would. */
     async addAccount({ label = "Sandbox", remember = false } = {}) {

@@ -84,7 +84,13 @@ export function extensionSuite(launch, browser) {
 
   test("the panel follows the dashboard: a conversation, another one (never stale), a contact, anything else", async () => {
     const [a, b] = conversations;
+    // No real time until a conversation is shown: `crisp.events()` (which imports the events chunk,
+    // socket.io-client, then asks where the socket is) has not run, and no socket is open.
+    assert.equal((await h.log("plugin_get_connect_endpoints")).length, 0, "the panel looked for the socket before showing a conversation");
+    assert.equal((await h.sockets()).connected, 0);
     await showConversation(a);
+    await main().locator('[data-rtm="live"]').waitFor({ timeout: 15_000 });
+    assert.equal((await h.log("plugin_get_connect_endpoints")).length, 1);
     assert.equal(await main().locator(".contact-name").innerText().then((t) => t.includes(a.meta.nickname)), true);
 
     // A previous conversation of the same person opens in the dashboard tab, and the panel follows.
@@ -352,12 +358,60 @@ export function extensionSuite(launch, browser) {
     assert.equal(writes[0].body.type, "text");
   });
 
-  test("429s and 5xx during refresh keep what is on screen, say so, and recover", async () => {
+  test("live: typing and a visitor message reach the open conversation over the socket within 2 s, without a reload; after a drop it polls, then is live again and catches up", async () => {
+    const c = conversations[6] ?? conversations[0];
+    await showConversation(c);
+    const rtm = (kind) => main().locator(`[data-rtm="${kind}"]`);
+    await rtm("live").waitFor({ timeout: 15_000 });
+    // One socket for the panel, however many conversations it has shown.
+    assert.equal((await h.sockets()).authenticated, 1);
+    await h.panel.evaluate(() => {
+      window.__sameDocument = true;
+    });
+    // From here every REST read of the messages takes 5 s: what shows within 2 s came by the socket.
+    await h.fault({ kind: "latency", endpoint: "get_messages_in_conversation", latency_ms: 5_000, count: 100 });
+    try {
+      const text = `Live from the demo button ${Date.now()}`;
+      await h.dashboard.getByLabel("Message").fill(text);
+      await h.dashboard.getByRole("button", { name: "Simulate typing" }).click();
+      await main().getByText("The visitor is typing").waitFor({ timeout: 2_000 });
+      await h.dashboard.getByRole("button", { name: "Simulate a visitor message" }).click();
+      await main().locator(".messages").getByText(text).waitFor({ timeout: 2_000 });
+      await main().getByText("The visitor is typing").waitFor({ state: "detached", timeout: 2_000 });
+    } finally {
+      await h.clearFaults();
+    }
+    assert.equal(await h.panel.evaluate(() => window.__sameDocument === true), true, "the panel reloaded");
+
+    // The sandbox drops every socket: the panel says so and polls; a message sent meanwhile shows
+    // once the socket is back (Crisp does not replay: the `gap` makes one REST refresh).
+    assert.ok((await h.dropSockets()) >= 1, "the panel had no socket to drop");
+    await main().locator('[data-rtm="reconnecting"], [data-rtm="polling"]').first().waitFor({ timeout: 5_000 });
+    const away = `Sent while the socket was down ${Date.now()}`;
+    await h.simulate("visitor-message", { session_id: c.session_id, content: away });
+    await rtm("live").waitFor({ timeout: 30_000 }).catch(async (error) => {
+      error.message += `\n(the indicator: ${await main().locator("[data-rtm]").getAttribute("title").catch(() => "none")})`;
+      throw error;
+    });
+    await main().locator(".messages").getByText(away).waitFor({ timeout: 3_000 });
+    assert.equal(await h.panel.evaluate(() => window.__sameDocument === true), true, "the panel reloaded");
+  });
+
+  test("without real time the panel polls; 429s and 5xx during refresh keep what is on screen, say so, and recover", async () => {
+    // The next client (the settings change below replaces it) finds no socket: Crisp's socket
+    // discovery answers 503, so the panel has no real time and polls (every 5 s here).
+    await h.fault({ kind: "status", status: 503, endpoint: "plugin_get_connect_endpoints" });
     await h.panel.getByRole("tab", { name: "Settings" }).click();
     await h.panel.getByLabel(/^Refresh every/).fill("5");
     await h.panel.getByLabel(/^Refresh every/).blur();
     const c = conversations[3];
     await showConversation(c);
+    await main().locator('[data-rtm="polling"]').waitFor({ timeout: 20_000 });
+    // The replaced client's socket was closed with it: the sandbox has none left.
+    for (let i = 0; (await h.sockets()).connected !== 0; i++) {
+      if (i === 50) assert.fail(`the replaced client's socket is still open: ${JSON.stringify(await h.sockets())}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await h.fault([
       { kind: "status", status: 429, retry_after: 1, endpoint: "get_conversation" },
       { kind: "status", status: 503, endpoint: "get_messages_in_conversation" },
@@ -417,6 +471,42 @@ export function extensionSuite(launch, browser) {
     await h.panel.getByRole("button", { name: "Allow access to app.crisp.chat" }).click();
     await main().locator(`[data-session="${c.session_id}"] .contact-name`).waitFor();
     assert.equal(await h.panel.getByRole("alert").count(), 0);
+  });
+
+  test("the panel's CSP: sockets to Crisp's relays and the local sandbox, nothing in clear text beyond this machine", async (t) => {
+    const tried = await h.panel.evaluate(async (urls) => {
+      const violations = [];
+      document.addEventListener("securitypolicyviolation", (e) => violations.push(e.blockedURI));
+      const socket = (url) =>
+        new Promise((resolve) => {
+          let ws;
+          try {
+            ws = new WebSocket(url);
+          } catch (error) {
+            return resolve(`threw ${error.name}`);
+          }
+          ws.onopen = () => {
+            ws.close();
+            resolve("open");
+          };
+          ws.onerror = () => resolve("error");
+          setTimeout(() => resolve("pending"), 3_000);
+        });
+      const outcomes = {};
+      for (const url of urls.sockets) outcomes[url] = await socket(url);
+      for (const url of urls.fetches) outcomes[url] = await fetch(url).then(() => "fetched", () => "refused");
+      await new Promise((r) => setTimeout(r, 200));
+      return { outcomes, violations };
+    }, { sockets: ["ws://example.invalid/socket.io/", ...(h.relaysStayLocal ? ["wss://app.relay.crisp.chat/socket.io/?EIO=4&transport=websocket"] : [])], fetches: ["http://example.invalid/v1/"] });
+    const blocked = (url) => tried.violations.some((v) => v.startsWith(url));
+    assert.ok(blocked("ws://example.invalid"), `a clear-text socket beyond this machine was not refused by the CSP: ${JSON.stringify(tried)}`);
+    assert.ok(blocked("http://example.invalid"), `a clear-text request beyond this machine was not refused by the CSP: ${JSON.stringify(tried)}`);
+    // The sandbox's own socket on 127.0.0.1 was allowed: the live scenario above ran over it.
+    // A relay: the CSP lets it through (no violation); the connection then fails, as it must here
+    // (each harness sends it to a closed local port, never the network).
+    if (!h.relaysStayLocal) return t.skip(`${browser}: this driver cannot keep a socket to *.relay.crisp.chat on this machine, and the network is off limits`);
+    assert.ok(!blocked("wss://app.relay.crisp.chat"), `the CSP refused a socket to Crisp's relay: ${JSON.stringify(tried)}`);
+    assert.equal(tried.outcomes["wss://app.relay.crisp.chat/socket.io/?EIO=4&transport=websocket"], "error", JSON.stringify(tried));
   });
 
   test("nothing went to api.crisp.chat and no page error happened", () => {

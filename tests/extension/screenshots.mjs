@@ -34,6 +34,7 @@ async function conversationView(h, label) {
   await h.panel.getByRole("tab", { name: "Conversation" }).click();
   await h.panel.locator(`[data-session="${c.session_id}"] .contact-name`).waitFor();
   await h.panel.getByText("Recent events").waitFor();
+  await h.panel.locator('[data-rtm="live"]').waitFor({ timeout: 15_000 });
   await h.panel.waitForTimeout(300);
 }
 
@@ -69,6 +70,7 @@ for (const scheme of chromiumToo ? ["light", "dark"] : []) {
     await h.panel.getByRole("tab", { name: "Conversation" }).click();
     await h.panel.locator(`[data-session="${c.session_id}"] .contact-name`).waitFor();
     await h.panel.getByText("Recent events").waitFor();
+    await h.panel.locator('[data-rtm="live"]').waitFor({ timeout: 15_000 });
     await h.panel.waitForTimeout(300);
     await shot("conversation");
 
@@ -110,6 +112,12 @@ if (chromiumToo) {
       await page.locator("#list a[data-session]").nth(1).click();
       await page.frameLocator("#panel").locator(".contact-name").waitFor();
       await page.frameLocator("#panel").getByText("Recent events").waitFor();
+      // The demo's point: a visitor message simulated beside the sidebar arrives in it live.
+      await page.frameLocator("#panel").locator('[data-rtm="live"]').waitFor({ timeout: 15_000 });
+      const text = "Hello, is my order on its way?";
+      await page.getByLabel("Message").fill(text);
+      await page.getByRole("button", { name: "Simulate a visitor message" }).click();
+      await page.frameLocator("#panel").locator(".messages").getByText(text).last().waitFor();
       await page.waitForTimeout(300);
       await page.screenshot({ path: join(out, `demo-${scheme}.png`) });
       console.log(`docs/screenshots/demo-${scheme}.png`);

@@ -1,10 +1,11 @@
 // The conversation beside the dashboard: who it is, where it stands, what was said, what they did,
 // and the actions an operator takes from here.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Conversation, ConversationMessage, Crisp, ItemOf, PeopleProfile, WebsiteOperatorListOne } from "crisp-kit/web";
 import { contactUrl, conversationUrl } from "../context.js";
 import type { Host } from "../host.js";
 import { type Live, useLive } from "../live.js";
+import { type PanelEvent, type PanelRtm, type RtmState, useRtmState } from "../rtm.js";
 import { Empty, ErrorNote, Section, When, describeError, initials } from "../ui.js";
 import { useWriter } from "../writes.js";
 
@@ -49,9 +50,17 @@ function operatorName(list: WebsiteOperatorListOne[] | undefined, userId: string
   return op ? [op.first_name, op.last_name].filter(Boolean).join(" ") || op.email || userId : userId;
 }
 
-export function ConversationView({ crisp, host, websiteId, sessionId, refreshMs, accountId }: Props & { sessionId: string }) {
+/** The visitor is typing: shown until they stop, send, or for 10 s after the last sign. */
+interface Composing {
+  excerpt: string | null;
+  at: number;
+}
+const COMPOSING_MS = 10_000;
+
+export function ConversationView({ crisp, host, websiteId, sessionId, refreshMs, accountId, rtm }: Props & { sessionId: string; rtm: PanelRtm | null }) {
   const key = `${accountId}:${websiteId}:${sessionId}`;
   const p = { websiteID: websiteId, sessionID: sessionId };
+  const rtmState = useRtmState(rtm);
   const live = useLive(
     key,
     async (signal) => {
@@ -63,7 +72,29 @@ export function ConversationView({ crisp, host, websiteId, sessionId, refreshMs,
       return { conversation, messages: Array.isArray(messages) ? messages : [], blocked: Boolean((block as { blocked?: boolean } | undefined)?.blocked) };
     },
     refreshMs,
+    // Polling only while the socket is not live (connecting, reconnecting, refused).
+    rtmState.kind !== "live",
   );
+  const [composing, setComposing] = useState<Composing | null>(null);
+  const latest = useRef(live);
+  latest.current = live;
+  useEffect(() => {
+    if (!rtm) return;
+    return rtm.watch({
+      // Crisp does not replay what was missed while the socket was down: one REST refresh.
+      gap: () => latest.current.refresh(),
+      event: (e) => {
+        if (e.data.session_id !== sessionId || e.data.website_id !== websiteId) return;
+        const l = latest.current;
+        applyEvent(e, l, setComposing);
+      },
+    });
+  }, [rtm, websiteId, sessionId]);
+  useEffect(() => {
+    if (!composing) return;
+    const t = setTimeout(() => setComposing(null), composing.at + COMPOSING_MS - Date.now());
+    return () => clearTimeout(t);
+  }, [composing]);
   const peopleId: string | undefined = live.data?.conversation.people_id ?? undefined;
   const extra = useLive(
     live.data ? `${key}:${peopleId ?? ""}` : null,
@@ -103,6 +134,7 @@ export function ConversationView({ crisp, host, websiteId, sessionId, refreshMs,
   const assignee = operatorName(x?.operators, c.assigned?.user_id);
   return (
     <div class="stack" data-session={sessionId}>
+      <LiveState state={rtmState} refreshMs={refreshMs} />
       <RefreshState live={live} />
       <ContactCard
         name={meta.nickname}
@@ -139,7 +171,7 @@ export function ConversationView({ crisp, host, websiteId, sessionId, refreshMs,
           </dd>
         </dl>
       </Section>
-      <Messages messages={messages} operators={x?.operators} />
+      <Messages messages={messages} operators={x?.operators} composing={composing} />
       <CustomData data={meta.data} />
       <Actions
         crisp={crisp}
@@ -234,6 +266,75 @@ function Loading({ what }: { what: string }) {
       <div class="skeleton short" />
     </div>
   );
+}
+
+type ConversationData = { conversation: Conversation; messages: ConversationMessage[]; blocked: boolean };
+
+/**
+ * One event of the open conversation: a message, its edit or removal, and a state change patch
+ * what is shown at once (no request); typing shows the indicator; any other change of the
+ * conversation's facts asks for one REST refresh.
+ */
+function applyEvent(e: PanelEvent, live: Live<ConversationData>, setComposing: (c: Composing | null) => void) {
+  switch (e.name) {
+    case "message:send":
+    case "message:received": {
+      const m = e.data as unknown as ConversationMessage;
+      if (m.from === "user") setComposing(null);
+      live.patch((d) => (d.messages.some((x) => x.fingerprint === m.fingerprint) ? d : { ...d, messages: [...d.messages, m] }));
+      return;
+    }
+    case "message:updated":
+      live.patch((d) => ({ ...d, messages: d.messages.map((x) => (x.fingerprint === e.data.fingerprint ? ({ ...x, content: e.data.content } as ConversationMessage) : x)) }));
+      return;
+    case "message:removed":
+      live.patch((d) => ({ ...d, messages: d.messages.filter((x) => x.fingerprint !== e.data.fingerprint) }));
+      return;
+    case "message:compose:send":
+      setComposing(e.data.type === "start" ? { excerpt: e.data.excerpt?.trim() || null, at: Date.now() } : null);
+      return;
+    case "session:set_state": {
+      const state = e.data.state;
+      live.patch((d) => ({ ...d, conversation: { ...d.conversation, state } }));
+      return;
+    }
+    default:
+      live.refresh();
+  }
+}
+
+/** The connection indicator: live (events), or why the panel polls instead. */
+function LiveState({ state, refreshMs }: { state: RtmState; refreshMs: number }) {
+  const [, tick] = useState(0);
+  const retryAt = state.kind === "polling" || state.kind === "reconnecting" ? state.retryAt : null;
+  useEffect(() => {
+    if (retryAt === null) return;
+    const t = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(t);
+  }, [retryAt]);
+  if (state.kind === "idle") return null;
+  const every = `every ${Math.round(refreshMs / 1000)} s`;
+  const wait = retryAt === null ? "" : seconds(retryAt - Date.now());
+  const [label, note, detail] =
+    state.kind === "live"
+      ? ["Live", null, "Real time: new messages, state changes and typing arrive as they happen; nothing polls."]
+      : state.kind === "connecting"
+        ? ["Connecting", `polling ${every} meanwhile`, "Opening the real-time connection."]
+        : state.kind === "reconnecting"
+          ? ["Reconnecting", `polling ${every} meanwhile, next attempt ${wait}`, `The real-time connection dropped (${state.reason}).`]
+          : [`Polling ${every}`, `real time unavailable, next attempt ${wait}`, `Real time is unavailable: ${state.reason}`];
+  return (
+    <p class={`rtm rtm-${state.kind}`} data-rtm={state.kind} aria-live="polite" title={detail}>
+      <span class="dot" aria-hidden="true" />
+      {label}
+      {note && <span class="muted small"> · {note}</span>}
+    </p>
+  );
+}
+
+function seconds(ms: number): string {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  return s < 90 ? `in ${s} s` : `in ${Math.round(s / 60)} min`;
 }
 
 function RefreshState<T>({ live }: { live: Live<T> }) {
@@ -390,7 +491,7 @@ function decodeURIComponentSafe(text: string): string {
   }
 }
 
-function Messages({ messages, operators }: { messages: ConversationMessage[]; operators?: WebsiteOperatorListOne[] }) {
+function Messages({ messages, operators, composing }: { messages: ConversationMessage[]; operators?: WebsiteOperatorListOne[]; composing: Composing | null }) {
   const last = messages.slice(-8);
   return (
     <Section title="Last messages">
@@ -416,6 +517,12 @@ function Messages({ messages, operators }: { messages: ConversationMessage[]; op
         </ol>
       ) : (
         <p class="muted">No messages yet.</p>
+      )}
+      {composing && (
+        <p class="composing" aria-live="polite">
+          <span class="muted">The visitor is typing…</span>
+          {composing.excerpt && <span class="excerpt"> “{composing.excerpt}”</span>}
+        </p>
       )}
     </Section>
   );

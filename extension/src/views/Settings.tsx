@@ -83,7 +83,7 @@ export function SettingsView(props: Props) {
           Read-only: refuse every change
         </label>
         <label>
-          <span class="label">Refresh every (seconds, while the panel is visible)</span>
+          <span class="label">Refresh every (seconds, while the panel is visible and the real-time connection is down)</span>
           <input
             type="number"
             min={5}
@@ -109,7 +109,7 @@ function AccountForm(props: Props & { account: Account; isNew: boolean; onDone: 
   const field = (name: keyof Account) => (e: Event) => setA({ ...a, [name]: (e.target as HTMLInputElement).value });
   const origin = apiOrigin(a.baseUrl);
 
-  const problem = !a.identifier.trim() ? "identifier is required" : !origin ? "API base URL must be an http(s) URL" : !key && !hasKey ? "key is required" : null;
+  const problem = !a.identifier.trim() ? "identifier is required" : !origin ? "API base URL must be https (http only for 127.0.0.1 or localhost)" : !key && !hasKey ? "key is required" : null;
 
   const test = async () => {
     setBusy(true);

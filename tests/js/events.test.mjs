@@ -79,18 +79,23 @@ test("events: a simulated visitor message arrives as message:send over the RTM s
 test("events: the async iterator yields operator messages and state changes made through REST", socketTest, async () => {
   const crisp = client();
   const sub = await crisp.events({ events: ["message:received", "session:set_state"], reconnect: FAST });
-  await sub.ready;
   const seen = [];
-  const done = (async () => {
-    for await (const e of sub) {
-      seen.push(e);
-      if (e.name === "session:set_state" && e.data.state === "resolved") break;
-    }
-  })();
-  await crisp.call("send_message_in_conversation", { sessionID: session, body: { type: "text", from: "operator", origin: "chat", content: "On it" } });
-  await crisp.call("change_conversation_state", { sessionID: session, body: { state: "resolved" } });
-  await done;
-  sub.close();
+  // Closed whatever happens: a subscription left open (its socket, its reconnect timer) would
+  // keep this file's process alive after a failure instead of letting it report.
+  try {
+    await sub.ready;
+    const done = (async () => {
+      for await (const e of sub) {
+        seen.push(e);
+        if (e.name === "session:set_state" && e.data.state === "resolved") break;
+      }
+    })();
+    await crisp.call("send_message_in_conversation", { sessionID: session, body: { type: "text", from: "operator", origin: "chat", content: "On it" } });
+    await crisp.call("change_conversation_state", { sessionID: session, body: { state: "resolved" } });
+    await done;
+  } finally {
+    sub.close();
+  }
   // In order: the message, the state change it may cause (a pending conversation becomes
   // unresolved), then the explicit resolve.
   assert.equal(seen[0].name, "message:received");
@@ -274,9 +279,12 @@ for (const [name, load] of [
     const CrispClass = await load();
     const got = [];
     const client = bot(CrispClass, (m) => got.push(m));
-    const watcher = await client_().events({ events: ["message:received"], reconnect: FAST });
-    await watcher.ready;
+    let watcher;
+    // Both sockets are closed whatever happens: crisp-api's reconnects forever, and would keep
+    // this file's process alive after a failure instead of letting it report.
     try {
+      watcher = await client_().events({ events: ["message:received"], reconnect: FAST });
+      await watcher.ready;
       // The bot connects 500 ms after its first `on`, then authenticates.
       for (let i = 0; i < 100; i++) {
         const s = await fetch(`${sb.url.replace(/\/v1\/$/, "/_sandbox/")}sockets`).then((r) => r.json());
@@ -290,15 +298,15 @@ for (const [name, load] of [
       assert.throws(() => client.on("message:received", () => {}), /connector is already bound/);
       assert.throws(() => client.on("message:nope", () => {}), /not recognized/);
     } finally {
-      watcher.close();
+      watcher?.close();
       // crisp-api has no close: its socket is `_socket`. crisp-kit/compat adds `close()`.
       if (typeof client.close === "function") client.close();
-      else client._socket.disconnect();
+      else client._socket?.disconnect();
     }
   });
 }
 function client_() {
-  return client();
+  return client({ key: "wrong" });
 }
 
 test("compat: Web Hooks mode, receiveHook, verifyHook and verifyWidget as crisp-api has them", async () => {

@@ -13,6 +13,22 @@ function same(a, b, message) {
   const y = JSON.stringify(b);
   if (x !== y) throw new Error(`${message}\n  got  ${x}\n  want ${y}`);
 }
+/** A module worker's first answer to `message` (the worker is terminated if it fails; the caller terminates it otherwise). */
+async function inWorker(url, message) {
+  const worker = new Worker(url, { type: "module" });
+  try {
+    const answer = await new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => resolve(data);
+      worker.onerror = (e) => reject(new Error(`worker failed: ${e.message}`));
+      worker.postMessage(message);
+    });
+    return { worker, answer };
+  } catch (error) {
+    worker.terminate();
+    throw error;
+  }
+}
+
 async function test(name, fn) {
   try {
     await fn();
@@ -51,13 +67,8 @@ export async function run(sandbox) {
   });
 
   await test("a module worker, initialised from the .wasm's bytes", async () => {
-    const worker = new Worker("/suite/worker.js", { type: "module" });
+    const { worker, answer } = await inWorker("/suite/worker.js", options);
     try {
-      const answer = await new Promise((resolve, reject) => {
-        worker.onmessage = ({ data }) => resolve(data);
-        worker.onerror = (e) => reject(new Error(`worker failed: ${e.message}`));
-        worker.postMessage(options);
-      });
       check(answer.ok, answer.error);
       check(answer.isWorker, "ran in a worker");
       check(answer.items === 20, `a page of 20 in the worker, got ${answer.items}`);
@@ -74,13 +85,8 @@ export async function run(sandbox) {
   });
 
   await test("init given the REST .wasm's URL (as an extension does): the real-time .wasm is fetched beside it", async () => {
-    const worker = new Worker("/suite/worker-url.js", { type: "module" });
+    const { worker, answer } = await inWorker("/suite/worker-url.js", null);
     try {
-      const answer = await new Promise((resolve, reject) => {
-        worker.onmessage = ({ data }) => resolve(data);
-        worker.onerror = (e) => reject(new Error(`worker failed: ${e.message}`));
-        worker.postMessage(null);
-      });
       check(answer.ok, answer.error);
       same(answer.fetched, ["/elsewhere/crisp_kit_rtm_bg.wasm", "/elsewhere/crisp_kit_wasm_bg.wasm"], "both .wasm from init's folder");
       same(answer.events, 81, "the catalog from the real-time core");

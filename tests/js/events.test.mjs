@@ -278,13 +278,15 @@ for (const [name, load] of [
   test(`compat: the same bot runs unchanged on ${name} and answers a visitor over the sandbox's socket`, { ...socketTest, skip: process.env.CRISP_KIT_BACKEND === "wasm" ? "compat is a Node entry (napi); run with the node backend" : false }, async () => {
     const CrispClass = await load();
     const got = [];
-    const client = bot(CrispClass, (m) => got.push(m));
-    let watcher;
-    // Both sockets are closed whatever happens: crisp-api's reconnects forever, and would keep
-    // this file's process alive after a failure instead of letting it report.
+    // The watcher first, the bot only once the watcher is live: crisp-api's socket reconnects
+    // forever and opens 500 ms after its first `on`, so a bot made before a failure could open
+    // its socket after the cleanup below and keep this file's process alive instead of letting it
+    // report. Both sockets are closed whatever happens.
+    const watcher = await client_().events({ events: ["message:received"], reconnect: FAST });
+    let client;
     try {
-      watcher = await client_().events({ events: ["message:received"], reconnect: FAST });
       await watcher.ready;
+      client = bot(CrispClass, (m) => got.push(m));
       // The bot connects 500 ms after its first `on`, then authenticates.
       for (let i = 0; i < 100; i++) {
         const s = await fetch(`${sb.url.replace(/\/v1\/$/, "/_sandbox/")}sockets`).then((r) => r.json());
@@ -298,15 +300,15 @@ for (const [name, load] of [
       assert.throws(() => client.on("message:received", () => {}), /connector is already bound/);
       assert.throws(() => client.on("message:nope", () => {}), /not recognized/);
     } finally {
-      watcher?.close();
+      watcher.close();
       // crisp-api has no close: its socket is `_socket`. crisp-kit/compat adds `close()`.
-      if (typeof client.close === "function") client.close();
-      else client._socket?.disconnect();
+      if (typeof client?.close === "function") client.close();
+      else client?._socket?.disconnect();
     }
   });
 }
 function client_() {
-  return client({ key: "wrong" });
+  return client();
 }
 
 test("compat: Web Hooks mode, receiveHook, verifyHook and verifyWidget as crisp-api has them", async () => {

@@ -9,7 +9,7 @@
 //   installed size        crisp-kit + the one platform package npm installs here, as `npm run pack`
 //                         writes them, against crisp-api with every dependency it pulls in
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -17,6 +17,7 @@ import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 
 import { root, startSandbox } from "../js/support.mjs";
+import { median, writeSection } from "./support.mjs";
 
 const QUICK = process.argv.includes("--quick");
 const require = createRequire(import.meta.url);
@@ -70,10 +71,6 @@ async function cpuPerCall(fn, concurrency, total) {
   const cpu = process.cpuUsage(cpu0);
   return (cpu.user + cpu.system) / total;
 }
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const LEVELS = [1, 16];
 const ROUNDS = QUICK ? 2 : 15;
@@ -235,17 +232,4 @@ for (const [k, v] of Object.entries(size)) md += `| ${k} | ${f(v)} | ${f(v / siz
 md += "<!-- backends:end -->\n";
 
 process.stdout.write(md);
-if (!QUICK) {
-  const docs = join(root, "docs", "BENCHMARKS.md");
-  const current = readFileSync(docs, "utf8");
-  const start = current.indexOf("<!-- backends:start");
-  const end = current.indexOf("<!-- backends:end -->");
-  const at = current.indexOf("<!-- browser:start");
-  const next =
-    start >= 0 && end > start
-      ? current.slice(0, start) + md + current.slice(end + "<!-- backends:end -->\n".length)
-      : at >= 0
-        ? `${current.slice(0, at)}${md}\n${current.slice(at)}`
-        : `${current.trimEnd()}\n\n${md}`;
-  writeFileSync(docs, next);
-}
+if (!QUICK) writeSection("backends", md, "browser");

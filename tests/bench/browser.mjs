@@ -12,7 +12,7 @@
 //
 // `--quick` runs fewer samples and prints without writing the docs. Every loop is bounded.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { homedir, tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
@@ -20,6 +20,7 @@ import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import { root, startSandbox } from "../js/support.mjs";
+import { median, writeSection } from "./support.mjs";
 
 const QUICK = process.argv.includes("--quick");
 const COLD_PAGES = QUICK ? 5 : 15;
@@ -209,10 +210,6 @@ const browser = await chromium.launch({
   args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 let inst;
 let calls;
@@ -376,11 +373,4 @@ md += `\nSo crisp-kit adds about ${f(ownUs, 1)} µs of work to a call (build in 
 md += `<!-- browser:end -->\n`;
 
 process.stdout.write(md);
-if (!QUICK) {
-  const docs = join(root, "docs", "BENCHMARKS.md");
-  const current = readFileSync(docs, "utf8");
-  const start = current.indexOf("<!-- browser:start");
-  const end = current.indexOf("<!-- browser:end -->");
-  const next = start >= 0 && end > start ? current.slice(0, start) + md + current.slice(end + "<!-- browser:end -->\n".length) : `${current.trimEnd()}\n\n${md}`;
-  writeFileSync(docs, next);
-}
+if (!QUICK) writeSection("browser", md);

@@ -4,7 +4,7 @@
 // same run; and the size of what a browser downloads for events. Writes its section of
 // docs/BENCHMARKS.md between the "events" markers. Bounded: ROUNDS messages, each waited at most
 // 5 s. `node tests/bench/events.mjs [--quick]` (quick: fewer rounds, no file written).
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
 import { root, startSandbox } from "../js/support.mjs";
-import { quantile } from "./support.mjs";
+import { quantile, writeSection } from "./support.mjs";
 
 const QUICK = process.argv.includes("--quick");
 const ROUNDS = QUICK ? 30 : 300;
@@ -104,12 +104,5 @@ md += `for the socket's \`authentication\` message it reads only the account it 
 md += `<!-- events:end -->\n`;
 
 process.stdout.write(md);
-if (!QUICK) {
-  const docs = join(root, "docs", "BENCHMARKS.md");
-  const current = readFileSync(docs, "utf8");
-  const start = current.indexOf("<!-- events:start");
-  const end = current.indexOf("<!-- events:end -->");
-  const next = start >= 0 && end > start ? current.slice(0, start) + md + current.slice(end + "<!-- events:end -->\n".length) : `${current.trimEnd()}\n\n${md}`;
-  writeFileSync(docs, next);
-}
+if (!QUICK) writeSection("events", md);
 process.exit(0);

@@ -8,12 +8,12 @@
 // the same run and page: the three reads the panel needs before it can render (get_conversation,
 // its messages, its block status) done with raw fetch, which is the floor for any client.
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { root } from "../js/support.mjs";
-import { quantile } from "./support.mjs";
+import { quantile, writeSection } from "./support.mjs";
 import { launch } from "../extension/harness.mjs";
 
 const QUICK = process.argv.includes("--quick");
@@ -149,8 +149,4 @@ for (const { f, raw, gz } of files) md += `| ${f} | ${n(raw)} | ${n(gz)} |\n`;
 md += "\n<!-- extension:end -->\n";
 
 console.log(md);
-const docPath = join(root, "docs/BENCHMARKS.md");
-const current = readFileSync(docPath, "utf8");
-const start = current.indexOf("<!-- extension:start");
-const end = current.indexOf("<!-- extension:end -->");
-writeFileSync(docPath, start >= 0 && end > start ? current.slice(0, start) + md + current.slice(end + "<!-- extension:end -->\n".length) : `${current.trimEnd()}\n\n${md}`);
+writeSection("extension", md);

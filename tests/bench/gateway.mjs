@@ -8,7 +8,7 @@
 //   gateway MCP        tools/call crisp_call_endpoint through the MCP SDK's streamable HTTP client
 //                      (stateless: one JSON-RPC POST per call)
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -16,7 +16,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 import { root, startSandbox } from "../js/support.mjs";
-import { level, median, quantile } from "./support.mjs";
+import { level, median, quantile, writeSection } from "./support.mjs";
 
 const { Crisp } = await import(join(root, "bindings", "js", "dist", "index.js"));
 const QUICK = process.argv.includes("--quick");
@@ -125,9 +125,4 @@ for (const c of LEVELS) {
 }
 md += `<!-- gateway:end -->\n`;
 process.stdout.write(md);
-const docs = join(root, "docs", "BENCHMARKS.md");
-const current = readFileSync(docs, "utf8");
-const start = current.indexOf("<!-- gateway:start");
-const end = current.indexOf("<!-- gateway:end -->");
-const nextDoc = start >= 0 && end > start ? current.slice(0, start) + md + current.slice(end + "<!-- gateway:end -->\n".length) : `${current.trimEnd()}\n\n${md}`;
-if (!QUICK) writeFileSync(docs, nextDoc);
+if (!QUICK) writeSection("gateway", md);

@@ -10,14 +10,13 @@
 //   crisp-kit       crisp.call("get_conversation", ...) with the default transport
 //   crisp-api       the official client 11.3.0, website.getConversation(...)
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
 import { root, startSandbox } from "../js/support.mjs";
-import { level, median, quantile } from "./support.mjs";
+import { level, median, quantile, writeSection } from "./support.mjs";
 
 const require = createRequire(import.meta.url);
 const { Crisp } = await import(join(root, "bindings", "js", "dist", "index.js"));
@@ -252,10 +251,5 @@ if (bulkResults["crisp-api 11.3.0"].failed) md += `\nThe official client does no
 md += `<!-- node:end -->\n`;
 
 process.stdout.write(md);
-const docs = join(root, "docs", "BENCHMARKS.md");
-const current = readFileSync(docs, "utf8");
-const start = current.indexOf("<!-- node:start");
-const end = current.indexOf("<!-- node:end -->");
-const next = start >= 0 && end > start ? current.slice(0, start) + md + current.slice(end + "<!-- node:end -->\n".length) : `${current.trimEnd()}\n\n${md}`;
-if (!QUICK) writeFileSync(docs, next);
+if (!QUICK) writeSection("node", md);
 agent.destroy();

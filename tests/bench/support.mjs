@@ -1,6 +1,11 @@
-// What every benchmark program shares: the statistics (median, quantile) and the closed-loop load
-// generator. One copy, so that every table in docs/BENCHMARKS.md is computed the same way.
+// What every benchmark program shares: the statistics (median, quantile), the closed-loop load
+// generator and the writing of its section into docs/BENCHMARKS.md. One copy, so that every table
+// there is computed and placed the same way.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+
+import { root } from "../js/support.mjs";
 
 /** The median of `xs` (the mean of the middle two for an even count). */
 export function median(xs) {
@@ -42,4 +47,25 @@ export async function level(fn, concurrency, total, probe) {
     cpuUs: (cpu.user + cpu.system) / total,
     probeUs: probe ? (probe() - other0) / total : undefined,
   };
+}
+
+/**
+ * Writes `md` (which starts with `<!-- name:start` and ends with `<!-- name:end -->\n`) into
+ * docs/BENCHMARKS.md in place of the section of that name; a new section goes before the
+ * `<!-- before:start` section if given and present, else at the end.
+ */
+export function writeSection(name, md, before) {
+  const docs = join(root, "docs", "BENCHMARKS.md");
+  const current = readFileSync(docs, "utf8");
+  const endMark = `<!-- ${name}:end -->\n`;
+  const start = current.indexOf(`<!-- ${name}:start`);
+  const end = current.indexOf(endMark);
+  const at = before ? current.indexOf(`<!-- ${before}:start`) : -1;
+  const next =
+    start >= 0 && end > start
+      ? current.slice(0, start) + md + current.slice(end + endMark.length)
+      : at >= 0
+        ? `${current.slice(0, at)}${md}\n${current.slice(at)}`
+        : `${current.trimEnd()}\n\n${md}`;
+  writeFileSync(docs, next);
 }

@@ -23,11 +23,15 @@ async function assertNoKey(page, key) {
   if (html.includes(key)) throw new Error("the key is on screen; refusing to write a screenshot");
 }
 
-/** Adds the account, then opens the conversation with the most to show. */
-async function conversationView(h, label) {
+/** Adds the sandbox's account under `label` and saves it. */
+async function addAccount(h, label) {
   await h.addAccount({ label });
   await h.panel.getByRole("button", { name: "Save" }).click();
   await h.panel.getByText("in use here").waitFor();
+}
+
+/** Opens the conversation with the most to show, once it is rendered and live. */
+async function conversationView(h) {
   const conversations = await h.api(`website/${h.websiteId}/conversations/1`);
   const c = conversations.find((x) => x.meta?.segments?.length && x.meta?.data && Object.keys(x.meta.data).length) ?? conversations[0];
   await h.openConversation(c.session_id);
@@ -42,7 +46,8 @@ async function conversationView(h, label) {
 for (const scheme of firefoxToo ? ["light", "dark"] : []) {
   const h = await launch({ browser: "firefox", colorScheme: scheme, viewport: { width: 400, height: 860 } });
   try {
-    await conversationView(h, "Northwind support");
+    await addAccount(h, "Northwind support");
+    await conversationView(h);
     await assertNoKey(h.panel, h.sandbox.key);
     await h.panel.screenshot({ path: join(out, `firefox-${scheme}.png`) });
     console.log(`docs/screenshots/firefox-${scheme}.png`);
@@ -59,19 +64,10 @@ for (const scheme of chromiumToo ? ["light", "dark"] : []) {
       await h.panel.screenshot({ path: join(out, `${name}-${scheme}.png`) });
       console.log(`docs/screenshots/${name}-${scheme}.png`);
     };
-    await h.addAccount({ label: "Northwind support" });
-    await h.panel.getByRole("button", { name: "Save" }).click();
-    await h.panel.getByText("in use here").waitFor();
+    await addAccount(h, "Northwind support");
     await shot("settings");
 
-    const conversations = await h.api(`website/${h.websiteId}/conversations/1`);
-    const c = conversations.find((x) => x.meta?.segments?.length && x.meta?.data && Object.keys(x.meta.data).length) ?? conversations[0];
-    await h.openConversation(c.session_id);
-    await h.panel.getByRole("tab", { name: "Conversation" }).click();
-    await h.panel.locator(`[data-session="${c.session_id}"] .contact-name`).waitFor();
-    await h.panel.getByText("Recent events").waitFor();
-    await h.panel.locator('[data-rtm="live"]').waitFor({ timeout: 15_000 });
-    await h.panel.waitForTimeout(300);
+    await conversationView(h);
     await shot("conversation");
 
     await h.panel.getByRole("button", { name: /^(Resolve|Unresolve)$/ }).click();

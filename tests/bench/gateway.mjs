@@ -16,7 +16,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 import { root, startSandbox } from "../js/support.mjs";
-import { level, median, quantile, writeSection } from "./support.mjs";
+import { interleaved, median, quantile, writeSection } from "./support.mjs";
 
 const { Crisp } = await import(join(root, "bindings", "js", "dist", "index.js"));
 const QUICK = process.argv.includes("--quick");
@@ -68,19 +68,11 @@ function gatewayCpuUs() {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
-
 for (const fn of Object.values(clients)) for (let i = 0; i < 300; i++) await fn();
 const names = Object.keys(clients);
 const results = {};
 for (const c of LEVELS) {
-  const rounds = [];
-  const [levelRounds, perRound] = PLAN[c];
-  for (let round = 0; round < levelRounds; round++) {
-    const order = names.map((_, i) => names[(i + round) % names.length]);
-    const measured = {};
-    for (const name of order) measured[name] = await level(clients[name], c, perRound, gatewayCpuUs);
-    rounds.push(measured);
-  }
+  const rounds = await interleaved(clients, c, ...PLAN[c], gatewayCpuUs);
   for (const name of names) {
     const pooled = (n) => rounds.flatMap((r) => [...r[n].latencies]);
     const mine = pooled(name);

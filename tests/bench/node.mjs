@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
 import { root, startSandbox } from "../js/support.mjs";
-import { level, median, quantile, writeSection } from "./support.mjs";
+import { interleaved, median, quantile, writeSection } from "./support.mjs";
 
 const require = createRequire(import.meta.url);
 const { Crisp } = await import(join(root, "bindings", "js", "dist", "index.js"));
@@ -76,14 +76,7 @@ for (const fn of Object.values(clients)) for (let i = 0; i < 200; i++) await fn(
 const results = {};
 const names = Object.keys(clients);
 for (const c of LEVELS) {
-  const rounds = [];
-  const [levelRounds, perRound] = PLAN[c];
-  for (let round = 0; round < levelRounds; round++) {
-    const order = names.map((_, i) => names[(i + round) % names.length]);
-    const measured = {};
-    for (const name of order) measured[name] = await level(clients[name], c, perRound);
-    rounds.push(measured);
-  }
+  const rounds = await interleaved(clients, c, ...PLAN[c]);
   for (const name of names) {
     const of = (pick) => median(rounds.map(pick));
     // Latency percentiles over every request of every round: a round of 200 has no p99 of its own.
@@ -122,13 +115,7 @@ globalThis.fetch = stubFetch;
 try {
   for (const fn of stubNames.map((n) => clients[n])) for (let i = 0; i < 500; i++) await fn();
   for (const c of STUB_LEVELS) {
-    const rounds = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = stubNames.map((_, i) => stubNames[(i + round) % stubNames.length]);
-      const measured = {};
-      for (const name of order) measured[name] = await level(clients[name], c, STUB_CALLS);
-      rounds.push(measured);
-    }
+    const rounds = await interleaved(Object.fromEntries(stubNames.map((n) => [n, clients[n]])), c, ROUNDS, STUB_CALLS);
     for (const name of stubNames) {
       stubbed[`${name}@${c}`] = {
         cpuUs: median(rounds.map((r) => r[name].cpuUs)),

@@ -50,6 +50,24 @@ export async function level(fn, concurrency, total, probe) {
 }
 
 /**
+ * `rounds` rounds of `level()` for every client at `concurrency`, `perRound` calls each, the
+ * clients taking turns in an order that rotates by round, so that drift and the machine's other
+ * load hit them alike. Gives one `{ [client]: level() result }` per round.
+ */
+export async function interleaved(clients, concurrency, rounds, perRound, probe) {
+  const names = Object.keys(clients);
+  const out = [];
+  for (let round = 0; round < rounds; round++) {
+    const measured = {};
+    for (const name of names.map((_, i) => names[(i + round) % names.length])) {
+      measured[name] = await level(clients[name], concurrency, perRound, probe);
+    }
+    out.push(measured);
+  }
+  return out;
+}
+
+/**
  * Writes `md` (which starts with `<!-- name:start` and ends with `<!-- name:end -->\n`) into
  * docs/BENCHMARKS.md in place of the section of that name; a new section goes before the
  * `<!-- before:start` section if given and present, else at the end.

@@ -24,7 +24,7 @@ copyFileSync(join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release
 // web.js) and crisp-kit-wasm-rtm (crisp_core::rtm, the real-time functions: loaded with the events
 // chunk, never by a REST-only page).
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
-run("bash", ["tests/build-wasm.sh", "--small", "-p", "crisp-kit-wasm", "-p", "crisp-kit-wasm-rtm", "--profile", "wasm-release", "--quiet"]);
+run("bash", ["scripts/build-wasm.sh", "--small", "-p", "crisp-kit-wasm", "-p", "crisp-kit-wasm-rtm", "--profile", "wasm-release", "--quiet"]);
 const wasmDir = join(here, "wasm");
 mkdirSync(wasmDir, { recursive: true });
 const modules = [["crisp_kit_wasm", "crisp_kit_wasm"], ["crisp_kit_wasm_rtm", "crisp_kit_rtm"]];
@@ -76,7 +76,7 @@ for (const { src, esm, cjs } of entries) {
 }
 await build({
   ...common,
-  entryPoints: [join(here, "src", "cli.ts")],
+  entryPoints: [join(here, "src", "cli", "index.ts")],
   format: "esm",
   outfile: join(here, "dist", "cli.js"),
   banner: { js: "#!/usr/bin/env node" },
@@ -94,7 +94,7 @@ chmodSync(join(here, "dist", "cli.js"), 0o755);
 for (const old of readdirSync(join(here, "dist"))) if (old.startsWith("web-chunk-") || old === "web-events.js") rmSync(join(here, "dist", old));
 const eventsApart = {
   name: "events-apart",
-  setup: (b) => b.onResolve({ filter: /^\.\/(web-)?events\.js$/ }, () => ({ path: "./web-events.js", external: true })),
+  setup: (b) => b.onResolve({ filter: /^\.\.?\/(events\/index|backends\/wasm-events)\.js$/ }, () => ({ path: "./web-events.js", external: true })),
 };
 await build({
   bundle: true, logLevel: "warning", entryPoints: [join(here, "src", "web.ts")], format: "esm",
@@ -116,7 +116,7 @@ const noFunctionGlobal = {
     }),
 };
 await build({
-  bundle: true, logLevel: "warning", entryPoints: { "web-events": join(here, "src", "web-events.ts") }, format: "esm",
+  bundle: true, logLevel: "warning", entryPoints: { "web-events": join(here, "src", "backends", "wasm-events.ts") }, format: "esm",
   platform: "browser", target: "es2022", outdir: join(here, "dist"), splitting: true,
   chunkNames: "web-chunk-[name]-[hash]", plugins: [noFunctionGlobal],
 });

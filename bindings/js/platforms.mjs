@@ -1,6 +1,6 @@
 // The prebuilt addons, one npm package per platform in napi-rs's convention
 // (`crisp-kit-<platform>-<arch>[-<abi>]`: `os`, `cpu`, `libc`, a single .node), cross-built on
-// this one Linux machine with cargo-zigbuild (zig as the linker; tests/setup.sh installs it):
+// this one Linux machine with cargo-zigbuild (zig as the linker; scripts/setup.sh installs it):
 // Linux gnu against glibc 2.17, Linux musl, macOS x64 and arm64. Windows (MSVC) needs Microsoft's
 // SDK, which cannot be fetched here: .github/workflows/release.yml builds it on a Windows runner.
 //
@@ -92,7 +92,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       stdio: ["ignore", "inherit", "inherit"],
     });
   } catch (error) {
-    console.error(`[platforms] cargo-zigbuild failed (tests/setup.sh installs it and the Rust targets): ${error.message}`);
+    console.error(`[platforms] cargo-zigbuild failed (scripts/setup.sh installs it and the Rust targets): ${error.message}`);
     process.exit(1);
   }
   const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");

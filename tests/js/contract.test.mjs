@@ -1,4 +1,4 @@
-// One binding contract for both backends: bindings/js/src/backend.ts declares it once, and the
+// One binding contract for both backends: bindings/js/src/client/backend.ts declares it once, and the
 // raw napi addon and the raw wasm module (not the façade over them) must export exactly those
 // functions, and their clients exactly those methods, the same on both sides. The wasm side is also
 // typed against the contract at build time (native.ts); the addon has no declarations to check, so
@@ -15,7 +15,7 @@ const js = join(root, "bindings", "js");
 
 /** The member names of one interface of backend.ts. */
 function declared(name) {
-  const source = readFileSync(join(js, "src", "backend.ts"), "utf8");
+  const source = readFileSync(join(js, "src", "client", "backend.ts"), "utf8");
   const body = source.slice(source.indexOf(`export interface ${name} {`)).split("\n}\n")[0];
   return [...body.matchAll(/^ {2}(?:readonly )?(\w+)[(:]/gm)].map((m) => m[1]).sort();
 }

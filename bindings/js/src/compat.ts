@@ -4,12 +4,12 @@
 // ids are refused before anything is sent, query flags go as 1/0 (the official client sends
 // `String(value)`, so `true`), and JSON objects are written with sorted keys. Rejections keep the official shape
 // `{ reason: "error", message, code, data }` and are also `CrispError`s.
-import { COMPAT_METHODS } from "./compat.generated.js";
-import type { BucketService, MediaService, PlanService, PluginService, WebsiteService } from "./compat.generated.js";
+import { COMPAT_METHODS } from "./generated/compat.generated.js";
+import type { BucketService, MediaService, PlanService, PluginService, WebsiteService } from "./generated/compat.generated.js";
 // From the package entry, so one addon and one CrispError class serve both entries.
 import { Crisp as Client, type CrispOptions, CrispError, type FetchLike, type Tier, verifyHook } from "./index.js";
-import type { EventSubscription, EventsOptions } from "./events.js";
-import type { CrispEventName } from "./types.generated.js";
+import type { EventSubscription, EventsOptions } from "./events/index.js";
+import type { CrispEventName } from "./generated/types.generated.js";
 
 export type { BucketService, MediaService, PlanService, PluginService, WebsiteService };
 

@@ -15,11 +15,11 @@ export {
   type RetryOptions,
   type Tier,
   type WalkOptions,
-} from "./crisp.js";
-export type * from "./endpoints.generated.js";
-export type * from "./types.generated.js";
-export { CRISP_EVENT_NAMES, DEFAULT_EVENT_NAMES } from "./types.generated.js";
-export { CrispError, type ErrorInfo } from "./errors.js";
+} from "./client/crisp.js";
+export type * from "./generated/endpoints.generated.js";
+export type * from "./generated/types.generated.js";
+export { CRISP_EVENT_NAMES, DEFAULT_EVENT_NAMES } from "./generated/types.generated.js";
+export { CrispError, type ErrorInfo } from "./client/errors.js";
 export type {
   CrispEvent,
   EventStatus,
@@ -28,4 +28,4 @@ export type {
   HookResult,
   HooksOptions,
   ReconnectOptions,
-} from "./events.js";
+} from "./events/index.js";

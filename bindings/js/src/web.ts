@@ -1,8 +1,8 @@
 // crisp-kit for browsers, workers and extensions: the same Crisp class, over the wasm build of
 // crisp-core, with the global fetch as transport. Call `init()` once before using it.
 import initWasm, * as wasm from "../wasm/crisp_kit_wasm.js";
-import type { Binding, RtmBinding } from "./backend.js";
-import { useBinding } from "./crisp.js";
+import type { Binding, RtmBinding } from "./client/backend.js";
+import { useBinding } from "./client/crisp.js";
 
 /** Where the `.wasm` comes from: a URL (an extension passes `chrome.runtime.getURL(...)`), a
  * fetch `Response`, its bytes, or a compiled `WebAssembly.Module`. Default: beside this file. */
@@ -41,7 +41,7 @@ export function init(source?: WasmSource, options: InitOptions = {}): Promise<vo
     useBinding(wasm satisfies Binding, "wasm", {
       now: () => rtm,
       load: () =>
-        (rtmLoading ??= import("./web-events.js")
+        (rtmLoading ??= import("./backends/wasm-events.js")
           .then((chunk) => chunk.loadRtm(events))
           .then(
             (loaded) => (rtm = loaded),

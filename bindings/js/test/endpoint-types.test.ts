@@ -1,6 +1,6 @@
 // Type tests for the generated endpoint map: checked by `tsc --noEmit` in `npm test`. Each
 // `@ts-expect-error` must stay an error, so a looser generated type fails the check.
-import type { DataOf, EndpointId, ParamsOf, PagedEndpointId, WriteEndpointId } from "../src/endpoints.generated.js";
+import type { DataOf, EndpointId, ParamsOf, PagedEndpointId, WriteEndpointId } from "../src/generated/endpoints.generated.js";
 
 const ok = <E extends EndpointId>(_id: E, _params: ParamsOf<E>): void => {};
 

@@ -1,8 +1,8 @@
-// Type tests for the shapes (tests/reference/crisp-shapes.json, decided in docs/SHAPES.md): what
+// Type tests for the shapes (reference/crisp-shapes.json, decided in docs/SHAPES.md): what
 // `call`, `paginate` and `messages` resolve to, and what bodies they take. Checked by
 // `tsc --noEmit` in `npm test`; each `@ts-expect-error` must stay an error, so a looser generated
 // type (an `unknown` answer, a `JsonValue` body) fails the check.
-import type { Crisp } from "../src/crisp.js";
+import type { Crisp } from "../src/client/crisp.js";
 import {
   CRISP_EVENT_NAMES,
   DEFAULT_EVENT_NAMES,

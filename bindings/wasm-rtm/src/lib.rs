@@ -1,5 +1,5 @@
 //! The real-time binding of crisp-core for browsers and Node's wasm fallback: the functions of
-//! `RtmBinding` (bindings/js/src/backend.ts) over [`crisp_core::rtm::text`], the same as the napi
+//! `RtmBinding` (bindings/js/src/client/backend.ts) over [`crisp_core::rtm::text`], the same as the napi
 //! addon's. A module of its own, apart from crisp-kit-wasm (REST), so that a page that only calls
 //! REST never downloads it: the events chunk (web-events.js) loads it on `crisp.events()` or the
 //! first web hook.

@@ -5,7 +5,9 @@ import { appendFileSync, existsSync } from "node:fs";
 import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { CrispError, type CrispOptions } from "../index.js";
-import { isSdkMissing, parseMcpArgs } from "../mcp.js";
+import { UsageError, wholeFlag } from "../internal/flags.js";
+import { isSdkMissing } from "../mcp/stdio.js";
+import { parseMcpArgs } from "../mcp/settings.js";
 import { addKey, hashOf, KeyFileError, KeyRing, type KeyRecord, newKey, readKeys, removeKey } from "./keys.js";
 import { connectRedis, Limiter, parseRate, tokenId } from "./limiter.js";
 import { Metrics } from "./metrics.js";
@@ -56,17 +58,8 @@ const SERVE_SDK_MISSING =
   "Run the gateway with both packages: npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit serve ..., " +
   "or npm install @modelcontextprotocol/sdk beside crisp-kit. The REST surface works without it.";
 
-class UsageError extends Error {}
-
 function log(line: string): void {
   process.stderr.write(`crisp-kit serve: ${line}\n`);
-}
-
-function whole(flag: string, text: string | undefined, fallback: number, min: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag} takes a whole number >= ${min}, got \`${text}\``);
-  return n;
 }
 
 function isLoopback(host: string): boolean {
@@ -113,7 +106,7 @@ function runKeys(argv: string[]): void {
     if (!values.name) throw new UsageError("keys add needs --name NAME");
     if (!values.scope) throw new UsageError("keys add needs --scope read|write");
     const accounts = values.accounts ? values.accounts.split(",").map((a) => a.trim()).filter(Boolean) : null;
-    const concurrency = values.concurrency === undefined ? null : whole("concurrency", values.concurrency, 0, 1);
+    const concurrency = values.concurrency === undefined ? null : wholeFlag("concurrency", values.concurrency, 0, 1);
     const key = addKey(values.keys, values.name, values.scope, accounts?.length ? accounts : null, concurrency);
     process.stdout.write(`${key}\n`);
     process.stderr.write(`crisp-kit serve: key \`${values.name}\` (${values.scope}) added to ${values.keys}; it is shown this once, only its hash is stored\n`);
@@ -178,7 +171,7 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
     },
   });
   const host = values.host ?? "127.0.0.1";
-  const port = whole("port", values.port, 8790, 0);
+  const port = wholeFlag("port", values.port, 8790, 0);
   if (port > 65535) throw new UsageError(`--port is 0..65535, got ${port}`);
   if (!isLoopback(host) && !values.keys) {
     throw new UsageError(`--host ${host} is not a loopback address: give --keys FILE, so that only callers with a key get in`);
@@ -202,9 +195,9 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const concurrency = whole("concurrency", values.concurrency, 4, 1);
-  const keyConcurrency = whole("key-concurrency", values["key-concurrency"], 4, 1);
-  const maxBody = whole("max-body", values["max-body"], 1024 * 1024, 1024);
+  const concurrency = wholeFlag("concurrency", values.concurrency, 4, 1);
+  const keyConcurrency = wholeFlag("key-concurrency", values["key-concurrency"], 4, 1);
+  const maxBody = wholeFlag("max-body", values["max-body"], 1024 * 1024, 1024);
   const audit = values.audit ?? "-";
   if (audit !== "-") {
     try {

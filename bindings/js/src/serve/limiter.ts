@@ -14,7 +14,8 @@
 // stays per process.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
-import type { FetchLike } from "../crisp.js";
+import type { FetchLike } from "../client/crisp.js";
+import { isMissingPackage } from "../internal/optional.js";
 import type { Metrics } from "./metrics.js";
 
 /** What a call carries through crisp-kit to the transport. */
@@ -378,8 +379,7 @@ export async function connectRedis(url: string, log: (line: string) => void): Pr
   try {
     mod = (await import("redis")) as unknown as typeof mod;
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") {
+    if (isMissingPackage(e, "redis")) {
       throw new Error("--redis needs the `redis` package beside crisp-kit (an optional peer dependency): npm install redis");
     }
     throw e;

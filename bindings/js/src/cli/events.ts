@@ -1,8 +1,8 @@
 // `crisp-kit events`: Crisp's real-time events as JSON lines on stdout, until interrupted. Status
 // (connected, reconnecting, the gap after a drop) goes to stderr; the key is never printed.
 import { parseArgs } from "node:util";
-import { Crisp, type CrispOptions } from "./index.js";
-import type { CrispEventName } from "./types.generated.js";
+import { Crisp, type CrispOptions } from "../index.js";
+import type { CrispEventName } from "../generated/types.generated.js";
 
 export const EVENTS_HELP = `crisp-kit events: Crisp's real-time events as JSON lines, until interrupted
 

@@ -3,7 +3,9 @@
 // sent), 3 no answer (network, timeout, cancelled).
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { Crisp, type CrispOptions, CrispError, type EndpointInfo, type Tier } from "./index.js";
+import { Crisp, type CrispOptions, CrispError, type EndpointInfo, type Tier } from "../index.js";
+import { nearest } from "../internal/suggest.js";
+import { packageVersion } from "../internal/version.js";
 
 const HELP = `crisp-kit: the Crisp REST API v1 from a shell
 
@@ -60,39 +62,6 @@ function exitCodeOf(error: CrispError): number {
 function fail(message: string, code: number): never {
   process.stderr.write(`crisp-kit: ${message}\n`);
   process.exit(code);
-}
-
-/** The package's version, from the package.json beside dist/. */
-function version(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
-  } catch {
-    return "unknown";
-  }
-}
-
-/** Edit distance between two ids (Levenshtein), for "did you mean". */
-function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length]!;
-}
-
-/** The ids nearest to a mistyped one: at most three, and none that shares too little with it. */
-function nearest(id: string, ids: string[]): string[] {
-  const limit = Math.max(2, Math.floor(id.length / 3));
-  return ids
-    .map((candidate) => ({ candidate, d: distance(id, candidate) }))
-    .filter(({ d }) => d <= limit)
-    .sort((x, y) => x.d - y.d || x.candidate.localeCompare(y.candidate))
-    .slice(0, 3)
-    .map(({ candidate }) => candidate);
 }
 
 /** Where each configuration field comes from on the command line, for error messages. */
@@ -193,18 +162,18 @@ function paramsFor(endpoint: EndpointInfo, pairs: string[], body: string | undef
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === "mcp") {
     // Its own flags; the MCP SDK is loaded there, lazily (an optional peer dependency).
-    const { runMcp } = await import("./mcp.js");
+    const { runMcp } = await import("../mcp/stdio.js");
     return runMcp(argv.slice(1), argv.includes("--help") || argv.includes("-h") ? {} : optionsFromEnv());
   }
   if (argv[0] === "events") {
-    const { runEvents } = await import("./cli-events.js");
+    const { runEvents } = await import("./events.js");
     const help = argv.includes("--help") || argv.includes("-h") || argv.includes("--list");
     process.exitCode = await runEvents(argv.slice(1), help ? {} : optionsFromEnv());
     return;
   }
   if (argv[0] === "serve") {
     // The gateway (REST and MCP over HTTP); docs/GATEWAY.md.
-    const { runServe } = await import("./serve/index.js");
+    const { runServe } = await import("../serve/index.js");
     return runServe(argv.slice(1), optionsFromEnv);
   }
   const { values, positionals } = parseArgs({
@@ -224,7 +193,7 @@ async function main(argv: string[]): Promise<void> {
   });
   const [command, id] = positionals;
   if (values.version) {
-    process.stdout.write(`crisp-kit ${version()}\n`);
+    process.stdout.write(`crisp-kit ${packageVersion()}\n`);
     return;
   }
   if (values.help || !command) {

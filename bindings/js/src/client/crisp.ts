@@ -1,8 +1,8 @@
 import type { Binding, BindingClient, RtmBinding } from "./backend.js";
-import type { DataOf, EndpointId, ItemOf, PagedEndpointId, ParamsOf, PathValue } from "./endpoints.generated.js";
+import type { DataOf, EndpointId, ItemOf, PagedEndpointId, ParamsOf, PathValue } from "../generated/endpoints.generated.js";
 import { CrispError, type ErrorInfo } from "./errors.js";
-import type { EventsOptions, EventSubscription, HookResult, HookState, HooksOptions, NodeRequest, NodeResponse } from "./events.js";
-import type { ConversationMessage, CrispEventMap, CrispEventName } from "./types.generated.js";
+import type { EventsOptions, EventSubscription, HookResult, HookState, HooksOptions, NodeRequest, NodeResponse } from "../events/index.js";
+import type { ConversationMessage, CrispEventMap, CrispEventName } from "../generated/types.generated.js";
 
 /** The token tier, sent as `X-Crisp-Tier`. */
 export type Tier = "user" | "website" | "plugin";
@@ -360,7 +360,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
    * and reports the `gap` it missed. Throws at once for an unknown event name or account.
    */
   async events<N extends CrispEventName = CrispEventName>(options: EventsOptions<N> = {}): Promise<EventSubscription<N>> {
-    const [{ EventSubscription, loadIo }, rtm] = await Promise.all([import("./events.js"), rtmLoad()]);
+    const [{ EventSubscription, loadIo }, rtm] = await Promise.all([import("../events/index.js"), rtmLoad()]);
     // socket.io-client first: an optional peer dependency in Node, whose absence is a clear error now.
     const io = await loadIo(CrispError);
     return new EventSubscription<N>(
@@ -381,7 +381,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     // What the handlers share; the checks and the dispatch live in the events module, loaded on
     // the first delivery (with the real-time core, in a browser).
     const state: HookState = { rtm: rtmLoad, CrispError, options: this.#hookOptions, seen: new Map(), handlers: new Map(), unchecked: new Set() };
-    const load = () => import("./events.js");
+    const load = () => import("../events/index.js");
     this.#hooks = {
       on(name, handler) {
         // Checked now where the core is at hand (Node; a browser once loaded), else before the first delivery.

@@ -10,9 +10,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as wasm from "../wasm/crisp_kit_wasm.js";
-import * as rtmWasm from "../wasm/crisp_kit_rtm.js";
-import type { Binding, RtmBinding } from "./backend.js";
+import * as wasm from "../../wasm/crisp_kit_wasm.js";
+import * as rtmWasm from "../../wasm/crisp_kit_rtm.js";
+import type { Binding, RtmBinding } from "../client/backend.js";
 
 declare const __dirname: string | undefined;
 

@@ -1,0 +1,120 @@
+// `npx crisp-kit mcp`: the whole Crisp REST API as Model Context Protocol tools, over stdio.
+//
+// The MCP SDK (`@modelcontextprotocol/sdk`) is an optional peer dependency: it is imported here,
+// lazily, only when this command runs, and never bundled into dist.
+//
+// stdout is the protocol channel: nothing else is ever written there. Logs go to stderr.
+import type { CrispOptions } from "../index.js";
+import { isMissingPackage } from "../internal/optional.js";
+import { packageVersion } from "../internal/version.js";
+import { type McpSettings, parseMcpArgs } from "./settings.js";
+import { type Args, CrispTools } from "./tools.js";
+
+const MCP_HELP = `crisp-kit mcp: the Crisp REST API as MCP tools, over stdio
+
+Usage:
+  crisp-kit mcp [--tools=compact|full] [--allow-writes] [--max-result-bytes N] [--max-pages N] [--account NAME]
+
+  --tools=compact      three tools (default): crisp_search_endpoints, crisp_describe_endpoint,
+                       crisp_call_endpoint; the whole catalog for a small tool list
+  --tools=full         one tool per endpoint, named crisp_<id>, each with its JSON Schema
+  --allow-writes       offer the endpoints that change data (off: read-only, writes are neither
+                       listed nor callable)
+  --max-result-bytes N cut a result's JSON text past N bytes, with a marker (default 100000)
+  --max-pages N        the most pages one call with all_pages may fetch (default 20)
+  --account NAME       the default account (else the config file's defaultAccount)
+
+Credentials as for \`crisp-kit call\`: CRISP_IDENTIFIER, CRISP_KEY, CRISP_TIER, CRISP_WEBSITE_ID,
+CRISP_BASE_URL, and CRISP_KIT_CONFIG for several accounts. Keys never appear in tool output.
+
+Needs @modelcontextprotocol/sdk beside crisp-kit (an optional peer dependency). In a checkout of
+the crisp-kit repository it is there (a dev dependency): npx crisp-kit mcp. Once crisp-kit is
+published on npm: npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit mcp
+MCP client setup (Claude Desktop, Cursor, VS Code): docs/MCP.md in the crisp-kit repository.
+`;
+
+const SDK_MISSING = `crisp-kit mcp needs the MCP SDK, @modelcontextprotocol/sdk, which is not installed.
+It is an optional peer dependency of crisp-kit (kept out of the package to keep it small). Either
+  install it beside crisp-kit:   npm install @modelcontextprotocol/sdk
+  or (once crisp-kit is published on npm) run both with npx:
+                                 npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit mcp
+`;
+
+interface Sdk {
+  Server: typeof import("@modelcontextprotocol/sdk/server/index.js").Server;
+  StdioServerTransport: typeof import("@modelcontextprotocol/sdk/server/stdio.js").StdioServerTransport;
+  ListToolsRequestSchema: typeof import("@modelcontextprotocol/sdk/types.js").ListToolsRequestSchema;
+  CallToolRequestSchema: typeof import("@modelcontextprotocol/sdk/types.js").CallToolRequestSchema;
+}
+
+
+/** Whether an import failed because the optional MCP SDK is not installed. */
+export function isSdkMissing(error: unknown): boolean {
+  return isMissingPackage(error, "@modelcontextprotocol/sdk");
+}
+
+async function loadSdk(): Promise<Sdk | null> {
+  try {
+    const [server, stdio, types] = await Promise.all([
+      import("@modelcontextprotocol/sdk/server/index.js"),
+      import("@modelcontextprotocol/sdk/server/stdio.js"),
+      import("@modelcontextprotocol/sdk/types.js"),
+    ]);
+    return {
+      Server: server.Server,
+      StdioServerTransport: stdio.StdioServerTransport,
+      ListToolsRequestSchema: types.ListToolsRequestSchema,
+      CallToolRequestSchema: types.CallToolRequestSchema,
+    };
+  } catch (error) {
+    if (isSdkMissing(error)) return null;
+    throw error;
+  }
+}
+
+/** Runs `crisp-kit mcp` until stdin closes. `options` are the client options the CLI reads. */
+export async function runMcp(argv: string[], options: CrispOptions): Promise<void> {
+  let settings: McpSettings | null;
+  try {
+    settings = parseMcpArgs(argv);
+  } catch (e) {
+    process.stderr.write(`crisp-kit mcp: ${(e as Error).message}; see \`crisp-kit mcp --help\`\n`);
+    process.exit(2);
+  }
+  if (settings === null) {
+    process.stdout.write(MCP_HELP);
+    return;
+  }
+  const sdk = await loadSdk();
+  if (!sdk) {
+    process.stderr.write(SDK_MISSING);
+    process.exit(2);
+  }
+  const tools = new CrispTools(options, settings);
+  const log = (line: string) => process.stderr.write(`crisp-kit mcp: ${line}\n`);
+  if (tools.configProblem) log(`no usable credentials (${tools.configProblem}); catalog tools work, calls will fail until CRISP_IDENTIFIER/CRISP_KEY or CRISP_KIT_CONFIG are set`);
+
+  const server = new sdk.Server({ name: "crisp-kit", version: packageVersion() }, { capabilities: { tools: {} }, instructions: tools.instructions });
+  server.setRequestHandler(sdk.ListToolsRequestSchema, () => ({ tools: tools.tools }));
+  server.setRequestHandler(sdk.CallToolRequestSchema, (request, extra) =>
+    tools.call(request.params.name, (request.params.arguments ?? {}) as Args, extra.signal),
+  );
+  server.onerror = (error) => log(`protocol error: ${error.message}`);
+
+  const transport = new sdk.StdioServerTransport();
+  let closing = false;
+  const shutdown = () => {
+    if (closing) return;
+    closing = true;
+    server.close().finally(() => process.exit(0));
+  };
+  process.stdin.once("end", shutdown);
+  process.stdin.once("close", shutdown);
+  process.once("SIGTERM", shutdown);
+  process.once("SIGINT", shutdown);
+  await server.connect(transport);
+  log(
+    `ready: ${tools.tools.length} tools (${settings.tools}), ${settings.allowWrites ? "writes allowed" : "read-only"}, ` +
+      `accounts: ${tools.accountIds.join(", ") || "none"}`,
+  );
+}

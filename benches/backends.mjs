@@ -16,7 +16,7 @@ import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 
-import { root, startSandbox } from "../js/support.mjs";
+import { root, startSandbox } from "../tests/js/support.mjs";
 import { median, writeSection } from "./support.mjs";
 
 const QUICK = process.argv.includes("--quick");
@@ -208,9 +208,9 @@ const size = {
 
 // --- Tables ----------------------------------------------------------------------------------
 const f = (n, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
-let md = "<!-- backends:start (written by `npm run bench`, tests/bench/backends.mjs; do not edit by hand) -->\n";
+let md = "<!-- backends:start (written by `npm run bench`, benches/backends.mjs; do not edit by hand) -->\n";
 md += "## The two Node backends: napi addon and wasm core\n\n";
-md += `\`npm run bench\` (tests/bench/backends.mjs), Node ${process.version}, both backends loaded in one process through the package's own loader. `;
+md += `\`npm run bench\` (benches/backends.mjs), Node ${process.version}, both backends loaded in one process through the package's own loader. `;
 md += "The wasm core is what Node runs where no prebuilt addon exists (and with `CRISP_KIT_BACKEND=wasm`): the same .wasm the browser loads.\n\n";
 md += `Client CPU per call with the global \`fetch\` stubbed to answer at once with the sandbox's own \`get_conversation\` answer (${f(answer.body.length)} bytes), `;
 md += `so each figure is the client's own work around fetch; ${f(CALLS)} calls per client and level in each of ${ROUNDS} interleaved rounds, medians of the rounds `;

@@ -19,7 +19,7 @@ import { extname, join, normalize } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
-import { root, startSandbox } from "../js/support.mjs";
+import { root, startSandbox } from "../tests/js/support.mjs";
 import { median, writeSection } from "./support.mjs";
 
 const QUICK = process.argv.includes("--quick");
@@ -335,8 +335,8 @@ try {
 // --- Tables. ------------------------------------------------------------------------------------
 const f = (n, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
 const kb = (n) => f(n / 1024, 1);
-let md = `<!-- browser:start (written by \`npm run bench\`, tests/bench/browser.mjs; do not edit by hand) -->\n## crisp-kit in the browser\n\n`;
-md += `\`npm run bench\` (tests/bench/browser.mjs), headless Chromium ${version} (Debian's, driven by playwright-core), the web build from \`node bindings/js/build.mjs\`, `;
+let md = `<!-- browser:start (written by \`npm run bench\`, benches/browser.mjs; do not edit by hand) -->\n## crisp-kit in the browser\n\n`;
+md += `\`npm run bench\` (benches/browser.mjs), headless Chromium ${version} (Debian's, driven by playwright-core), the web build from \`node bindings/js/build.mjs\`, `;
 md += `against the sandbox (release build) on 127.0.0.1. Sizes in KB of 1,024 bytes; gzip level 9.\n\n`;
 md += `| what the browser downloads | raw KB | gzip KB |\n|---|---:|---:|\n`;
 for (const [name, raw, z] of sizes) md += `| ${name} | ${kb(raw)} | ${kb(z)} |\n`;

@@ -3,7 +3,7 @@
 // `crisp.events()` and for crisp-api 11.3.0's `on()`, both subscribed to the same sandbox in the
 // same run; and the size of what a browser downloads for events. Writes its section of
 // docs/BENCHMARKS.md between the "events" markers. Bounded: ROUNDS messages, each waited at most
-// 5 s. `node tests/bench/events.mjs [--quick]` (quick: fewer rounds, no file written).
+// 5 s. `node benches/events.mjs [--quick]` (quick: fewer rounds, no file written).
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus } from "node:os";
@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
-import { root, startSandbox } from "../js/support.mjs";
+import { root, startSandbox } from "../tests/js/support.mjs";
 import { quantile, writeSection } from "./support.mjs";
 
 const QUICK = process.argv.includes("--quick");
@@ -86,8 +86,8 @@ const kb = (n) => (n / 1024).toFixed(1);
 const ms = (n) => n.toFixed(2);
 const f0 = (n) => n.toLocaleString("en-US");
 
-let md = `<!-- events:start (written by \`node tests/bench/events.mjs\`; do not edit by hand) -->\n## Real-time events\n\n`;
-md += `\`node tests/bench/events.mjs\`, Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), the sandbox (release build) on 127.0.0.1. `;
+let md = `<!-- events:start (written by \`node benches/events.mjs\`; do not edit by hand) -->\n## Real-time events\n\n`;
+md += `\`node benches/events.mjs\`, Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), the sandbox (release build) on 127.0.0.1. `;
 md += `Both clients are subscribed to \`message:send\` on the same sandbox at once; each of ${ROUNDS} rounds (after ${WARMUP} warm-up) times one \`POST /_sandbox/simulate/visitor-message\` `;
 md += `from just before the request to each client's handler (the sandbox stores the message, answers, and emits on the socket; the POST's own round trip is inside the time).\n\n`;
 md += `| simulate call -> handler | p50 ms | p95 ms | max ms | p50 vs crisp-api |\n|---|---:|---:|---:|---:|\n`;

@@ -12,9 +12,9 @@ import { readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { root } from "../js/support.mjs";
+import { root } from "../tests/js/support.mjs";
 import { quantile, writeSection } from "./support.mjs";
-import { launch } from "../extension/harness.mjs";
+import { launch } from "../tests/extension/harness.mjs";
 
 const QUICK = process.argv.includes("--quick");
 const SWITCHES = QUICK ? 20 : 100;
@@ -133,7 +133,7 @@ const files = readdirSync(join(root, "extension/dist/chrome"), { recursive: true
 const ms = (x) => x.toFixed(0);
 const n = (x) => x.toLocaleString("en-US");
 let md = "<!-- extension:start (written by `npm run bench`; do not edit by hand) -->\n## The sidebar extension\n\n";
-md += `\`npm run bench\` (tests/bench/extension.mjs): the real extension build in headless Chromium ${QUICK ? "(quick run) " : ""}beside the stand-in dashboard, against the sandbox on 127.0.0.1; ${SWITCHES} conversation switches over 10 conversations, none cached by the panel.\n\n`;
+md += `\`npm run bench\` (benches/extension.mjs): the real extension build in headless Chromium ${QUICK ? "(quick run) " : ""}beside the stand-in dashboard, against the sandbox on 127.0.0.1; ${SWITCHES} conversation switches over 10 conversations, none cached by the panel.\n\n`;
 md += "| from a dashboard URL change to the conversation rendered | p50 ms | p95 ms | max ms |\n|---|---:|---:|---:|\n";
 md += `| sidebar (pushState → tabs.onUpdated → 3 reads through crisp-kit wasm → contact card in the DOM) | ${ms(follow.p50)} | ${ms(follow.p95)} | ${ms(follow.max)} |\n`;
 md += `| floor: the same 3 reads with raw fetch from the panel page | ${ms(floor.p50)} | ${ms(floor.p95)} | ${ms(floor.max)} |\n\n`;

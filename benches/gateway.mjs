@@ -15,7 +15,7 @@ import { createInterface } from "node:readline";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
-import { root, startSandbox } from "../js/support.mjs";
+import { root, startSandbox } from "../tests/js/support.mjs";
 import { interleaved, median, quantile, writeSection } from "./support.mjs";
 
 const { Crisp } = await import(join(root, "bindings", "js", "dist", "index.js"));
@@ -98,8 +98,8 @@ await new Promise((resolve) => {
 await sandbox.stop();
 
 const f = (n, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
-let md = `<!-- gateway:start (written by \`npm run bench\`, tests/bench/gateway.mjs; do not edit by hand) -->\n## crisp-kit serve (the gateway)\n\n`;
-md += `tests/bench/gateway.mjs, Node ${process.version}: the same \`get_conversation\` call made by crisp-kit in the benchmark's own process (the baseline), `;
+let md = `<!-- gateway:start (written by \`npm run bench\`, benches/gateway.mjs; do not edit by hand) -->\n## crisp-kit serve (the gateway)\n\n`;
+md += `benches/gateway.mjs, Node ${process.version}: the same \`get_conversation\` call made by crisp-kit in the benchmark's own process (the baseline), `;
 md += `through \`crisp-kit serve\` as a seed-shaped REST POST (fetch, keep-alive, a bearer key), and as an MCP \`tools/call\` through the SDK's streamable HTTP client; `;
 md += `all against one sandbox (release build) on 127.0.0.1, in interleaved rounds (${LEVELS.map((c) => `${PLAN[c][0]} of ${PLAN[c][1]} requests per client at concurrency ${c}`).join(", ")}). `;
 md += `The gateway ran with queues wide enough that no call waited for a turn (\`--concurrency 128 --key-concurrency 128\`, no \`--rate\`): this is its own cost, not its limits. `;

@@ -15,7 +15,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
-import { root, startSandbox } from "../js/support.mjs";
+import { root, startSandbox } from "../tests/js/support.mjs";
 import { interleaved, median, quantile, writeSection } from "./support.mjs";
 
 const require = createRequire(import.meta.url);
@@ -203,7 +203,7 @@ await sandbox.stop();
 // Tables.
 const f = (n, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
 let md = `<!-- node:start (written by \`npm run bench\`; do not edit by hand) -->\n## crisp-kit in Node\n\n`;
-md += `\`npm run bench\` (tests/bench/node.mjs), Node ${process.version}, against the sandbox (release build) on 127.0.0.1, `;
+md += `\`npm run bench\` (benches/node.mjs), Node ${process.version}, against the sandbox (release build) on 127.0.0.1, `;
 md += `GET \`get_conversation\`, in interleaved rounds (${LEVELS.map((c, i) => `${f(PLAN[c][0])} of ${f(PLAN[c][1])}${i === 0 ? " requests per client at concurrency " : " at "}${c}`).join(", ")}); every figure is the median over the rounds (p50 and p99 over all their requests), `;
 md += `and each ratio or difference the median of those measured within one round. Client and server share the machine's 2 cores (and other work), so compare ratios within a row group.\n\n`;
 md += `The baseline, **raw fetch**, does what any client must do for one call: the global \`fetch\` with the same URL and headers, a per-request timeout `;

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
-import { root } from "../js/support.mjs";
+import { root } from "../tests/js/support.mjs";
 
 /** The median of `xs` (the mean of the middle two for an even count). */
 export function median(xs) {

@@ -65,10 +65,10 @@ const out = join(here, "dist");
 rmSync(out, { recursive: true, force: true });
 const staging = join(out, ".bundle");
 
-// The explorer's body form reads the catalog's schema tables (bindings/js/src/schemas.generated.ts)
+// The explorer's body form reads the catalog's schema tables (bindings/js/src/generated/schemas.generated.ts)
 // through a lazy chunk. The tables also hold every answer shape, which the panel never needs: this
 // plugin hands esbuild the request bodies and only the types they reach, read from that one file.
-const schemasFile = join(root, "bindings/js/src/schemas.generated.ts");
+const schemasFile = join(root, "bindings/js/src/generated/schemas.generated.ts");
 const bodySchemasOnly = {
   name: "body-schemas-only",
   setup(b) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a crate for wasm32-unknown-unknown.
-# Usage: tests/build-wasm.sh [--small] -p CRATE --release|--profile P [more cargo args]
+# Usage: scripts/build-wasm.sh [--small] -p CRATE --release|--profile P [more cargo args]
 #
 # --small (the shipped browser build): std is rebuilt from rust-src with the immediate-abort panic
 # strategy, so a panic is a bare trap and no panic message, location or its formatting code is
@@ -12,7 +12,7 @@
 # --small is the way back (8 KB more).
 #
 # Without rustup's target or rust-src, Debian's rustc and a std built from source are the
-# fallback that tests/setup.sh installs.
+# fallback that scripts/setup.sh installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 small=0
@@ -21,7 +21,7 @@ small_flags="-Zunstable-options -Cpanic=immediate-abort"
 if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   if [ "$small" = 1 ]; then
     if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
-      echo "build-wasm: rust-src is missing (tests/setup.sh installs it)" >&2; exit 1
+      echo "build-wasm: rust-src is missing (scripts/setup.sh installs it)" >&2; exit 1
     fi
     RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$small_flags" \
       exec cargo build --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort "$@"

@@ -1,18 +1,33 @@
 #!/usr/bin/env bash
-# Installs, idempotently, everything `npm test` and `npm start` need on a fresh machine of this
-# project's kind (Debian, rustup Rust, Node): the wasm32 target, the npm packages. Each step is
-# skipped when already done, so running it again costs a second. See ../../shared/notes/TOOLCHAIN.md.
+# Installs, idempotently, what `npm start` or `npm test` needs on a fresh machine of this
+# project's kind (Debian, rustup Rust, Node). Each step is skipped when already done, so running it
+# again costs a second. See ../../shared/notes/TOOLCHAIN.md.
+#
+#   bash scripts/setup.sh demo   what `npm start` runs: the wasm32 target, rust-src, wasm-bindgen,
+#                                the npm packages (no browsers, Redis, zig or arm64 Node)
+#   bash scripts/setup.sh        (or `test`) all of that, and what the test lanes need besides:
+#                                Chromium, Firefox ESR, redis-server, the cross toolchain, an arm64
+#                                Node under qemu, and Node 22 with the MCP conformance suite
+#
+# Without apt-get (not Debian, or no root and no sudo) a step that needs a system package says
+# what to install and the setup goes on; the lane that needs it then fails naming it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+profile="${1:-test}"
+case "$profile" in demo|test) ;; *) echo "scripts/setup.sh: profile is demo or test, got \`$profile\`" >&2; exit 2 ;; esac
+
 say() { printf '[setup] %s\n' "$*" >&2; }
+missing_system=""
 
 # apt-get needs an up-to-date package list once per machine.
 apt_install() {
-  if ! command -v apt-get >/dev/null; then
-    say "apt-get not found: install $* by hand"; return 1
-  fi
   local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  if ! command -v apt-get >/dev/null || { [ -n "$sudo" ] && ! command -v sudo >/dev/null; }; then
+    say "no apt-get here (or no root and no sudo): install these packages (Debian names) by hand: $*"
+    missing_system="$missing_system $*"
+    return 1
+  fi
   if [ ! -f /var/lib/apt/.crisp-kit-updated ]; then
     $sudo apt-get update -qq >&2 && $sudo touch /var/lib/apt/.crisp-kit-updated
   fi
@@ -20,18 +35,18 @@ apt_install() {
 }
 
 # 1. The wasm32 target. rustup's download is the default; Debian's rust-web packages (std built
-#    from source, see tests/build-wasm.sh) are the fallback when that download fails.
+#    from source, see scripts/build-wasm.sh) are the fallback when that download fails.
 if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   :
 elif rustup target add wasm32-unknown-unknown >&2; then
   say "installed the wasm32-unknown-unknown target"
 else
   say "rustup could not add wasm32-unknown-unknown: installing Debian's fallback toolchain"
-  apt_install rustc-web cargo-web rust-web-src lld-22
+  apt_install rustc-web cargo-web rust-web-src lld-22 || { say "no wasm32 target: npm start and npm test need it"; exit 1; }
 fi
 
 # 1b. rust-src: the shipped wasm rebuilds std with the immediate-abort panic strategy (see
-#     tests/build-wasm.sh). Debian's fallback toolchain brings its own (rust-web-src).
+#     scripts/build-wasm.sh). Debian's fallback toolchain brings its own (rust-web-src).
 if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
   && ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
   rustup component add rust-src >&2
@@ -54,11 +69,21 @@ if [ -n "$want" ]; then
   fi
 fi
 
+# 2b. npm packages, from the lock file. Reinstalled only when the lock file is newer.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+
+if [ "$profile" = demo ]; then
+  exit 0
+fi
+
 # 3. Chromium for the browser suite: Debian's package (a test tool's own browser download cannot
 #    work here), driven by playwright-core from npm.
 if ! command -v chromium >/dev/null; then
   say "installing Debian's chromium (once)"
-  apt_install chromium
+  apt_install chromium || true
 fi
 
 # 3b. Firefox for the Firefox run of the extension suite (npm run test:firefox): Debian's ESR
@@ -66,20 +91,14 @@ fi
 #     geckodriver: BiDi is built into Firefox.
 if ! command -v firefox-esr >/dev/null; then
   say "installing Debian's firefox-esr (once)"
-  apt_install firefox-esr
+  apt_install firefox-esr || true
 fi
 
 # 4. redis-server for the gateway's shared-limiter test (tests/js/serve.test.mjs starts and stops
 #    its own on a free port; nothing listens on the default one).
 if ! command -v redis-server >/dev/null; then
   say "installing Debian's redis-server (once)"
-  apt_install redis-server
-fi
-
-# 5. npm packages, from the lock file. Reinstalled only when the lock file is newer.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  apt_install redis-server || true
 fi
 
 # 6. The cross toolchain for the prebuilt addons (bindings/js/platforms.mjs): rustup's std for
@@ -113,7 +132,10 @@ fi
 #    so it cannot replace this machine's Node), used as `qemu-aarch64 -L <folder> <folder>/usr/bin/node`.
 arm64_root="${CRISP_KIT_TOOLS:-$HOME/.cache/crisp-kit}/arm64-node"
 arm64_debs="libc6 libgcc-s1 gcc-12-base libstdc++6 libbrotli1 libc-ares2 libicu72 libnghttp2-14 libssl3 libuv1 zlib1g libnode108 nodejs"
-if [ ! -x "$arm64_root/usr/bin/node" ] || ! command -v qemu-aarch64 >/dev/null; then
+if ! command -v apt-get >/dev/null || ! command -v dpkg >/dev/null; then
+  say "no apt-get/dpkg: the arm64 Node (qemu-user and Debian's arm64 nodejs) is not installed; the package lane's arm64 check needs it"
+  missing_system="$missing_system qemu-user nodejs:arm64"
+elif [ ! -x "$arm64_root/usr/bin/node" ] || ! command -v qemu-aarch64 >/dev/null; then
   say "installing qemu-user and an arm64 Node from Debian's packages (once)"
   command -v qemu-aarch64 >/dev/null || apt_install qemu-user
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
@@ -128,4 +150,25 @@ if [ ! -x "$arm64_root/usr/bin/node" ] || ! command -v qemu-aarch64 >/dev/null; 
   rm -rf "$arm64_root" && mkdir -p "$arm64_root"
   for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$arm64_root"; done
   rm -rf "$debs"
+fi
+
+# 8. The MCP project's conformance suite (@modelcontextprotocol/conformance, run against the
+#    gateway's /mcp by tests/js/conformance.test.mjs) needs Node 22 (it imports fs.globSync), while
+#    the project keeps Node 20. The npm registry ships Node itself (the `node` package, whose
+#    install script takes the per-platform binary package from the same registry): both go into a
+#    folder of their own outside the checkout, shared by every clone on this machine.
+conformance_dir="${CRISP_KIT_TOOLS:-$HOME/.cache/crisp-kit}/conformance"
+# Exact: the baseline of expected failures (tests/js/conformance-baseline.json) is for this version.
+conformance_pkgs="node@22.23.3 @modelcontextprotocol/conformance@0.1.16"
+if [ "$(cat "$conformance_dir/.packages" 2>/dev/null)" != "$conformance_pkgs" ]; then
+  say "installing $conformance_pkgs into $conformance_dir (once)"
+  mkdir -p "$conformance_dir"
+  [ -f "$conformance_dir/package.json" ] || echo '{"private": true}' > "$conformance_dir/package.json"
+  # shellcheck disable=SC2086
+  npm install --prefix "$conformance_dir" --no-audit --no-fund --loglevel=error $conformance_pkgs >&2
+  echo "$conformance_pkgs" > "$conformance_dir/.packages"
+fi
+
+if [ -n "$missing_system" ]; then
+  say "not installed (no apt-get):$missing_system. The lanes that need them will fail until they are."
 fi

@@ -4,7 +4,7 @@
 # Crisp dashboard with the sidebar docked beside it. Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tests/setup.sh
+bash scripts/setup.sh demo
 echo "[start] building the sandbox, the crisp-kit package and the extension (the first time takes a few minutes)" >&2
 cargo build -q --release -p crisp-sandbox
 node bindings/js/build.mjs >/dev/null 2>&1 || node bindings/js/build.mjs

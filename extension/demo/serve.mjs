@@ -1,5 +1,5 @@
 // `npm start`: the sandbox with demo data, and on 127.0.0.1 a stand-in Crisp dashboard with the
-// sidebar docked beside it. Run by tests/start.sh after the builds; Ctrl-C stops everything.
+// sidebar docked beside it. Run by scripts/start.sh after the builds; Ctrl-C stops everything.
 //   node extension/demo/serve.mjs [--port 8780] [--sandbox-port 8787]
 import { spawn } from "node:child_process";
 import { createReadStream, existsSync, statSync } from "node:fs";

@@ -11,7 +11,7 @@ import { after, before, test as nodeTest } from "node:test";
 
 /** One table of the catalog's generated schemas (the file the explorer's form is generated from). */
 function schemaTable(name) {
-  const file = readFileSync(new URL("../../bindings/js/src/schemas.generated.ts", import.meta.url), "utf8");
+  const file = readFileSync(new URL("../../bindings/js/src/generated/schemas.generated.ts", import.meta.url), "utf8");
   const line = file.split("\n").find((l) => l.startsWith(`export const ${name}:`));
   return JSON.parse(line.slice(line.indexOf("= ") + 2, -1));
 }

@@ -452,12 +452,12 @@ describe("with the platform packages published: npm picks this machine's, runs n
   });
 });
 
-// An arm64 Linux Node: Debian's arm64 nodejs (18), unpacked by tests/setup.sh and run by Debian's
+// An arm64 Linux Node: Debian's arm64 nodejs (18), unpacked by scripts/setup.sh and run by Debian's
 // qemu-user. npm installs for arm64 as it would on a Graviton or a Raspberry Pi (`--cpu=arm64`).
 const arm64Root = join(process.env.CRISP_KIT_TOOLS ?? join(homedir(), ".cache", "crisp-kit"), "arm64-node");
 const hasArm64 = existsSync(join(arm64Root, "usr", "bin", "node")) && spawnSync("sh", ["-c", "command -v qemu-aarch64"]).status === 0;
 
-describe("an arm64 Linux project, run by an arm64 Node under qemu-user", { skip: !hasArm64 && "no qemu-aarch64 or arm64 Node (tests/setup.sh installs them)" }, () => {
+describe("an arm64 Linux project, run by an arm64 Node under qemu-user", { skip: !hasArm64 && "no qemu-aarch64 or arm64 Node (scripts/setup.sh installs them)" }, () => {
   let dir;
   const arm64 = (args, env = {}) =>
     run("qemu-aarch64", ["-L", arm64Root, join(arm64Root, "usr", "bin", "node"), ...args], { cwd: dir, env: userEnv(dir, env) }).then((r) => r.stdout.trim());

@@ -2,7 +2,7 @@
 // the edge cases listed below. Run: node tests/vectors/generate.mjs
 //
 // This is the oracle, so it is deliberately NOT crisp-kit code: it reads the reference table
-// (tests/reference/crisp-endpoints.json, a copy of shared/reference) and encodes the way the
+// (reference/crisp-endpoints.json, a copy of shared/reference) and encodes the way the
 // official Node client and the browser do, with encodeURIComponent for path segments and
 // URLSearchParams for the query. crisp-core must agree with it byte for byte. Bodies are written
 // with sorted keys (crisp-core serializes objects that way). `--check` fails when requests.json
@@ -12,9 +12,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const table = JSON.parse(readFileSync(join(here, "../reference/crisp-endpoints.json"), "utf8"));
+const table = JSON.parse(readFileSync(join(here, "../../reference/crisp-endpoints.json"), "utf8"));
 // The official clients' types (a copy of shared/reference): body fields get values of their type.
-const shapes = JSON.parse(readFileSync(join(here, "../reference/crisp-shapes.json"), "utf8"));
+const shapes = JSON.parse(readFileSync(join(here, "../../reference/crisp-shapes.json"), "utf8"));
 
 export const config = {
   identifier: "7c3ef21c-1e04-41ce-8c06-5605c346f73e",

@@ -1,4 +1,4 @@
-//! The catalog against the reconciled reference table (tests/reference/crisp-endpoints.json, a
+//! The catalog against the reconciled reference table (reference/crisp-endpoints.json, a
 //! copy of shared/reference): every id, title, method, path, write flag, parameter and status.
 
 use crisp_core::catalog::{Body, Paging, Status, describe_all};
@@ -12,15 +12,15 @@ fn std_json(v: &impl ToJson) -> Value {
 
 fn reference() -> Vec<Value> {
     let dir = env!("CARGO_MANIFEST_DIR");
-    let ours = std::fs::read_to_string(format!("{dir}/../../tests/reference/crisp-endpoints.json"))
-        .unwrap();
+    let ours =
+        std::fs::read_to_string(format!("{dir}/../../reference/crisp-endpoints.json")).unwrap();
     // When the shared reference sits beside the checkout, the copy must not have drifted from it.
     if let Ok(shared) =
         std::fs::read_to_string(format!("{dir}/../../../shared/reference/crisp-endpoints.json"))
     {
         assert!(
             shared == ours,
-            "tests/reference/crisp-endpoints.json differs from shared/reference: copy it again"
+            "reference/crisp-endpoints.json differs from shared/reference: copy it again"
         );
     }
     serde_json::from_str(&ours).unwrap()

@@ -65,17 +65,15 @@ const out = join(here, "dist");
 rmSync(out, { recursive: true, force: true });
 const staging = join(out, ".bundle");
 
-// The explorer's body form reads the catalog's schema tables (bindings/js/src/generated/schemas.generated.ts)
-// through a lazy chunk. The tables also hold every answer shape, which the panel never needs: this
-// plugin hands esbuild the request bodies and only the types they reach, read from that one file.
-const schemasFile = join(root, "bindings/js/src/generated/schemas.generated.ts");
+// The explorer's body form reads the catalog's schema tables (`crisp-kit/catalog`) through a lazy
+// chunk. The tables also hold every answer shape, which the panel never needs: this plugin hands
+// esbuild the request bodies and only the types they reach, read from the package's own export.
 const bodySchemasOnly = {
   name: "body-schemas-only",
   setup(b) {
-    b.onLoad({ filter: /schemas\.generated\.ts$/ }, async (args) => {
-      if (args.path !== schemasFile) return undefined;
-      const { code } = await esbuild.transform(readFileSync(schemasFile, "utf8"), { loader: "ts", format: "esm" });
-      const { ENDPOINT_SCHEMAS, SCHEMA_TYPES } = await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
+    b.onResolve({ filter: /^crisp-kit\/catalog$/ }, () => ({ path: "crisp-kit/catalog", namespace: "body-schemas" }));
+    b.onLoad({ filter: /.*/, namespace: "body-schemas" }, async () => {
+      const { ENDPOINT_SCHEMAS, SCHEMA_TYPES } = await import("crisp-kit/catalog");
       const bodies = Object.fromEntries(Object.entries(ENDPOINT_SCHEMAS).filter(([, s]) => s.body).map(([id, s]) => [id, { body: s.body, data: null }]));
       const types = {};
       const reach = (node) => {

@@ -63,6 +63,8 @@ const self = (file) => ({
 const entries = [
   { src: "index.ts", esm: "index.js", cjs: "index.cjs" },
   { src: "compat.ts", esm: "compat.js", cjs: "compat.cjs" },
+  // crisp-kit/catalog: the schema tables and error codes as data, with no client behind them.
+  { src: "catalog.ts", esm: "catalog.js", cjs: "catalog.cjs" },
 ];
 for (const { src, esm, cjs } of entries) {
   const entryPoints = [join(here, "src", src)];
@@ -133,4 +135,4 @@ run(tsc, ["-p", join(here, "tsconfig.build.json"), "--outDir", join(here, "dist"
 writeFileSync(join(here, "dist", "cjs", "package.json"), '{ "type": "commonjs" }\n');
 // The published package carries the project's licence (README.md is its own, kept in this folder).
 copyFileSync(join(root, "LICENSE"), join(here, "LICENSE"));
-console.error("[build] crisp-kit: native/crisp-kit.node, dist/{index,compat}.{js,cjs,d.ts}, dist/cjs/*.d.ts, dist/cli.js, dist/web.js + crisp_kit_wasm_bg.wasm, dist/web-events.js + crisp_kit_rtm_bg.wasm");
+console.error("[build] crisp-kit: native/crisp-kit.node, dist/{index,compat,catalog}.{js,cjs,d.ts}, dist/cjs/*.d.ts, dist/cli.js, dist/web.js + crisp_kit_wasm_bg.wasm, dist/web-events.js + crisp_kit_rtm_bg.wasm");

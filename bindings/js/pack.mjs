@@ -34,7 +34,7 @@ export function publishedManifest() {
 // The browser build is two downloads: web.js + the REST .wasm, and the events chunk (web-events.js,
 // its chunks) + the real-time .wasm, loaded on first use.
 const browserFiles = ["dist/web.js", "dist/crisp_kit_wasm_bg.wasm", "dist/web-events.js", "dist/crisp_kit_rtm_bg.wasm"];
-for (const file of ["dist/index.js", "dist/index.cjs", "dist/cjs/index.d.ts", ...browserFiles, "LICENSE", "README.md"]) {
+for (const file of ["dist/index.js", "dist/index.cjs", "dist/cjs/index.d.ts", "dist/catalog.js", "dist/catalog.cjs", ...browserFiles, "LICENSE", "README.md"]) {
   if (!existsSync(join(here, file))) fail(`bindings/js/${file} is missing: run \`npm run build\` first`);
 }
 // Browsers and bundlers install nothing beside crisp-kit: socket.io-client (an optional peer

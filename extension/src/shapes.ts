@@ -1,7 +1,7 @@
 // The body schemas the API explorer's form is generated from: the catalog's one description
-// (bindings/js/src/generated/schemas.generated.ts, the same tables the MCP tools render), and the code that
+// (`crisp-kit/catalog`, the same tables the MCP tools render), and the code that
 // turns them into fields. The explorer loads this module lazily (its own chunk); extension/build.mjs
 // cuts the chunk down to the request bodies and the types they reach, so the answer shapes are not
 // shipped to the panel.
 export { bodyForm, formBody, formValues } from "./body-form.js";
-export { ENDPOINT_SCHEMAS, SCHEMA_TYPES, type ShapeSchema } from "../../bindings/js/src/generated/schemas.generated.js";
+export { ENDPOINT_SCHEMAS, SCHEMA_TYPES, type ShapeSchema } from "crisp-kit/catalog";

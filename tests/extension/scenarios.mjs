@@ -4,16 +4,14 @@
 // driver with CRISP_KIT_BROWSER. The real extension build runs beside a stand-in app.crisp.chat,
 // against the real sandbox; the sandbox's request log is the witness for what was sent.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test as nodeTest } from "node:test";
 
-/** One table of the catalog's generated schemas (the file the explorer's form is generated from). */
+/** One table of the catalog's schemas, as the package exports them (crisp-kit/catalog, which the explorer's form is generated from). */
+const catalog = await import("crisp-kit/catalog");
 function schemaTable(name) {
-  const file = readFileSync(new URL("../../bindings/js/src/generated/schemas.generated.ts", import.meta.url), "utf8");
-  const line = file.split("\n").find((l) => l.startsWith(`export const ${name}:`));
-  return JSON.parse(line.slice(line.indexOf("= ") + 2, -1));
+  return catalog[name];
 }
 
 /** Registers every scenario against `launch` (a harness's launch function); `browser` names the screenshots. */

@@ -16,6 +16,7 @@ export {
   type Tier,
   type WalkOptions,
 } from "./client/crisp.js";
+export type * from "./generated/catalog.generated.js";
 export type * from "./generated/endpoints.generated.js";
 export type * from "./generated/types.generated.js";
 export { CRISP_EVENT_NAMES, DEFAULT_EVENT_NAMES } from "./generated/types.generated.js";

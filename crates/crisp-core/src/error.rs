@@ -146,35 +146,102 @@ pub struct ApiFailure {
     pub bloom_status: Option<String>,
 }
 
+crate::catalog::catalog_enum! {
+    /// Every code a `CrispError` carries, from any binding and any layer: this list is the one the
+    /// TypeScript `ErrorCode` union and the docs are generated from. The last four are raised by
+    /// the JS layer around the core (its transport and its optional pieces), listed here so that
+    /// the one list is complete.
+    pub enum ErrorCode {
+        /// An endpoint id that is not in the catalog. Nothing was sent.
+        UnknownEndpoint => "unknown_endpoint",
+        /// A required parameter is missing. Nothing was sent.
+        MissingParam => "missing_param",
+        /// A parameter the endpoint does not take. Nothing was sent.
+        UnknownParam => "unknown_param",
+        /// A parameter of the wrong type or form (an unsafe id, a bad body field). Nothing was sent.
+        InvalidParam => "invalid_param",
+        /// A write refused by a read-only client. Nothing was sent.
+        ReadOnly => "read_only",
+        /// An account name that is not configured. Nothing was sent.
+        UnknownAccount => "unknown_account",
+        /// The client's configuration is wrong (a key, a tier, a URL, an option). Nothing was sent.
+        InvalidConfig => "invalid_config",
+        /// A client-local endpoint asked to build a request it never sends.
+        ClientLocal => "client_local",
+        /// Crisp answered 400.
+        BadRequest => "bad_request",
+        /// Crisp answered 401: the token was refused.
+        Unauthorized => "unauthorized",
+        /// Crisp answered 402: the plan does not include this.
+        PaymentRequired => "payment_required",
+        /// Crisp answered 403.
+        Forbidden => "forbidden",
+        /// Crisp answered 404.
+        NotFound => "not_found",
+        /// Crisp answered 409.
+        Conflict => "conflict",
+        /// Crisp answered 413.
+        PayloadTooLarge => "payload_too_large",
+        /// Crisp answered 429 or 420, after the retries a read is allowed.
+        RateLimited => "rate_limited",
+        /// Crisp answered 5xx, after the retries a read is allowed.
+        ServerError => "server_error",
+        /// Crisp answered another error status.
+        ApiError => "api_error",
+        /// Crisp's answer could not be read (not its envelope, not JSON).
+        InvalidResponse => "invalid_response",
+        /// No answer: the connection failed.
+        Network => "network",
+        /// No answer within the time limit.
+        Timeout => "timeout",
+        /// Cancelled by the caller's signal.
+        Aborted => "aborted",
+        /// JS: an optional peer dependency (socket.io-client) is not installed.
+        MissingDependency => "missing_dependency",
+        /// JS: the browser build was used before `init()` loaded its wasm.
+        NotLoaded => "not_loaded",
+        /// JS: the real-time socket is not connected.
+        NotConnected => "not_connected",
+        /// JS: the real-time subscription was closed.
+        Closed => "closed",
+    }
+}
+
 impl CrispError {
     /// A stable snake_case code, the same from every binding.
     #[must_use]
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The error's [`ErrorCode`].
+    #[must_use]
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            CrispError::UnknownEndpoint { .. } => "unknown_endpoint",
-            CrispError::MissingParam { .. } => "missing_param",
-            CrispError::UnknownParam { .. } => "unknown_param",
-            CrispError::InvalidParam { .. } => "invalid_param",
-            CrispError::ReadOnly { .. } => "read_only",
-            CrispError::UnknownAccount { .. } => "unknown_account",
-            CrispError::InvalidConfig { .. } => "invalid_config",
-            CrispError::ClientLocal { .. } => "client_local",
+            CrispError::UnknownEndpoint { .. } => ErrorCode::UnknownEndpoint,
+            CrispError::MissingParam { .. } => ErrorCode::MissingParam,
+            CrispError::UnknownParam { .. } => ErrorCode::UnknownParam,
+            CrispError::InvalidParam { .. } => ErrorCode::InvalidParam,
+            CrispError::ReadOnly { .. } => ErrorCode::ReadOnly,
+            CrispError::UnknownAccount { .. } => ErrorCode::UnknownAccount,
+            CrispError::InvalidConfig { .. } => ErrorCode::InvalidConfig,
+            CrispError::ClientLocal { .. } => ErrorCode::ClientLocal,
             CrispError::Api(f) => match f.status {
-                400 => "bad_request",
-                401 => "unauthorized",
-                402 => "payment_required",
-                403 => "forbidden",
-                404 => "not_found",
-                409 => "conflict",
-                413 => "payload_too_large",
-                420 | 429 => "rate_limited",
-                500..=599 => "server_error",
-                _ => "api_error",
+                400 => ErrorCode::BadRequest,
+                401 => ErrorCode::Unauthorized,
+                402 => ErrorCode::PaymentRequired,
+                403 => ErrorCode::Forbidden,
+                404 => ErrorCode::NotFound,
+                409 => ErrorCode::Conflict,
+                413 => ErrorCode::PayloadTooLarge,
+                420 | 429 => ErrorCode::RateLimited,
+                500..=599 => ErrorCode::ServerError,
+                _ => ErrorCode::ApiError,
             },
-            CrispError::InvalidResponse { .. } => "invalid_response",
-            CrispError::Network { .. } => "network",
-            CrispError::Timeout { .. } => "timeout",
-            CrispError::Aborted { .. } => "aborted",
+            CrispError::InvalidResponse { .. } => ErrorCode::InvalidResponse,
+            CrispError::Network { .. } => ErrorCode::Network,
+            CrispError::Timeout { .. } => ErrorCode::Timeout,
+            CrispError::Aborted { .. } => ErrorCode::Aborted,
         }
     }
 

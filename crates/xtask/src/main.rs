@@ -5,6 +5,7 @@
 //!   packed catalog from the catalog.
 //! - `codegen --check`: fail when those committed files are stale.
 
+mod catalog_ts;
 mod compat;
 mod docs;
 mod packed;
@@ -31,6 +32,7 @@ fn generated() -> Result<Vec<Generated>, String> {
         Generated { path: ts::PATH, contents: ts::render(&shapes) },
         Generated { path: docs::PATH, contents: docs::render(&shapes) },
         Generated { path: compat::PATH, contents: compat::render()? },
+        Generated { path: catalog_ts::PATH, contents: catalog_ts::render() },
         Generated { path: packed::PATH, contents: packed::render() },
     ])
 }

@@ -1,10 +1,13 @@
 import type { Binding, BindingClient, RtmBinding } from "./backend.js";
+import type { EndpointInfo } from "../generated/catalog.generated.js";
 import type { DataOf, EndpointId, ItemOf, PagedEndpointId, ParamsOf, PathValue } from "../generated/endpoints.generated.js";
 import { CrispError, type ErrorInfo } from "./errors.js";
 import type { EventsOptions, EventSubscription, HookResult, HookState, HooksOptions, NodeRequest, NodeResponse } from "../events/index.js";
 import type { ConversationMessage, CrispEventMap, CrispEventName } from "../generated/types.generated.js";
 
 /** The token tier, sent as `X-Crisp-Tier`. */
+export type { EndpointInfo };
+
 export type Tier = "user" | "website" | "plugin";
 
 /** One account's credentials. */
@@ -119,25 +122,6 @@ export interface AccountInfo {
   default: boolean;
 }
 
-/** One endpoint, as `Crisp.endpoints()` describes it. */
-export interface EndpointInfo {
-  id: EndpointId;
-  title: string;
-  doc: string;
-  group: string;
-  method: string | null;
-  path: string | null;
-  path_params: string[];
-  /** Each path parameter's rule (crisp-core's PathKind): `website` defaults to the account's, `page` to 1; `integer` is a whole number. */
-  path_kinds: ("website" | "page" | "integer" | "id" | "segments")[];
-  query_params: { name: string; type: "str" | "int" | "number" | "bool" | "json"; required: boolean; range: [min: number, max: number] | null }[];
-  body: "object" | "fields" | null;
-  body_fields: string[];
-  write: boolean;
-  status: "current" | "legacy-helpdesk" | "client-local";
-  deprecated: boolean;
-  paging: "none" | "page_number" | "message_cursor";
-}
 
 type WebsiteOptional<P> = P extends { websiteID: PathValue } ? Omit<P, "websiteID"> & { websiteID?: PathValue } : P;
 /** An endpoint's params under these options: `websiteID` is optional when a default website is set. */

@@ -1,6 +1,8 @@
 /** The error record crisp-core produces; every backend hands over exactly this shape. */
+import type { ErrorCode } from "../generated/catalog.generated.js";
+
 export interface ErrorInfo {
-  code: string;
+  code: ErrorCode;
   message: string;
   endpoint: string | null;
   param: string | null;
@@ -17,15 +19,13 @@ export interface ErrorInfo {
  * The one error crisp-kit throws, from every backend (Node and browser) and every layer (bad
  * params, read-only refusals, Crisp's answers, network failures, timeouts, cancellation).
  *
- * `code` is stable and snake_case: `missing_param`, `invalid_param`, `unknown_param`,
- * `unknown_endpoint`, `unknown_account`, `read_only`, `invalid_config`, `client_local`,
- * `bad_request`, `unauthorized`, `payment_required`, `forbidden`, `not_found`, `conflict`,
- * `payload_too_large`, `rate_limited`, `server_error`, `api_error`, `invalid_response`, `network`,
- * `timeout`, `aborted`. Messages never contain a key.
+ * `code` is stable and snake_case, one of `ErrorCode` (generated from crisp-core's list, with
+ * each code's meaning; `ERROR_CODES` in `crisp-kit/catalog` lists them). Messages never contain
+ * a key.
  */
 export class CrispError extends Error {
   /** Stable snake_case code. */
-  readonly code: string;
+  readonly code: ErrorCode;
   /** HTTP status, when Crisp answered. */
   readonly status: number | null;
   /** Crisp's raw `reason` (`invalid_session`, `not_found`, ...), when it gave one. */

@@ -5,6 +5,7 @@
 // (web-events.js), and the CrispError class comes from the caller (passed in, never kept in a
 // module variable), so that `instanceof CrispError` holds for its errors.
 import type { CrispError, ErrorInfo } from "../client/errors.js";
+import type { ErrorCode } from "../generated/catalog.generated.js";
 import type { CrispEvent } from "./socket.js";
 
 export type Handler<T> = (data: T) => void | Promise<void>;
@@ -30,7 +31,7 @@ export class Errors {
     return r.ok ? undefined : this.of(r.error!);
   }
 
-  make(code: string, message: string, param: string | null = null): CrispError {
+  make(code: ErrorCode, message: string, param: string | null = null): CrispError {
     return this.of({
       code, message, endpoint: "events", param, status: null, reason: null,
       explanation: null, retryable: false, retryAfterMs: null, bloomStatus: null, data: null,

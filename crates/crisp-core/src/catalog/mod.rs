@@ -4,6 +4,34 @@
 //! only what differs. Everything else in crisp-kit (request building, the sandbox's router, the
 //! TypeScript types, docs/ENDPOINTS.md, the MCP tools) is derived from it.
 
+/// Declares a catalog enum once: its variants with the name each has in the API, the JSON catalog
+/// and the generated TypeScript; `ALL` in declaration order (the packed text's letter codes and
+/// the codegen index it); `as_str`; and its JSON form. Nothing restates the list elsewhere.
+macro_rules! catalog_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal,)+ }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vmeta])* $variant,)+ }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// Its name in the API and the catalog.
+            #[must_use]
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)+ }
+            }
+        }
+
+        crate::json::name_to_json!($name, $name::as_str);
+    };
+}
+pub(crate) use catalog_enum;
+
 mod bodies;
 #[doc(hidden)] // for xtask, which writes the packed text
 pub mod packed;
@@ -30,43 +58,29 @@ fn all() -> &'static [Endpoint] {
     &packed::ENDPOINTS
 }
 
-/// An HTTP method used by the Crisp API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Method {
-    /// `GET`
-    Get,
-    /// `HEAD`: answers 200 or 404 with no body.
-    Head,
-    /// `POST`
-    Post,
-    /// `PUT`
-    Put,
-    /// `PATCH`
-    Patch,
-    /// `DELETE` (some carry a JSON body)
-    Delete,
+catalog_enum! {
+    /// An HTTP method used by the Crisp API.
+    pub enum Method {
+        /// `GET`
+        Get => "GET",
+        /// `HEAD`: answers 200 or 404 with no body.
+        Head => "HEAD",
+        /// `POST`
+        Post => "POST",
+        /// `PUT`
+        Put => "PUT",
+        /// `PATCH`
+        Patch => "PATCH",
+        /// `DELETE` (some carry a JSON body)
+        Delete => "DELETE",
+    }
 }
 
 impl Method {
-    /// The method as sent on the wire.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Head => "HEAD",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
-
     /// Parses a method name, in any case.
     #[must_use]
     pub fn parse(name: &str) -> Option<Method> {
-        const ALL: [Method; 6] =
-            [Method::Get, Method::Head, Method::Post, Method::Put, Method::Patch, Method::Delete];
-        ALL.into_iter().find(|m| m.as_str().eq_ignore_ascii_case(name))
+        Method::ALL.iter().copied().find(|m| m.as_str().eq_ignore_ascii_case(name))
     }
 
     /// Whether a request with this method only reads (and so may be retried safely).
@@ -76,82 +90,33 @@ impl Method {
     }
 }
 
-/// The group an endpoint belongs to, after the official clients' resource files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[allow(missing_docs)] // each variant is its `as_str` name, which says all there is
-pub enum Group {
-    BucketUrl,
-    MediaAnimation,
-    PlanSubscription,
-    PluginConnect,
-    PluginSubscription,
-    Proxy,
-    WebsiteAnalytics,
-    WebsiteAvailability,
-    WebsiteBase,
-    WebsiteBatch,
-    WebsiteCampaign,
-    WebsiteConnect,
-    WebsiteConversation,
-    WebsiteHelpdesk,
-    WebsiteInbox,
-    WebsiteOperator,
-    WebsitePeople,
-    WebsiteSettings,
-    WebsiteTeams,
-    WebsiteVerify,
-    WebsiteVisitors,
-}
-
-impl Group {
-    /// The dotted name used by the reference table and the docs, e.g. `website.conversation`.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Group::BucketUrl => "bucket.url",
-            Group::MediaAnimation => "media.animation",
-            Group::PlanSubscription => "plan.subscription",
-            Group::PluginConnect => "plugin.connect",
-            Group::PluginSubscription => "plugin.subscription",
-            Group::Proxy => "proxy",
-            Group::WebsiteAnalytics => "website.analytics",
-            Group::WebsiteAvailability => "website.availability",
-            Group::WebsiteBase => "website.base",
-            Group::WebsiteBatch => "website.batch",
-            Group::WebsiteCampaign => "website.campaign",
-            Group::WebsiteConnect => "website.connect",
-            Group::WebsiteConversation => "website.conversation",
-            Group::WebsiteHelpdesk => "website.helpdesk",
-            Group::WebsiteInbox => "website.inbox",
-            Group::WebsiteOperator => "website.operator",
-            Group::WebsitePeople => "website.people",
-            Group::WebsiteSettings => "website.settings",
-            Group::WebsiteTeams => "website.teams",
-            Group::WebsiteVerify => "website.verify",
-            Group::WebsiteVisitors => "website.visitors",
-        }
+catalog_enum! {
+    /// The group an endpoint belongs to, after the official clients' resource files.
+    #[allow(missing_docs)] // each variant is its name, which says all there is
+    pub enum Group {
+        BucketUrl => "bucket.url",
+        MediaAnimation => "media.animation",
+        PlanSubscription => "plan.subscription",
+        PluginConnect => "plugin.connect",
+        PluginSubscription => "plugin.subscription",
+        Proxy => "proxy",
+        WebsiteAnalytics => "website.analytics",
+        WebsiteAvailability => "website.availability",
+        WebsiteBase => "website.base",
+        WebsiteBatch => "website.batch",
+        WebsiteCampaign => "website.campaign",
+        WebsiteConnect => "website.connect",
+        WebsiteConversation => "website.conversation",
+        WebsiteHelpdesk => "website.helpdesk",
+        WebsiteInbox => "website.inbox",
+        WebsiteOperator => "website.operator",
+        WebsitePeople => "website.people",
+        WebsiteSettings => "website.settings",
+        WebsiteTeams => "website.teams",
+        WebsiteVerify => "website.verify",
+        WebsiteVisitors => "website.visitors",
     }
 }
-
-crate::json::name_to_json!(Group, Group::as_str);
-crate::json::name_to_json!(Method, Method::as_str);
-crate::json::name_to_json!(Status, |s| match s {
-    Status::Current => "current",
-    Status::LegacyHelpdesk => "legacy-helpdesk",
-    Status::ClientLocal => "client-local",
-});
-crate::json::name_to_json!(Paging, |p| match p {
-    Paging::None => "none",
-    Paging::PageNumber => "page_number",
-    Paging::MessageCursor => "message_cursor",
-});
-crate::json::name_to_json!(QueryType, |t| match t {
-    QueryType::Str => "str",
-    QueryType::Int => "int",
-    QueryType::Number => "number",
-    QueryType::Bool => "bool",
-    QueryType::Json => "json",
-});
 
 impl crate::json::ToJson for QueryParam {
     fn write_json(&self, out: &mut String) {
@@ -164,59 +129,63 @@ impl crate::json::ToJson for QueryParam {
     }
 }
 
-/// Whether an endpoint is current, deprecated, or answered by the client itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// A current Crisp route.
-    Current,
-    /// An old helpdesk route, removed from the official Node client 11.0 but still served for
-    /// accounts not yet migrated to the new Knowledge Base. Deprecated.
-    LegacyHelpdesk,
-    /// No Crisp route: the client answers it (`list_accounts`).
-    ClientLocal,
+catalog_enum! {
+    /// Whether an endpoint is current, deprecated, or answered by the client itself.
+    pub enum Status {
+        /// A current Crisp route.
+        Current => "current",
+        /// An old helpdesk route, removed from the official Node client 11.0 but still served for
+        /// accounts not yet migrated to the new Knowledge Base. Deprecated.
+        LegacyHelpdesk => "legacy-helpdesk",
+        /// No Crisp route: the client answers it (`list_accounts`).
+        ClientLocal => "client-local",
+    }
 }
 
-/// How a list endpoint pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Paging {
-    /// Not paged.
-    None,
-    /// The 1-based page number is the last path segment (`{pageNumber}`).
-    PageNumber,
-    /// Message history: `timestamp_before` cursor, 206 while older messages remain, 200 at the end.
-    MessageCursor,
+catalog_enum! {
+    /// How a list endpoint pages.
+    pub enum Paging {
+        /// Not paged.
+        None => "none",
+        /// The 1-based page number is the last path segment (`{pageNumber}`).
+        PageNumber => "page_number",
+        /// Message history: `timestamp_before` cursor, 206 while older messages remain, 200 at the end.
+        MessageCursor => "message_cursor",
+    }
 }
 
-/// How a query value is checked and encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueryType {
-    /// A string (numbers are accepted and written in decimal).
-    Str,
-    /// An integer (or a string of digits).
-    Int,
-    /// A decimal number.
-    Number,
-    /// A flag: `true`/`false` (or 1/0), sent as `1`/`0`.
-    Bool,
-    /// A filter: a string is sent as is, an object or array as JSON.
-    Json,
+catalog_enum! {
+    /// How a query value is checked and encoded.
+    pub enum QueryType {
+        /// A string (numbers are accepted and written in decimal).
+        Str => "str",
+        /// An integer (or a string of digits).
+        Int => "int",
+        /// A decimal number.
+        Number => "number",
+        /// A flag: `true`/`false` (or 1/0), sent as `1`/`0`.
+        Bool => "bool",
+        /// A filter: a string is sent as is, an object or array as JSON.
+        Json => "json",
+    }
 }
 
-/// What a path parameter takes, and what it defaults to: one rule per parameter name, the same
-/// in every endpoint. Request building, the TypeScript types, the docs and the MCP tools read it
-/// here instead of each deciding again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PathKind {
-    /// `websiteID`: an id; defaults to the account's website.
-    Website,
-    /// `pageNumber`: a whole number, 1 or more; defaults to 1 (as the official client).
-    Page,
-    /// `fingerprint`: a message fingerprint, a whole number (above 2^32, below 2^53).
-    Integer,
-    /// Any other id: a string, or a whole number written in decimal.
-    Id,
-    /// A parameter that fills several segments (`{path*}`): `"a/b"` or `["a", "b"]`.
-    Segments,
+catalog_enum! {
+    /// What a path parameter takes, and what it defaults to: one rule per parameter name, the same
+    /// in every endpoint. Request building, the TypeScript types, the docs and the MCP tools read it
+    /// here instead of each deciding again.
+    pub enum PathKind {
+        /// `websiteID`: an id; defaults to the account's website.
+        Website => "website",
+        /// `pageNumber`: a whole number, 1 or more; defaults to 1 (as the official client).
+        Page => "page",
+        /// `fingerprint`: a message fingerprint, a whole number (above 2^32, below 2^53).
+        Integer => "integer",
+        /// Any other id: a string, or a whole number written in decimal.
+        Id => "id",
+        /// A parameter that fills several segments (`{path*}`): `"a/b"` or `["a", "b"]`.
+        Segments => "segments",
+    }
 }
 
 impl PathKind {
@@ -238,14 +207,6 @@ impl PathKind {
         matches!(self, PathKind::Website | PathKind::Page)
     }
 }
-
-crate::json::name_to_json!(PathKind, |k| match k {
-    PathKind::Website => "website",
-    PathKind::Page => "page",
-    PathKind::Integer => "integer",
-    PathKind::Id => "id",
-    PathKind::Segments => "segments",
-});
 
 /// One query parameter of an endpoint.
 #[derive(Debug, Clone, Copy)]

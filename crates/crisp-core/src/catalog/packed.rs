@@ -70,41 +70,9 @@ pub(crate) static ENDPOINTS: LazyLock<Vec<Endpoint>> =
     LazyLock::new(|| include_str!("packed.txt").lines().map(row).collect());
 
 #[cfg(any(target_arch = "wasm32", test))]
-const GROUPS: [Group; 21] = [
-    Group::BucketUrl,
-    Group::MediaAnimation,
-    Group::PlanSubscription,
-    Group::PluginConnect,
-    Group::PluginSubscription,
-    Group::Proxy,
-    Group::WebsiteAnalytics,
-    Group::WebsiteAvailability,
-    Group::WebsiteBase,
-    Group::WebsiteBatch,
-    Group::WebsiteCampaign,
-    Group::WebsiteConnect,
-    Group::WebsiteConversation,
-    Group::WebsiteHelpdesk,
-    Group::WebsiteInbox,
-    Group::WebsiteOperator,
-    Group::WebsitePeople,
-    Group::WebsiteSettings,
-    Group::WebsiteTeams,
-    Group::WebsiteVerify,
-    Group::WebsiteVisitors,
-];
-#[cfg(any(target_arch = "wasm32", test))]
-const METHODS: [Method; 6] =
-    [Method::Get, Method::Head, Method::Post, Method::Put, Method::Patch, Method::Delete];
-#[cfg(any(target_arch = "wasm32", test))]
-const STATUSES: [Status; 3] = [Status::Current, Status::LegacyHelpdesk, Status::ClientLocal];
-#[cfg(any(target_arch = "wasm32", test))]
-const PAGINGS: [Paging; 3] = [Paging::None, Paging::PageNumber, Paging::MessageCursor];
-
-#[cfg(any(target_arch = "wasm32", test))]
-/// The `n`th item of `all`, counting from the character `zero`; the first one if out of range
-/// (never, for the text codegen writes).
-fn pick<T: Copy, const N: usize>(all: &[T; N], code: Option<&u8>, zero: u8) -> T {
+/// The `n`th item of `all` (an enum's `ALL`, in declaration order), counting from the character
+/// `zero`; the first one if out of range (never, for the text codegen writes).
+fn pick<T: Copy>(all: &[T], code: Option<&u8>, zero: u8) -> T {
     let n = usize::from(code.map_or(0, |c| c.wrapping_sub(zero)));
     all.get(n).copied().unwrap_or(all[0])
 }
@@ -150,8 +118,8 @@ fn row(line: &'static str) -> Endpoint {
     let mut next = || fields.next().unwrap_or("");
     let (id, title, doc) = (next(), next(), next());
     let title = if title.is_empty() { forever_str(implied_title(id)) } else { title };
-    let group = pick(&GROUPS, next().as_bytes().first(), b'a');
-    let method = pick(&METHODS, next().as_bytes().first(), b'0');
+    let group = pick(Group::ALL, next().as_bytes().first(), b'a');
+    let method = pick(Method::ALL, next().as_bytes().first(), b'0');
     let path = next();
     let query = next();
     let query =
@@ -164,7 +132,7 @@ fn row(line: &'static str) -> Endpoint {
         _ => Body::None,
     };
     let flags = next().as_bytes();
-    let status = pick(&STATUSES, flags.get(1), b'0');
+    let status = pick(Status::ALL, flags.get(1), b'0');
     Endpoint {
         id,
         title,
@@ -176,7 +144,7 @@ fn row(line: &'static str) -> Endpoint {
         body,
         write: flags.first() == Some(&b'1'),
         status,
-        paging: pick(&PAGINGS, flags.get(2), b'0'),
+        paging: pick(Paging::ALL, flags.get(2), b'0'),
     }
 }
 

@@ -3,6 +3,8 @@ export {
   Crisp,
   verifyHook,
   type AccountInfo,
+  type AttemptInfo,
+  type AttemptOutcome,
   type AccountOptions,
   type CallOptions,
   type CallParams,
@@ -14,6 +16,7 @@ export {
   type PreparedRequest,
   type RetryOptions,
   type Tier,
+  type TransportHook,
   type WalkOptions,
 } from "./client/crisp.js";
 export type * from "./generated/catalog.generated.js";

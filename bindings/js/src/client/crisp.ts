@@ -41,6 +41,40 @@ export interface RetryOptions {
 export type FetchLike = (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }) => Promise<Response>;
 
 /** Options of `new Crisp(...)`. */
+/** One attempt of a request, as a `TransportHook` sees it. */
+export interface AttemptInfo {
+  endpoint: EndpointId;
+  /** The account whose token the request carries (the default one when the call named none). */
+  account: string;
+  /** 1 for the first attempt; more for crisp-core's retries of a read. */
+  attempt: number;
+  /** GET and HEAD are reads (retried by crisp-core); any other method is sent once. */
+  method: string;
+}
+
+/** What crisp-core decided once an attempt ended. */
+export interface AttemptOutcome extends AttemptInfo {
+  /** Crisp's HTTP status; null when nothing was answered (network failure, timeout, cancellation). */
+  status: number | null;
+  /** `done` (answered, the call resolves), `retry` (after `delayMs`) or `stop` (the call rejects). */
+  decision: "done" | "retry" | "stop";
+  /** `Retry-After` as crisp-core read it (seconds or a date), in ms; null when absent. */
+  retryAfterMs: number | null;
+  /** With `retry`: how long crisp-core waits before the next attempt. */
+  delayMs: number | null;
+}
+
+/**
+ * Takes part in every attempt of every request: `attempt` runs it (call `send` when it may
+ * leave, e.g. after a queue's turn; throw to refuse it, and the call rejects with that error,
+ * nothing sent), and `outcome` hears crisp-core's decision (with the `Retry-After` it read). The
+ * gateway's per-token queue is one; none is set by default.
+ */
+export interface TransportHook {
+  attempt?(info: AttemptInfo, send: () => Promise<Response>): Promise<Response>;
+  outcome?(outcome: AttemptOutcome): void;
+}
+
 export interface CrispOptions {
   identifier?: string;
   key?: string;
@@ -55,6 +89,8 @@ export interface CrispOptions {
   defaultAccount?: string;
   /** The transport (default: the global `fetch`). */
   fetch?: FetchLike;
+  /** Paces and observes each attempt of every request (a shared per-token queue, metrics). */
+  transport?: TransportHook;
   /** Per-attempt timeout in ms (default 30000). */
   timeoutMs?: number;
   retry?: RetryOptions;
@@ -156,6 +192,7 @@ interface Outgoing {
   headers: Record<string, string>;
   body: string | null;
 }
+
 type Step<T> = { action: "next"; next: T } | { action: "done" } | { action: "limit" };
 
 const TIMEOUT = Symbol("timeout");
@@ -297,6 +334,9 @@ function endpointIndex(endpoint: string): number {
 export class Crisp<O extends CrispOptions = CrispOptions> {
   readonly #client: BindingClient;
   readonly #fetch: FetchLike;
+  readonly #transport: TransportHook | undefined;
+  /** The default account's id, for the transport hook (computed when a hook is set). */
+  readonly #defaultAccount: string;
   /** The per-attempt timeout and the header sets `prepare` numbers (two per account), from the core. */
   readonly #timeoutMs: number;
   readonly #headerSets: Record<string, string>[];
@@ -307,7 +347,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   readonly #config: string;
 
   constructor(options: O) {
-    const { fetch: fetchImpl, hooks, ...config } = options;
+    const { fetch: fetchImpl, hooks, transport, ...config } = options;
     this.#hookOptions = hooks;
     this.#config = JSON.stringify(config);
     const created = backend().createClient(this.#config);
@@ -321,6 +361,8 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     }
     // Called unbound: a browser's fetch throws "Illegal invocation" when `this` is not the window.
     this.#fetch = fetchImpl ? (url, init) => fetchImpl(url, init) : (url, init) => globalThis.fetch(url, init);
+    this.#transport = transport;
+    this.#defaultAccount = transport ? (this.listAccounts().find((a) => a.default)?.id ?? "") : "";
   }
 
   /**
@@ -353,7 +395,11 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
         io,
         CrispError,
         authentication: (account, events, rooms) => rtm.rtmAuthentication(this.#config, account ?? null, events, rooms),
-        connectEndpoints: (account) => this.#connectEndpoints(account),
+        // `GET /v1/{tier}/connect/endpoints`, as crisp-api asks it: the catalog has the plugin
+        // route, and the user and website tiers ask the same path under their name. Sent like any
+        // read (retries, timeout, the transport hook).
+        connectEndpoints: (account) =>
+          this.#send("plugin_get_connect_endpoints", {}, { account }, true, this.listAccounts().find((a) => (account === undefined ? a.default : a.id === account))?.tier),
       },
       options,
     );
@@ -384,31 +430,6 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
       receive: async (rawBody, timestamp, signature) => (await load()).receiveHook(state, rawBody, timestamp, signature),
     };
     return this.#hooks;
-  }
-
-  /** `data` of `GET /v1/{tier}/connect/endpoints` for an account, as crisp-api asks it. */
-  async #connectEndpoints(account: string | undefined): Promise<unknown> {
-    const info = this.listAccounts().find((a) => (account === undefined ? a.default : a.id === account));
-    // The catalog has the plugin route; the user and website tiers ask the same path under their name.
-    const request = this.#prepare("plugin_get_connect_endpoints", {}, account);
-    const url = request.url.replace(/plugin\/connect\/endpoints$/, `${info?.tier ?? "plugin"}/connect/endpoints`);
-    const controller = new AbortController();
-    const timer = setTimeout(abortForTimeout, this.#timeoutMs, controller);
-    try {
-      const response = await this.#fetch(url, { method: "GET", headers: request.headers, signal: controller.signal });
-      const body = await readBody(response);
-      const decoded = parse<DecodedOk | Failed>(
-        this.#client.decode("plugin_get_connect_endpoints", response.status, response.headers.get("retry-after"), null, Date.now(), body),
-      );
-      if (!decoded.ok) throw new CrispError(decoded.error);
-      return decoded.data;
-    } catch (error) {
-      if (error instanceof CrispError) throw error;
-      const kind = controller.signal.aborted ? "timeout" : "network";
-      throw this.#transportError("plugin_get_connect_endpoints", kind, describe(error), this.#timeoutMs);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** The real-time event catalog, from crisp-core: crisp-api's default subscription (81 names), the opt-in ones, and the policies. */
@@ -516,13 +537,19 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   }
 
   /** The answer: its `data` alone when `dataOnly` (what `call` returns), else all of it. */
-  async #send(endpoint: string, params: unknown, options: CallOptions | undefined, dataOnly: boolean): Promise<DecodedOk | unknown> {
+  async #send(endpoint: string, params: unknown, options: CallOptions | undefined, dataOnly: boolean, tier?: Tier): Promise<DecodedOk | unknown> {
     const request = this.#prepare(endpoint, params, options?.account);
+    if (tier) request.url = request.url.replace(/plugin(?=\/connect\/endpoints$)/, tier);
     const { headers } = request;
     const timeoutMs = this.#timeoutMs;
     const signal = options?.signal;
     const head = request.method === "HEAD";
     const { plainDataStart } = backend();
+    const hook = this.#transport;
+    const info = hook && { endpoint: endpoint as EndpointId, account: options?.account ?? this.#defaultAccount, method: request.method };
+    /** Tells the transport hook how an attempt ended. */
+    const told = (attempt: number, status: number | null, decision: AttemptOutcome["decision"], retryAfterMs: number | null = null, delayMs: number | null = null) =>
+      hook?.outcome?.({ ...info!, attempt, status, decision, retryAfterMs, delayMs });
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw this.#transportError(endpoint, "aborted", "", timeoutMs);
       let failure: ErrorInfo;
@@ -535,10 +562,15 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
       const onAbort = signal ? () => attemptSignal.abort(signal.reason) : undefined;
       if (onAbort) signal!.addEventListener("abort", onAbort, { once: true });
       const timer = setTimeout(abortForTimeout, timeoutMs, attemptSignal);
+      // With a transport hook, the attempt leaves when the hook calls `send`; a hook that throws
+      // before that refuses it (nothing sent, and its error is the call's).
+      let sent = !hook?.attempt;
       try {
         const init: Parameters<FetchLike>[1] = { method: request.method, headers, signal: attemptSignal.signal };
         if (request.body !== null) init.body = request.body;
-        const response = await this.#fetch(request.url, init);
+        const response = sent
+          ? await this.#fetch(request.url, init)
+          : await hook!.attempt!({ ...info!, attempt }, () => ((sent = true), this.#fetch(request.url, init)));
         status = response.status;
         const body = head ? EMPTY : await readBody(response);
         // The common answer, read once by V8: the core finds where `data` sits, JSON.parse reads
@@ -547,6 +579,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
         if (start >= 0) {
           try {
             const data: unknown = JSON.parse(utf8.decode(body.subarray(start, body.length - 1)));
+            told(attempt, status, "done");
             return dataOnly ? data : { ok: true, status, data, page: NO_PAGE };
           } catch {
             // not one value: decode says what it is
@@ -562,11 +595,17 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
             body,
           ),
         );
-        if (decoded.ok) return dataOnly ? decoded.data : decoded;
+        if (decoded.ok) {
+          told(attempt, status, "done");
+          return dataOnly ? decoded.data : decoded;
+        }
         failure = decoded.error;
         outcome = "status";
       } catch (error) {
-        if (signal?.aborted) throw this.#transportError(endpoint, "aborted", "", timeoutMs);
+        if (signal?.aborted || !sent) {
+          told(attempt, null, "stop");
+          throw signal?.aborted ? this.#transportError(endpoint, "aborted", "", timeoutMs) : error;
+        }
         if (attemptSignal.signal.aborted && attemptSignal.signal.reason === TIMEOUT) {
           outcome = "timeout";
           failure = parse<ErrorInfo>(backend().transportError(endpoint, "timeout", "", timeoutMs));
@@ -581,6 +620,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
       const decision = parse<{ action: "retry"; delayMs: number } | { action: "stop" }>(
         this.#client.retry(request.method, attempt, outcome, status, failure.retryAfterMs, Math.floor(Math.random() * 2 ** 52)),
       );
+      told(attempt, outcome === "status" ? status : null, decision.action, failure.retryAfterMs, decision.action === "retry" ? decision.delayMs : null);
       if (decision.action === "stop") throw new CrispError(failure);
       try {
         await sleep(decision.delayMs, signal);

@@ -2,6 +2,6 @@
 // sidebar's API explorer, MCP hosts, docs): each endpoint's body and answer as JSON Schema with the
 // named types they use, the error codes, and the catalog's vocabulary as types. No client, no
 // wasm, no addon: importing it loads these tables and nothing else.
-export { ERROR_CODES } from "./generated/catalog.generated.js";
+export { ERROR_CODE_INFO, ERROR_CODES } from "./generated/catalog.generated.js";
 export type * from "./generated/catalog.generated.js";
 export { ENDPOINT_SCHEMAS, SCHEMA_TYPE_NAMES, SCHEMA_TYPES, type ShapeSchema } from "./generated/schemas.generated.js";

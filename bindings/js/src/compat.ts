@@ -4,6 +4,7 @@
 // ids are refused before anything is sent, query flags go as 1/0 (the official client sends
 // `String(value)`, so `true`), and JSON objects are written with sorted keys. Rejections keep the official shape
 // `{ reason: "error", message, code, data }` and are also `CrispError`s.
+import { ERROR_CODE_INFO } from "./generated/catalog.generated.js";
 import { COMPAT_METHODS } from "./generated/compat.generated.js";
 import type { BucketService, MediaService, PlanService, PluginService, WebsiteService } from "./generated/compat.generated.js";
 // From the package entry, so one addon and one CrispError class serve both entries.
@@ -15,7 +16,6 @@ export type { BucketService, MediaService, PlanService, PluginService, WebsiteSe
 
 const DEFAULT_HOST = "https://api.crisp.chat";
 const BASE_PATH = "/v1/";
-const NO_ANSWER = new Set(["network", "timeout", "aborted"]);
 
 /**
  * A `CrispError` in the official client's rejection shape: `reason` is `"error"`, `message` the
@@ -31,7 +31,7 @@ export interface CompatError extends Omit<CrispError, "code" | "reason" | "data"
 }
 
 function toCompatError(error: CrispError): CompatError {
-  const noAnswer = NO_ANSWER.has(error.code);
+  const noAnswer = ERROR_CODE_INFO[error.code]?.sent === "maybe";
   const message = noAnswer ? "internal_error" : (error.reason ?? error.code);
   const compat = Object.create(CrispError.prototype) as CompatError;
   Object.assign(compat, error, {

@@ -207,6 +207,55 @@ crate::catalog::catalog_enum! {
     }
 }
 
+impl ErrorCode {
+    /// Whether the request may have reached Crisp when a call fails with this code: `"no"` for a
+    /// refusal before sending (nothing left), `"maybe"` when no answer came (a write may have
+    /// happened), `"yes"` when Crisp answered. Audit lines and exit codes read it.
+    #[must_use]
+    pub const fn sent(self) -> &'static str {
+        match self {
+            ErrorCode::Network | ErrorCode::Timeout | ErrorCode::Aborted => "maybe",
+            ErrorCode::BadRequest
+            | ErrorCode::Unauthorized
+            | ErrorCode::PaymentRequired
+            | ErrorCode::Forbidden
+            | ErrorCode::NotFound
+            | ErrorCode::Conflict
+            | ErrorCode::PayloadTooLarge
+            | ErrorCode::RateLimited
+            | ErrorCode::ServerError
+            | ErrorCode::ApiError
+            | ErrorCode::InvalidResponse => "yes",
+            _ => "no",
+        }
+    }
+
+    /// The HTTP status a server relaying the call (the gateway) answers with, or `None` when it
+    /// is Crisp's own status. Crisp refusing the relay's own token (401) is the relay's failure,
+    /// not its caller's: 502.
+    #[must_use]
+    pub const fn relay_status(self) -> Option<u16> {
+        match self {
+            ErrorCode::MissingParam
+            | ErrorCode::InvalidParam
+            | ErrorCode::UnknownParam
+            | ErrorCode::UnknownEndpoint
+            | ErrorCode::UnknownAccount
+            | ErrorCode::ClientLocal => Some(400),
+            ErrorCode::ReadOnly => Some(403),
+            ErrorCode::Unauthorized | ErrorCode::Network | ErrorCode::InvalidResponse => Some(502),
+            ErrorCode::Timeout => Some(504),
+            ErrorCode::Aborted => Some(499),
+            ErrorCode::InvalidConfig
+            | ErrorCode::MissingDependency
+            | ErrorCode::NotLoaded
+            | ErrorCode::NotConnected
+            | ErrorCode::Closed => Some(500),
+            _ => None,
+        }
+    }
+}
+
 impl CrispError {
     /// A stable snake_case code, the same from every binding.
     #[must_use]
@@ -485,8 +534,8 @@ mod tests {
 
     /// Every message, word for word: `Display` is written piece by piece (no `write!`, for the
     /// browser build's size), and these are the texts it had with `write!`.
-    #[test]
-    fn messages_are_word_for_word() {
+    /// One error of each kind, with its message word for word.
+    fn cases() -> Vec<(CrispError, &'static str)> {
         let e = "get_conversation";
         let api = |message: Option<&str>, retry_after_ms| {
             CrispError::Api(Box::new(ApiFailure {
@@ -499,7 +548,7 @@ mod tests {
                 bloom_status: None,
             }))
         };
-        let cases = [
+        vec![
             (
                 CrispError::UnknownEndpoint { endpoint: "nope".into() },
                 "unknown endpoint `nope`: see the catalog for the ids",
@@ -579,10 +628,41 @@ mod tests {
                 "get_conversation: no answer within 30000 ms",
             ),
             (CrispError::Aborted { endpoint: e }, "get_conversation: cancelled by the caller"),
-        ];
-        for (error, message) in cases {
+        ]
+    }
+
+    #[test]
+    fn messages_are_word_for_word() {
+        for (error, message) in cases() {
             assert_eq!(error.to_string(), message);
             assert_eq!(error.info().message, message);
+        }
+    }
+
+    #[test]
+    fn relay_facts_agree_with_the_error() {
+        // What a relay reads from the code agrees with the error itself: a request was sent and
+        // answered exactly when there is a status; "maybe" exactly for the failures without one
+        // that happen after sending; every relay status is an error status.
+        for (error, _) in &cases() {
+            let code = error.error_code();
+            let answered = error.status().is_some();
+            let unanswered = matches!(
+                error,
+                CrispError::Network { .. }
+                    | CrispError::Timeout { .. }
+                    | CrispError::Aborted { .. }
+            );
+            let want = if answered {
+                "yes"
+            } else if unanswered {
+                "maybe"
+            } else {
+                "no"
+            };
+            assert_eq!(code.sent(), want, "{}", code.as_str());
+            let relay = code.relay_status().or(error.status()).unwrap_or(0);
+            assert!((400..=599).contains(&relay), "{}: {relay}", code.as_str());
         }
     }
 }

@@ -61,6 +61,22 @@ pub fn render() -> String {
     }
     out.push_str(
         "];\n\n\
+         /** What a failure with each code means for a relay: whether the request may have reached\n\
+          * Crisp (`no`: refused before sending; `maybe`: no answer came, a write may have happened;\n\
+          * `yes`: Crisp answered), and the HTTP status a relay answers with (null: Crisp's own). */\n\
+         export const ERROR_CODE_INFO: Readonly<Record<ErrorCode, { sent: \"no\" | \"maybe\" | \"yes\"; relayStatus: number | null }>> = {\n",
+    );
+    for code in ErrorCode::ALL {
+        let status = code.relay_status().map_or_else(|| "null".to_owned(), |s| s.to_string());
+        let _ = writeln!(
+            out,
+            "  {}: {{ sent: {:?}, relayStatus: {status} }},",
+            code.as_str(),
+            code.sent()
+        );
+    }
+    out.push_str(
+        "};\n\n\
          /** One endpoint, as `Crisp.endpoints()` describes it. */\n\
          export interface EndpointInfo {\n  \
            id: EndpointId;\n  \

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Crisp, type CrispOptions, CrispError, type EndpointInfo, type Tier } from "../index.js";
+import { ERROR_CODE_INFO } from "../generated/catalog.generated.js";
 import { nearest } from "../internal/suggest.js";
 import { packageVersion } from "../internal/version.js";
 
@@ -52,10 +53,8 @@ Exit codes: 0 done; 1 Crisp refused the call; 2 bad usage or parameters (nothing
 3 no answer (network error, timeout, cancelled).
 `;
 
-const NO_ANSWER = new Set(["network", "timeout", "aborted"]);
-
 function exitCodeOf(error: CrispError): number {
-  if (NO_ANSWER.has(error.code)) return 3;
+  if (ERROR_CODE_INFO[error.code]?.sent === "maybe") return 3;
   return error.status === null ? 2 : 1;
 }
 

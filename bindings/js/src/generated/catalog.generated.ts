@@ -80,6 +80,38 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "closed",
 ];
 
+/** What a failure with each code means for a relay: whether the request may have reached
+* Crisp (`no`: refused before sending; `maybe`: no answer came, a write may have happened;
+* `yes`: Crisp answered), and the HTTP status a relay answers with (null: Crisp's own). */
+export const ERROR_CODE_INFO: Readonly<Record<ErrorCode, { sent: "no" | "maybe" | "yes"; relayStatus: number | null }>> = {
+  unknown_endpoint: { sent: "no", relayStatus: 400 },
+  missing_param: { sent: "no", relayStatus: 400 },
+  unknown_param: { sent: "no", relayStatus: 400 },
+  invalid_param: { sent: "no", relayStatus: 400 },
+  read_only: { sent: "no", relayStatus: 403 },
+  unknown_account: { sent: "no", relayStatus: 400 },
+  invalid_config: { sent: "no", relayStatus: 500 },
+  client_local: { sent: "no", relayStatus: 400 },
+  bad_request: { sent: "yes", relayStatus: null },
+  unauthorized: { sent: "yes", relayStatus: 502 },
+  payment_required: { sent: "yes", relayStatus: null },
+  forbidden: { sent: "yes", relayStatus: null },
+  not_found: { sent: "yes", relayStatus: null },
+  conflict: { sent: "yes", relayStatus: null },
+  payload_too_large: { sent: "yes", relayStatus: null },
+  rate_limited: { sent: "yes", relayStatus: null },
+  server_error: { sent: "yes", relayStatus: null },
+  api_error: { sent: "yes", relayStatus: null },
+  invalid_response: { sent: "yes", relayStatus: 502 },
+  network: { sent: "maybe", relayStatus: 502 },
+  timeout: { sent: "maybe", relayStatus: 504 },
+  aborted: { sent: "maybe", relayStatus: 499 },
+  missing_dependency: { sent: "no", relayStatus: 500 },
+  not_loaded: { sent: "no", relayStatus: 500 },
+  not_connected: { sent: "no", relayStatus: 500 },
+  closed: { sent: "no", relayStatus: 500 },
+};
+
 /** One endpoint, as `Crisp.endpoints()` describes it. */
 export interface EndpointInfo {
   id: EndpointId;

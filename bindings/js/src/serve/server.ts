@@ -6,6 +6,7 @@ import http from "node:http";
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type AccountInfo, Crisp, CrispError, type CrispOptions, type EndpointInfo } from "../index.js";
+import { ERROR_CODE_INFO } from "../generated/catalog.generated.js";
 import { nearest } from "../internal/suggest.js";
 import { packageVersion } from "../internal/version.js";
 import type { McpSettings } from "../mcp/settings.js";
@@ -50,8 +51,6 @@ const callerContext = new AsyncLocalStorage<Caller>();
 
 type Json = Record<string, unknown>;
 
-/** Failures after which a write may have happened at Crisp (sent, no answer read). */
-const NO_ANSWER = new Set(["network", "timeout", "aborted"]);
 
 /** A refusal the gateway makes itself (before or instead of Crisp). */
 class Refusal extends Error {
@@ -106,32 +105,11 @@ class Slots {
   }
 }
 
-/** The HTTP status a gateway answer carries for a crisp-kit error. */
+/** The HTTP status a gateway answer carries for a crisp-kit error: the catalog's relay status
+ * for the code, else Crisp's own (an answer outside 4xx/5xx is a bad gateway). */
 export function statusOf(e: CrispError): number {
-  // Crisp refusing the gateway's own token is not the caller's 401: their gateway key was fine.
-  if (e.status === 401) return 502;
-  if (e.status !== null && e.status >= 400 && e.status <= 599) return e.status;
-  switch (e.code) {
-    case "missing_param":
-    case "invalid_param":
-    case "unknown_param":
-    case "unknown_endpoint":
-    case "unknown_account":
-    case "client_local":
-    case "bad_request":
-      return 400;
-    case "read_only":
-      return 403;
-    case "timeout":
-      return 504;
-    case "aborted":
-      return 499;
-    case "network":
-    case "invalid_response":
-      return 502;
-    default:
-      return 500;
-  }
+  const status = ERROR_CODE_INFO[e.code]?.relayStatus ?? e.status;
+  return status !== null && status >= 400 && status <= 599 ? status : 502;
 }
 
 /** The route name of an endpoint id: `get_conversation` is served at /api/crisp/get/conversation. */
@@ -449,7 +427,7 @@ export class Gateway {
       return await callContext.run({ last: "" }, run);
     } catch (e) {
       status = e instanceof CrispError ? statusOf(e) : 500;
-      if (e instanceof CrispError && e.status === null && !NO_ANSWER.has(e.code)) sent = false;
+      if (e instanceof CrispError && ERROR_CODE_INFO[e.code]?.sent === "no") sent = false;
       throw e;
     } finally {
       this.metrics.calls.inc({ surface, endpoint: endpoint.id, status: String(status) });

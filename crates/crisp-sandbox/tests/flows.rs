@@ -89,6 +89,9 @@ async fn bad_requests_get_a_400_naming_the_parameter() {
             "query.search_query",
         ),
         ("website/{w}/conversations/0".into(), "GET", None, "pageNumber"),
+        // Checked by crisp-core's own request check, as a client checks it before sending: an
+        // id that would leave its path segment.
+        ("website/{w}/conversation/session%3Fx".into(), "GET", None, "sessionID"),
         ("website/{w}/conversations/two".into(), "GET", None, "pageNumber"),
         ("website".into(), "HEAD", None, ""),
         (

@@ -1,9 +1,9 @@
 //! The `/v1/` endpoints: validation against the catalog, then a handler per stateful endpoint and
 //! a well-formed envelope for every other one.
 
-use std::sync::RwLock;
+use std::sync::{LazyLock, RwLock};
 
-use crisp_core::{Body, Endpoint, Group, Method, QueryType};
+use crisp_core::{Body, Endpoint, Group, Method, PathKind, QueryType};
 use serde_json::{Map, Value, json};
 
 use crate::store::{Conv, Person, Store};
@@ -169,33 +169,69 @@ fn extra_query(id: &str) -> &'static [(&'static str, QueryType)] {
     }
 }
 
-/// Checks path, query and body against the catalog entry.
+/// crisp-core's request check, with a client of the sandbox's own (its credentials never matter:
+/// nothing is sent; `build` only decides whether the params make a valid request).
+static CHECK: LazyLock<Option<crisp_core::Client>> = LazyLock::new(|| {
+    crisp_core::Client::from_json(r#"{"identifier":"sandbox","key":"sandbox","tier":"plugin"}"#)
+        .ok()
+});
+
+/// A query value read back by its catalog type (`1` for a flag, digits for a number, JSON for a
+/// filter): the inverse of what the client writes, so that the core checks the value it meant. A
+/// value that does not read as its type stays text, and the core names it.
+fn query_value(ty: QueryType, text: &str) -> Value {
+    let parsed = match ty {
+        QueryType::Int => text.parse::<i64>().ok().map(Value::from),
+        QueryType::Number => text.parse::<f64>().ok().filter(|n| n.is_finite()).map(Value::from),
+        QueryType::Bool => match text {
+            "1" | "true" => Some(Value::Bool(true)),
+            "0" | "false" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        QueryType::Json if text.starts_with('[') || text.starts_with('{') => {
+            serde_json::from_str(text).ok()
+        }
+        QueryType::Json | QueryType::Str => None,
+    };
+    parsed.unwrap_or_else(|| Value::String(text.to_owned()))
+}
+
+/// Checks a call with crisp-core's own request check (the one every client runs before sending:
+/// path segments, query types and ranges, body fields and shapes), then what only the sandbox
+/// knows: which website it serves, and the query parameters it takes beyond the catalog's.
 ///
 /// # Errors
-/// A 400 naming the parameter at fault, or 404 for another website.
+/// A 400 naming the parameter at fault (the core's words), or 404 for another website.
 pub fn validate(call: &Call, website_id: &str) -> Result<(), ApiError> {
     let e = call.endpoint;
+    let mut params = Map::new();
     for (name, value) in &call.params {
-        if value.is_empty() {
-            return Err(ApiError::invalid(name, "must not be empty"));
-        }
-        if *name == "pageNumber" && !value.parse::<u32>().is_ok_and(|n| n >= 1) {
-            return Err(ApiError::invalid(
-                name,
-                format!("must be a whole number, 1 or more (got `{value}`)"),
-            ));
-        }
-        if *name == "websiteID" && value != website_id {
+        if *name == "websiteID" && !value.is_empty() && value != website_id {
             return Err(ApiError::not_found("website", value));
         }
+        let kind = e.path_kinds().find(|(n, _)| n == name).map(|(_, k)| k);
+        let number = matches!(kind, Some(PathKind::Page | PathKind::Integer))
+            .then(|| value.parse::<u64>().ok())
+            .flatten();
+        params.insert(
+            (*name).to_owned(),
+            number.map_or_else(|| Value::String(value.clone()), Value::from),
+        );
     }
+    let mut query = Map::new();
     for (name, value) in &call.query {
         let ty = match e.query_param(name) {
             Some(q) => q.ty,
-            None => {
-                if let Some((_, ty)) = extra_query(e.id).iter().find(|(n, _)| n == name) {
-                    *ty
-                } else {
+            // Beyond the catalog: checked here by its own type, and not shown to the core.
+            None => match extra_query(e.id).iter().find(|(n, _)| n == name) {
+                Some((_, QueryType::Int)) if value.parse::<i64>().is_err() => {
+                    return Err(ApiError::invalid(
+                        &format!("query.{name}"),
+                        "must be a whole number",
+                    ));
+                }
+                Some(_) => continue,
+                None => {
                     let known: Vec<String> =
                         e.query.iter().map(|q| format!("`{}`", q.name)).collect();
                     let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
@@ -204,66 +240,37 @@ pub fn validate(call: &Call, website_id: &str) -> Result<(), ApiError> {
                         format!("is not a parameter of `{}` (takes: {known})", e.id),
                     ));
                 }
-            }
+            },
         };
-        let param = format!("query.{name}");
-        match ty {
-            QueryType::Int if value.parse::<i64>().is_err() => {
-                return Err(ApiError::invalid(&param, "must be a whole number"));
-            }
-            QueryType::Number if !value.parse::<f64>().is_ok_and(f64::is_finite) => {
-                return Err(ApiError::invalid(&param, "must be a number"));
-            }
-            QueryType::Bool if !matches!(value.as_str(), "0" | "1" | "true" | "false") => {
-                return Err(ApiError::invalid(&param, "must be 1 or 0"));
-            }
-            QueryType::Json
-                if (value.starts_with('[') || value.starts_with('{'))
-                    && serde_json::from_str::<Value>(value).is_err() =>
-            {
-                return Err(ApiError::invalid(&param, "is not valid JSON"));
-            }
-            _ => {}
-        }
-    }
-    for q in e.query.iter().filter(|q| q.required) {
-        if call.q(q.name).is_none() {
-            return Err(ApiError::invalid(&format!("query.{}", q.name), "is required"));
-        }
-    }
-    // The ranges are the catalog's (`per_page`: 20 to 50).
-    for q in e.query {
-        if let (Some((min, max)), Some(v)) = (q.range, call.q(q.name))
-            && !v.parse::<u32>().is_ok_and(|n| (min..=max).contains(&n))
+        if ty == QueryType::Json
+            && (value.starts_with('[') || value.starts_with('{'))
+            && serde_json::from_str::<Value>(value).is_err()
         {
-            let message = format!("must be between {min} and {max}");
-            return Err(ApiError::invalid(&format!("query.{}", q.name), message));
+            return Err(ApiError::invalid(&format!("query.{name}"), "is not valid JSON"));
         }
+        query.insert(name.clone(), query_value(ty, value));
     }
-    match (e.body, &call.body) {
-        (Body::Fields(fields), Value::Object(map)) => {
-            if let Some(k) = map.keys().find(|k| !fields.contains(&k.as_str())) {
-                let allowed: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
-                return Err(ApiError::invalid(
-                    &format!("body.{k}"),
-                    format!("is not a field of `{}` (takes: {})", e.id, allowed.join(", ")),
-                ));
-            }
-        }
-        (Body::Fields(_), Value::Null) | (Body::None, _) => {}
-        (Body::Fields(_), _) => return Err(ApiError::invalid("body", "must be a JSON object")),
-        (Body::Object(name), Value::Null) => {
-            return Err(ApiError::invalid("body", format!("is required (the `{name}` object)")));
-        }
-        (Body::Object(name), v) if !v.is_object() && !v.is_array() => {
-            return Err(ApiError::invalid(
-                "body",
-                format!("must be a JSON object (the `{name}` object)"),
-            ));
-        }
-        (Body::Object(_), _) => {}
+    if !query.is_empty() {
+        params.insert("query".to_owned(), Value::Object(query));
     }
-    Ok(())
+    // A body sent to an endpoint that takes none is ignored, as Crisp does (crisp-api sends `{}`).
+    if !call.body.is_null() && !matches!(e.body, Body::None) {
+        params.insert("body".to_owned(), call.body.clone());
+    }
+    let text = Value::Object(params).to_string();
+    crisp_core::json::parse(&text)
+        .map_err(|err| ApiError::invalid("body", format!("is not JSON the core reads: {err}")))
+        .and_then(|params| {
+            let Some(client) = CHECK.as_ref() else { return Ok(()) };
+            client.build(e.id, &params, crisp_core::CallOptions::default()).map(|_| ()).map_err(
+                |err| ApiError {
+                    status: 400,
+                    reason: "invalid_data",
+                    message: err.to_string(),
+                    param: err.param().map(str::to_owned),
+                },
+            )
+        })
 }
 
 /// Picks between endpoints sharing a method and path by the body's keys.

@@ -1,5 +1,5 @@
-// End-to-end, the real extension build in headless Chromium against the real sandbox: what a
-// newcomer's walkthrough found in the sidebar (issue 17). The API form follows the dashboard, the
+// End-to-end, the real extension build in headless Chromium against the real sandbox: the panel's
+// views as an operator reads them. The API form follows the dashboard, the
 // knowledge base lists, searches text and renders Markdown safely, messages show their files and
 // note authors without ever turning what a visitor sent into HTML, confirmations lead with words,
 // the write status never covers the panel, and custom data reads the same everywhere.

@@ -1,382 +1,256 @@
-//! Fault injection, the request log and the token-bucket rate limit.
+//! The control API under `/_sandbox/` (faults, the request log, sockets, hooks, reset) and the
+//! simulations the demo and the tests drive (a visitor's message, typing): each simulation is a
+//! call built as if it had come through `/v1/`, so it is checked, answered and emitted the same.
+use std::sync::atomic::Ordering;
 
-use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use hyper::body::Incoming;
+use hyper::header::HeaderValue;
+use hyper::{Request, Response};
+use serde_json::{Value, json};
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use crate::api::{self, ApiError, Call};
+use crate::faults::{Bucket, FaultSpec, Faults};
+use crate::service::{
+    Out, State, envelope, error_response, json_response, lock, now_ms, parse_json, read_body,
+    write_and_emit,
+};
 
-/// What a fault does to a matching request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FaultKind {
-    /// Waits `latency_ms`, then answers normally.
-    Latency,
-    /// Answers `status` (5xx, 429 or 420) with an error envelope, optionally with `Retry-After`.
-    /// The request is not processed.
-    Status,
-    /// Processes the request, sends the headers and part of the body, then resets the connection.
-    Reset,
-    /// Processes the request, declares the full `Content-Length`, sends half the body and closes.
-    Truncate,
-    /// Answers 502 with an HTML page (as a proxy in front of the API would). Not processed.
-    Html,
+/// A call built by the control API, as if it had come through `/v1/`.
+fn simulated(
+    state: &State,
+    id: &str,
+    session_id: &str,
+    body: Value,
+) -> Result<api::Reply, ApiError> {
+    let endpoint = crisp_core::ENDPOINTS
+        .iter()
+        .find(|e| e.id == id)
+        .ok_or_else(|| ApiError::new(500, "internal_error", format!("no endpoint `{id}`")))?;
+    let mut params = vec![("websiteID", state.website_id.clone())];
+    if !session_id.is_empty() {
+        params.push(("sessionID", session_id.to_owned()));
+    }
+    let call = Call { endpoint, params, query: Vec::new(), body };
+    write_and_emit(state, &call)
 }
 
-/// One fault rule, as given to `POST /_sandbox/faults` or `--fault`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FaultSpec {
-    /// What to do.
-    pub kind: FaultKind,
-    /// Only for this endpoint id (`get_conversation`); every `/v1/` request when absent.
-    #[serde(default)]
-    pub endpoint: Option<String>,
-    /// The status of a `status` fault (default 503).
-    #[serde(default)]
-    pub status: Option<u16>,
-    /// `Retry-After` seconds to send with a `status` fault (none when absent).
-    #[serde(default)]
-    pub retry_after: Option<u64>,
-    /// The delay of a `latency` fault, in milliseconds (default 1000).
-    #[serde(default)]
-    pub latency_ms: Option<u64>,
-    /// Apply to each matching request with this probability (0..=1; default 1).
-    #[serde(default)]
-    pub rate: Option<f64>,
-    /// Apply to the next `count` matching requests only, then remove the rule.
-    #[serde(default)]
-    pub count: Option<u64>,
+fn session_param(body: &Value) -> Result<String, ApiError> {
+    match body["session_id"].as_str() {
+        Some(s) if !s.is_empty() => Ok(s.to_owned()),
+        _ => Err(ApiError::invalid("body.session_id", "is required (a conversation's session id)")),
+    }
 }
 
-impl FaultSpec {
-    /// Checks the values; the message names the field at fault.
-    ///
-    /// # Errors
-    /// A message naming the bad field.
-    pub fn validate(&self) -> Result<(), String> {
-        if let Some(status) = self.status {
-            if self.kind != FaultKind::Status {
-                return Err("`status` only applies to kind `status`".into());
+#[allow(clippy::needless_pass_by_value)] // the control body, moved in
+fn simulate(state: &State, what: &str, body: Value) -> Response<Out> {
+    let result = match what {
+        "visitor-message" => (|| {
+            let session_id = session_param(&body)?;
+            let content = match &body["content"] {
+                Value::String(s) if !s.is_empty() => s.clone(),
+                _ => {
+                    return Err(ApiError::invalid(
+                        "body.content",
+                        "is required (a non-empty string)",
+                    ));
+                }
+            };
+            let reply = simulated(
+                state,
+                "send_message_in_conversation",
+                &session_id,
+                json!({"type": "text", "from": "user", "origin": "chat", "content": content}),
+            )?;
+            Ok(json!({"session_id": session_id, "fingerprint": reply.data["fingerprint"]}))
+        })(),
+        "visitor-composing" => (|| {
+            let session_id = session_param(&body)?;
+            let kind = match body["type"].as_str() {
+                None => "start",
+                Some(k @ ("start" | "stop")) => k,
+                Some(_) => return Err(ApiError::invalid("body.type", "must be start or stop")),
+            };
+            let store = state.store.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let c = store
+                .conv(&session_id)
+                .ok_or_else(|| ApiError::not_found("conversation", &session_id))?;
+            let mut data = json!({
+                "session_id": session_id, "inbox_id": c.c.get("inbox_id").cloned().unwrap_or(Value::Null),
+                "type": kind, "timestamp": now_ms(),
+            });
+            if let Some(x) = body["excerpt"].as_str() {
+                data["excerpt"] = x.into();
             }
-            if !(status == 420 || status == 429 || (500..=599).contains(&status)) {
-                return Err(format!("`status` must be 420, 429 or 500..599, got {status}"));
+            drop(store);
+            state.rtm.emit("message:compose:send", data);
+            Ok(json!({"session_id": session_id}))
+        })(),
+        "new-session" => (|| {
+            let reply = simulated(state, "create_new_conversation", "", Value::Null)?;
+            let session_id = reply.data["session_id"].as_str().unwrap_or_default().to_owned();
+            state.rtm.emit(
+                "session:request:initiated",
+                json!({"session_id": session_id, "inbox_id": null}),
+            );
+            if let Some(content) = body["content"].as_str().filter(|c| !c.is_empty()) {
+                simulated(
+                    state,
+                    "send_message_in_conversation",
+                    &session_id,
+                    json!({"type": "text", "from": "user", "origin": "chat", "content": content}),
+                )?;
             }
-        }
-        if self.retry_after.is_some() && self.kind != FaultKind::Status {
-            return Err("`retry_after` only applies to kind `status`".into());
-        }
-        if self.latency_ms.is_some_and(|ms| ms > 600_000) {
-            return Err("`latency_ms` must be at most 600000".into());
-        }
-        if self.rate.is_some_and(|r| !(0.0..=1.0).contains(&r)) {
-            return Err("`rate` must be between 0 and 1".into());
-        }
-        if self.count == Some(0) {
-            return Err("`count` must be 1 or more".into());
-        }
-        if let Some(id) = &self.endpoint
-            && crisp_core::Endpoint::find(id).is_none()
-        {
-            return Err(format!("`endpoint`: no endpoint `{id}` in the catalog"));
-        }
-        Ok(())
-    }
-}
-
-/// A fault rule with its id and what is left of its count.
-#[derive(Debug, Clone, Serialize)]
-pub struct Fault {
-    /// Id for `DELETE /_sandbox/faults/{id}`.
-    pub id: u64,
-    /// The rule.
-    #[serde(flatten)]
-    pub spec: FaultSpec,
-    /// How many times it fired.
-    pub fired: u64,
-}
-
-/// The active fault rules.
-pub struct Faults {
-    rules: Vec<Fault>,
-    next_id: u64,
-    rng: fastrand::Rng,
-}
-
-impl Faults {
-    pub fn new(seed: u64, specs: &[FaultSpec]) -> Faults {
-        let mut f =
-            Faults { rules: Vec::new(), next_id: 1, rng: fastrand::Rng::with_seed(seed ^ 0xfa17) };
-        for s in specs {
-            f.add(s.clone());
-        }
-        f
-    }
-
-    pub fn add(&mut self, spec: FaultSpec) -> u64 {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.rules.push(Fault { id, spec, fired: 0 });
-        id
-    }
-
-    pub fn remove(&mut self, id: u64) -> bool {
-        let before = self.rules.len();
-        self.rules.retain(|r| r.id != id);
-        before != self.rules.len()
-    }
-
-    pub fn clear(&mut self) {
-        self.rules.clear();
-    }
-
-    pub fn list(&self) -> &[Fault] {
-        &self.rules
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rules.is_empty()
-    }
-
-    /// The faults that fire for this request: at most one latency and one other, first rule wins.
-    pub fn fire(&mut self, endpoint: Option<&str>) -> (Option<u64>, Option<FaultSpec>) {
-        let mut latency = None;
-        let mut other = None;
-        let rng = &mut self.rng;
-        for rule in &mut self.rules {
-            if let Some(only) = &rule.spec.endpoint
-                && Some(only.as_str()) != endpoint
-            {
-                continue;
-            }
-            let is_latency = rule.spec.kind == FaultKind::Latency;
-            if (is_latency && latency.is_some()) || (!is_latency && other.is_some()) {
-                continue;
-            }
-            if let Some(rate) = rule.spec.rate
-                && rng.f64() >= rate
-            {
-                continue;
-            }
-            rule.fired += 1;
-            if let Some(count) = &mut rule.spec.count {
-                *count -= 1;
-            }
-            if is_latency {
-                latency = Some(rule.spec.latency_ms.unwrap_or(1000));
-            } else {
-                other = Some(rule.spec.clone());
-            }
-        }
-        self.rules.retain(|r| r.spec.count != Some(0));
-        (latency, other)
-    }
-}
-
-/// One received request, as `GET /_sandbox/requests` shows it.
-#[derive(Debug, Clone, Serialize)]
-#[allow(clippy::struct_field_names)] // `received_at` is the name users read in the JSON
-pub struct Received {
-    /// Sequence number, from 1 since start (never reused, not reset by clearing).
-    pub seq: u64,
-    /// Wall-clock time of arrival, epoch milliseconds.
-    pub received_at: u64,
-    pub method: String,
-    /// The raw path as received (percent-encoded).
-    pub path: String,
-    /// The raw query string, if any.
-    pub query: Option<String>,
-    /// Headers in arrival order; `Authorization` redacted.
-    pub headers: Vec<(String, String)>,
-    /// The body: JSON when it parses, else text, else null.
-    pub body: Value,
-    /// The matched endpoint id, if the route exists.
-    pub endpoint: Option<&'static str>,
-    /// The status answered (null while still being answered).
-    pub status: Option<u16>,
-    /// The fault applied, if any.
-    pub fault: Option<FaultKind>,
-}
-
-/// The log of received `/v1/` requests, bounded (oldest dropped first).
-pub struct RequestLog {
-    entries: VecDeque<Received>,
-    capacity: usize,
-    next_seq: u64,
-    dropped: u64,
-}
-
-impl RequestLog {
-    pub fn new(capacity: usize) -> RequestLog {
-        RequestLog { entries: VecDeque::new(), capacity, next_seq: 1, dropped: 0 }
-    }
-
-    pub fn enabled(&self) -> bool {
-        self.capacity > 0
-    }
-
-    /// Appends an entry and returns its sequence number.
-    pub fn push(&mut self, mut entry: Received) -> u64 {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        if self.capacity == 0 {
-            return seq;
-        }
-        entry.seq = seq;
-        if self.entries.len() == self.capacity {
-            self.entries.pop_front();
-            self.dropped += 1;
-        }
-        self.entries.push_back(entry);
-        seq
-    }
-
-    /// Records the outcome of entry `seq`, if still held.
-    pub fn finish(
-        &mut self,
-        seq: u64,
-        status: u16,
-        endpoint: Option<&'static str>,
-        fault: Option<FaultKind>,
-    ) {
-        let Some(front) = self.entries.front().map(|e| e.seq) else { return };
-        let Some(index) = seq.checked_sub(front) else { return };
-        if let Some(e) = self.entries.get_mut(index as usize)
-            && e.seq == seq
-        {
-            e.status = Some(status);
-            e.endpoint = endpoint.or(e.endpoint);
-            e.fault = fault.or(e.fault);
-        }
-    }
-
-    pub fn clear(&mut self) {
-        self.entries.clear();
-        self.dropped = 0;
-    }
-
-    /// The held entries (optionally of one endpoint), oldest first, and how many were dropped.
-    pub fn snapshot(&self, endpoint: Option<&str>) -> (Value, u64) {
-        let requests: Vec<&Received> = self
-            .entries
-            .iter()
-            .filter(|e| endpoint.is_none_or(|id| e.endpoint == Some(id)))
-            .collect();
-        (serde_json::to_value(requests).unwrap_or_default(), self.dropped)
-    }
-}
-
-/// A token bucket: `rate` tokens a second, holding at most `burst`.
-pub struct Bucket {
-    rate: f64,
-    burst: f64,
-    tokens: f64,
-    last: Instant,
-}
-
-impl Bucket {
-    pub fn new(rate: f64, burst: Option<f64>) -> Bucket {
-        let burst = burst.unwrap_or(rate).max(1.0);
-        Bucket { rate, burst, tokens: burst, last: Instant::now() }
-    }
-
-    /// Takes a token, or says how long until one is there.
-    pub fn take(&mut self) -> Result<(), Duration> {
-        let now = Instant::now();
-        let elapsed = now.duration_since(self.last).as_secs_f64();
-        self.last = now;
-        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64((1.0 - self.tokens) / self.rate))
-        }
-    }
-
-    pub fn describe(&self) -> Value {
-        serde_json::json!({"per_second": self.rate, "burst": self.burst})
-    }
-}
-
-/// Parses `N/s`, `N/m` or `N` (per second) into (requests per second, burst N).
-///
-/// # Errors
-/// A message for anything else.
-pub fn parse_rate(text: &str) -> Result<(f64, f64), String> {
-    let (n, per) = match text.split_once('/') {
-        Some((n, unit)) => (
-            n,
-            match unit.trim() {
-                "s" | "sec" | "second" => 1.0,
-                "m" | "min" | "minute" => 60.0,
-                other => return Err(format!("unknown unit `{other}` (use N/s or N/m)")),
-            },
-        ),
-        None => (text, 1.0),
+            Ok(json!({"session_id": session_id}))
+        })(),
+        _ => Err(ApiError::new(
+            404,
+            "not_found",
+            "no such simulation (visitor-message, visitor-composing, new-session)",
+        )),
     };
-    match n.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok((v / per, v)),
-        _ => Err(format!("`{text}` is not a positive rate like 50/s")),
+    match result {
+        Ok(data) => control_ok(&data),
+        Err(e) => error_response(&e),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+fn control_ok(data: &Value) -> Response<Out> {
+    json_response(200, envelope(false, "resolved", data))
+}
 
-    #[test]
-    fn rates_parse() {
-        assert_eq!(parse_rate("50/s").unwrap(), (50.0, 50.0));
-        assert_eq!(parse_rate("60/m").unwrap(), (1.0, 60.0));
-        assert_eq!(parse_rate("7").unwrap(), (7.0, 7.0));
-        assert!(
-            parse_rate("0/s").is_err() && parse_rate("x").is_err() && parse_rate("5/h").is_err()
-        );
-    }
-
-    #[test]
-    fn count_faults_run_out_and_endpoint_faults_stay_on_their_route() {
-        let spec = FaultSpec {
-            kind: FaultKind::Status,
-            endpoint: Some("get_conversation".into()),
-            status: Some(503),
-            retry_after: None,
-            latency_ms: None,
-            rate: None,
-            count: Some(2),
-        };
-        let mut f = Faults::new(1, &[spec]);
-        assert!(f.fire(Some("list_conversations")).1.is_none());
-        assert!(f.fire(Some("get_conversation")).1.is_some());
-        assert!(f.fire(Some("get_conversation")).1.is_some());
-        assert!(f.fire(Some("get_conversation")).1.is_none());
-        assert!(f.is_empty());
-    }
-
-    #[test]
-    fn the_log_is_bounded() {
-        let mut log = RequestLog::new(2);
-        let entry = || Received {
-            seq: 0,
-            received_at: 0,
-            method: "GET".into(),
-            path: "/v1/x".into(),
-            query: None,
-            headers: Vec::new(),
-            body: Value::Null,
-            endpoint: None,
-            status: None,
-            fault: None,
-        };
-        for _ in 0..3 {
-            let seq = log.push(entry());
-            log.finish(seq, 200, Some("get_website"), None);
+#[allow(clippy::too_many_lines)] // one arm per control route
+pub(crate) async fn control(state: &State, req: Request<Incoming>, rest: &str) -> Response<Out> {
+    let method = req.method().clone();
+    let query = req.uri().query().map(str::to_owned);
+    let body = match read_body(req, state.max_body).await.and_then(|b| parse_json(&b)) {
+        Ok(b) => b,
+        Err(e) => return error_response(&e),
+    };
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    match (method.as_str(), segments.as_slice()) {
+        ("GET", []) => {
+            let faults = lock(&state.faults).list().to_vec();
+            control_ok(&json!({
+                "website_id": state.website_id,
+                "seed": state.seed,
+                "faults": faults,
+                "rate_limit": lock(&state.bucket).as_ref().map(Bucket::describe),
+                "endpoints": crisp_core::ENDPOINTS.len(),
+            }))
         }
-        let (held, dropped) = log.snapshot(None);
-        assert_eq!(held.as_array().unwrap().len(), 2);
-        assert_eq!(dropped, 1);
-        assert_eq!(held[0]["seq"], 2);
-        assert_eq!(held[1]["status"], 200);
+        ("GET", ["requests"]) => {
+            let endpoint = query.as_deref().and_then(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == "endpoint")
+                    .map(|(_, v)| v.into_owned())
+            });
+            let (requests, dropped) = lock(&state.log).snapshot(endpoint.as_deref());
+            let mut r = control_ok(&requests);
+            r.headers_mut().insert("x-sandbox-dropped", HeaderValue::from(dropped));
+            r
+        }
+        ("DELETE", ["requests"]) => {
+            lock(&state.log).clear();
+            control_ok(&json!({}))
+        }
+        ("POST", ["reset"]) => {
+            *state.store.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                state.seeded.clone();
+            let mut f = lock(&state.faults);
+            *f = Faults::new(state.seed, &state.initial_faults);
+            state.any_faults.store(!f.is_empty(), Ordering::Relaxed);
+            drop(f);
+            *lock(&state.bucket) = state.initial_rate.map(|(r, b)| Bucket::new(r, b));
+            lock(&state.log).clear();
+            state.rtm.clear_hooks();
+            control_ok(&json!({}))
+        }
+        ("POST", ["simulate", what]) => simulate(state, what, body),
+        ("GET", ["hooks"]) => control_ok(&state.rtm.describe_hooks()),
+        ("POST", ["hooks"]) => match state.rtm.add_hook(&body) {
+            Ok(id) => control_ok(&json!({"id": id})),
+            Err((param, message)) => error_response(&ApiError::invalid(param, message)),
+        },
+        ("DELETE", ["hooks"]) => {
+            state.rtm.clear_hooks();
+            control_ok(&json!({}))
+        }
+        ("GET", ["sockets"]) => control_ok(&state.rtm.describe_sockets()),
+        ("POST", ["sockets", "drop"]) => control_ok(&json!({"dropped": state.rtm.drop_sockets()})),
+        ("GET", ["faults"]) => control_ok(&json!(lock(&state.faults).list())),
+        ("POST", ["faults"]) => {
+            let specs: Vec<Value> = match body {
+                Value::Array(a) => a,
+                v => vec![v],
+            };
+            let mut parsed = Vec::new();
+            for (i, spec) in specs.into_iter().enumerate() {
+                match serde_json::from_value::<FaultSpec>(spec)
+                    .map_err(|e| e.to_string())
+                    .and_then(|s| s.validate().map(|()| s))
+                {
+                    Ok(s) => parsed.push(s),
+                    Err(e) => return error_response(&ApiError::invalid(&format!("body[{i}]"), e)),
+                }
+            }
+            let mut f = lock(&state.faults);
+            let ids: Vec<u64> = parsed.into_iter().map(|s| f.add(s)).collect();
+            state.any_faults.store(!f.is_empty(), Ordering::Relaxed);
+            control_ok(&json!({"ids": ids}))
+        }
+        ("DELETE", ["faults"]) => {
+            let mut f = lock(&state.faults);
+            f.clear();
+            state.any_faults.store(false, Ordering::Relaxed);
+            control_ok(&json!({}))
+        }
+        ("DELETE", ["faults", id]) => {
+            let mut f = lock(&state.faults);
+            let removed = id.parse().is_ok_and(|id| f.remove(id));
+            state.any_faults.store(!f.is_empty(), Ordering::Relaxed);
+            if removed {
+                control_ok(&json!({}))
+            } else {
+                error_response(&ApiError::new(404, "not_found", format!("no fault `{id}`")))
+            }
+        }
+        ("GET", ["rate-limit"]) => {
+            control_ok(&json!(lock(&state.bucket).as_ref().map(Bucket::describe)))
+        }
+        ("PUT", ["rate-limit"]) => {
+            let rate = match &body["per_second"] {
+                Value::Null => None,
+                v => match v.as_f64() {
+                    Some(r) if r > 0.0 && r.is_finite() => Some(r),
+                    _ => {
+                        return error_response(&ApiError::invalid(
+                            "body.per_second",
+                            "must be a positive number or null",
+                        ));
+                    }
+                },
+            };
+            let burst = match &body["burst"] {
+                Value::Null => None,
+                v => match v.as_f64() {
+                    Some(b) if b >= 1.0 && b.is_finite() => Some(b),
+                    _ => {
+                        return error_response(&ApiError::invalid(
+                            "body.burst",
+                            "must be a number, 1 or more",
+                        ));
+                    }
+                },
+            };
+            let bucket = rate.map(|r| Bucket::new(r, burst));
+            let described = bucket.as_ref().map(Bucket::describe);
+            *lock(&state.bucket) = bucket;
+            control_ok(&json!(described))
+        }
+        _ => error_response(&ApiError::new(
+            404,
+            "not_found",
+            "no such control route (see crates/crisp-sandbox/README.md)",
+        )),
     }
 }

@@ -17,6 +17,7 @@
 
 mod api;
 mod control;
+mod faults;
 mod router;
 mod rtm;
 mod seed;
@@ -36,7 +37,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-pub use control::{FaultKind, FaultSpec, parse_rate};
+pub use faults::{FaultKind, FaultSpec, parse_rate};
 pub use seed::BASE_MS;
 
 /// How to start a sandbox.

@@ -8,6 +8,7 @@ import { type AccountContext, answerShape, callOptionProperties, type JsonSchema
 import { DEFAULT_CALL_PAGES, type McpSettings } from "./settings.js";
 import { ArgError, type TaskApi, type TaskTool, taskTools } from "./tasks/index.js";
 import { fitResult, taskResult } from "./tasks/results.js";
+import * as extras from "./resources.js";
 
 const MAX_RETRY_AFTER_MS = 10_000;
 
@@ -401,19 +402,44 @@ export class CrispTools {
     }
   }
 
-  async #runTask(task: TaskTool, args: Args, signal: AbortSignal): Promise<CallToolResult> {
-    const { account, ...rest } = args;
-    if (account !== undefined && (typeof account !== "string" || account === "")) throw new Error(`${task.tool.name}: \`account\` must be an account name`);
+  // Resources and prompts: the task layout's, where their toolsets are offered.
+  get resourceTemplates() {
+    return this.#settings.tools === "tasks" ? extras.resourceTemplates(this.#settings.toolsets) : [];
+  }
+  get prompts() {
+    return this.#settings.tools === "tasks" ? extras.prompts(this.#settings.toolsets) : [];
+  }
+  /** resources/read; throws an Error (the host answers with a JSON-RPC error). */
+  async readResource(uri: string, signal: AbortSignal) {
+    if (!this.resourceTemplates.length) throw new Error("this server has no resources");
+    try {
+      return await extras.readResource(uri, this.#settings.toolsets, this.#apiFor(undefined, signal, "resources/read"));
+    } catch (e) {
+      if (e instanceof CrispError) throw new Error(this.#redact(errorText(e)));
+      throw e;
+    }
+  }
+  getPrompt(name: string, args: Record<string, string>) {
+    return extras.getPrompt(name, args, this.#settings.tools === "tasks" ? this.#settings.toolsets : new Set());
+  }
+
+  #apiFor(account: string | undefined, signal: AbortSignal, what: string): TaskApi {
     const crisp = this.#crisp;
     if (!crisp) {
       const cause = this.#configError instanceof CrispError ? errorText(this.#configError) : `Error: ${this.#configError?.message}`;
-      throw new Error(`${task.tool.name}: crisp-kit has no usable credentials, nothing was sent.\n${cause}`);
+      throw new Error(`${what}: crisp-kit has no usable credentials, nothing was sent.\n${cause}`);
     }
-    const accountId = (account as string | undefined) || this.#settings.account || (crisp.listAccounts().find((a) => a.default)?.id ?? "default");
-    if (!(accountId in this.#ctx.websites)) throw new Error(`${task.tool.name}: unknown account \`${accountId}\` (the accounts: ${this.#ctx.ids.join(", ")})`);
+    const accountId = account || this.#settings.account || (crisp.listAccounts().find((a) => a.default)?.id ?? "default");
+    if (!(accountId in this.#ctx.websites)) throw new Error(`${what}: unknown account \`${accountId}\` (the accounts: ${this.#ctx.ids.join(", ")})`);
     const websiteId = this.#ctx.websites[accountId];
-    if (!websiteId) throw new Error(`${task.tool.name}: the account \`${accountId}\` has no website id (CRISP_WEBSITE_ID, or websiteId in the config file): nothing was sent`);
-    const api = this.#taskApi(crisp, (account as string | undefined) || undefined, websiteId, signal);
+    if (!websiteId) throw new Error(`${what}: the account \`${accountId}\` has no website id (CRISP_WEBSITE_ID, or websiteId in the config file): nothing was sent`);
+    return this.#taskApi(crisp, account || undefined, websiteId, signal);
+  }
+
+  async #runTask(task: TaskTool, args: Args, signal: AbortSignal): Promise<CallToolResult> {
+    const { account, ...rest } = args;
+    if (account !== undefined && (typeof account !== "string" || account === "")) throw new Error(`${task.tool.name}: \`account\` must be an account name`);
+    const api = this.#apiFor(account as string | undefined, signal, task.tool.name);
     let result;
     try {
       result = await task.run(rest, api);

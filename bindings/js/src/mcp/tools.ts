@@ -7,6 +7,7 @@ import { nearest } from "../internal/suggest.js";
 import { type AccountContext, answerShape, callOptionProperties, type JsonSchema, paramsSchema, pathOptional } from "./schemas.js";
 import { DEFAULT_CALL_PAGES, type McpSettings } from "./settings.js";
 import { ArgError, type TaskApi, type TaskTool, taskTools } from "./tasks/index.js";
+import { known } from "./tasks/common.js";
 import { fitResult, taskResult } from "./tasks/results.js";
 import * as extras from "./resources.js";
 
@@ -439,9 +440,10 @@ export class CrispTools {
   async #runTask(task: TaskTool, args: Args, signal: AbortSignal): Promise<CallToolResult> {
     const { account, ...rest } = args;
     if (account !== undefined && (typeof account !== "string" || account === "")) throw new Error(`${task.tool.name}: \`account\` must be an account name`);
-    const api = this.#apiFor(account as string | undefined, signal, task.tool.name);
     let result;
     try {
+      known(rest, task.tool);
+      const api = this.#apiFor(account as string | undefined, signal, task.tool.name);
       result = await task.run(rest, api);
     } catch (e) {
       if (e instanceof ArgError) throw new Error(`${task.tool.name}: ${e.message}. Nothing was sent.`);

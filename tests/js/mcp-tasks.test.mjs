@@ -341,6 +341,30 @@ describe("MCP task tools", { skip: !nodeBackend && "Node-only surface" }, () => 
     assert.match(ctx.data.truncated, /left out to stay under 3000 bytes/);
   });
 
+  test("flags: --toolsets names the known ones; compact and full declare only tools", async () => {
+    const bad = await cli(["mcp", "--toolsets", "inbox,tickets"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--toolsets: unknown toolset `tickets`; the toolsets are inbox, people, helpdesk, api/);
+    const mixed = await cli(["mcp", "--tools=full", "--toolsets", "inbox"]);
+    assert.equal(mixed.code, 2);
+    assert.match(mixed.stderr, /--toolsets applies to --tools=tasks/);
+    const serve = await cli(["serve", "--toolsets", "nope"]);
+    assert.equal(serve.code, 2);
+    assert.match(serve.stderr, /unknown toolset `nope`/);
+    const help = await cli(["mcp", "--help"]);
+    assert.match(help.stdout, /--tools=tasks {8}task tools \(default\)/);
+    const compact = await open(await stdioClient(["--tools=compact"], sandboxEnv(sandbox)));
+    assert.deepEqual(compact.client.getServerCapabilities(), { tools: {} });
+    const people = await open(await stdioClient(["--toolsets", "people"], sandboxEnv(sandbox)));
+    assert.deepEqual(people.tools.map((t) => t.name), ["search", "fetch", "crisp_find_people", "crisp_person"]);
+    const { resourceTemplates } = await people.client.listResourceTemplates();
+    assert.deepEqual(resourceTemplates.map((t) => t.uriTemplate), ["crisp://person/{id}"]);
+    assert.equal(people.client.getServerCapabilities().prompts, undefined);
+    const off = await people.call("crisp_inbox", {});
+    assert.equal(off.isError, true);
+    assert.match(off.text, /crisp_inbox is not offered here: its toolset \(inbox\) is not among this server's toolsets \(people\)/);
+  });
+
   test("resources and prompts over stdio", async () => {
     const caps = ro.client.getServerCapabilities();
     assert.ok(caps.resources && caps.prompts && caps.tools);

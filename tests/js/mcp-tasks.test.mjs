@@ -5,7 +5,7 @@
 // structured result is validated by the MCP SDK's own client against the tool's outputSchema.
 // Node-only surfaces (the napi addon): skipped under the wasm backend.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
@@ -403,6 +403,17 @@ describe("MCP task tools on the gateway", { skip: !nodeBackend && "Node-only sur
     const plan = await writer.call("crisp_reply", { conversation_id: inbox.data.conversations[0].id, text: "hi", dry_run: true });
     assert.equal(plan.data.sent, false);
     assert.ok((await sandbox.requests()).every((r) => r.method === "GET"));
+    assert.equal(readFileSync(join(tmp, "audit.jsonl"), "utf8"), "", "a dry run is not audited: nothing was sent");
+    // A real write through the gateway: sent once, audited as the gateway audits every write.
+    const note = await writer.call("crisp_reply", { conversation_id: inbox.data.conversations[0].id, text: "Looking into it.", kind: "note" });
+    assert.equal(note.isError, false, note.text);
+    assert.equal((await sandbox.requests()).filter((r) => r.method !== "GET").length, 1);
+    const [line, ...rest] = readFileSync(join(tmp, "audit.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(rest, []);
+    assert.deepEqual({ ...line, time: undefined }, {
+      time: undefined, key: "writer", account: "default", endpoint: "send_message_in_conversation", method: "POST",
+      path: `/v1/website/${sandbox.website_id}/conversation/${inbox.data.conversations[0].id}/message`, status: 200, surface: "mcp",
+    });
     // Resources go through the key's checks too.
     const read = await reader.client.readResource({ uri: `crisp://conversation/${inbox.data.conversations[0].id}` });
     assert.equal(JSON.parse(read.contents[0].text).id, inbox.data.conversations[0].id);

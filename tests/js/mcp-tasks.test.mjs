@@ -5,7 +5,7 @@
 // structured result is validated by the MCP SDK's own client against the tool's outputSchema.
 // Node-only surfaces (the napi addon): skipped under the wasm backend.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
@@ -363,6 +363,21 @@ describe("MCP task tools", { skip: !nodeBackend && "Node-only surface" }, () => 
     const off = await people.call("crisp_inbox", {});
     assert.equal(off.isError, true);
     assert.match(off.text, /crisp_inbox is not offered here: its toolset \(inbox\) is not among this server's toolsets \(people\)/);
+  });
+
+  test("several accounts: task tools take `account`, and use it", async () => {
+    const config = join(tmp, "accounts.json");
+    const main = { identifier: sandbox.identifier, key: sandbox.key, tier: "plugin", websiteId: sandbox.website_id, baseUrl: sandbox.url };
+    writeFileSync(config, JSON.stringify({ accounts: { main, stale: { ...main, key: "wrong-key-0123456789abcdef0123456789abcdef" } }, defaultAccount: "main" }));
+    const multi = await open(await stdioClient([], { CRISP_KIT_CONFIG: config }));
+    for (const t of multi.tools.filter((x) => !/endpoint/.test(x.name))) assert.deepEqual(t.inputSchema.properties.account.enum, ["main", "stale"], t.name);
+    assert.equal((await multi.call("crisp_inbox", { limit: 1 })).isError, false);
+    const refused = await multi.call("crisp_inbox", { limit: 1, account: "stale" });
+    assert.equal(refused.isError, true);
+    assert.match(refused.text, /HTTP status: 401/);
+    assert.ok(!refused.text.includes("wrong-key-0123456789abcdef0123456789abcdef"));
+    const unknown = await multi.call("crisp_inbox", { account: "nope" });
+    assert.match(unknown.text, /unknown account `nope`/);
   });
 
   test("resources and prompts over stdio", async () => {

@@ -131,6 +131,12 @@ describe("MCP task tools", { skip: !nodeBackend && "Node-only surface" }, () => 
     const truthMine = await crisp(`conversations/1?per_page=50&filter_assigned=${tobias}`);
     assert.deepEqual(mine.data.conversations.map((c) => c.id), truthMine.map((c) => c.session_id));
     assert.ok(mine.data.conversations.every((c) => c.assigned === "Tobias Lindqvist"));
+    // VIP conversations waiting: a segment.
+    const vip = await ro.call("crisp_inbox", { segment: "vip", limit: 50 });
+    const truthVip = await crisp(`conversations/1?per_page=50&filter_not_resolved=1&order_date_waiting=1&search_type=segment&search_query=${encodeURIComponent('["vip"]')}`);
+    assert.ok(truthVip.length > 0);
+    assert.deepEqual(vip.data.conversations.map((c) => c.id), truthVip.map((c) => c.session_id));
+    assert.ok(vip.data.conversations.every((c) => c.segments.includes("vip") && c.state !== "resolved"));
   });
 
   test("crisp_conversation_context: messages in order, notes, contact, data and earlier conversations in one call", async () => {
@@ -286,6 +292,7 @@ describe("MCP task tools", { skip: !nodeBackend && "Node-only surface" }, () => 
       ["crisp_inbox", { filter: "everything" }, /crisp_inbox: `filter` must be one of waiting, unread/],
       ["crisp_inbox", { limt: 5 }, /unknown parameter `limt`/],
       ["crisp_inbox", { filter: "assigned" }, /needs `assigned_to`/],
+      ["crisp_inbox", { query: "refund", segment: "vip" }, /give `query` or `segment`, not both/],
       ["crisp_inbox", { assigned_to: "Nobody Here" }, /`assigned_to`: no operator matches "Nobody Here"; the operators are: Claire Fontaine/],
       ["crisp_conversation_context", { conversation_id: "session_x/../../people" }, /`conversation_id` must be a conversation id/],
       ["crisp_conversation_context", {}, /missing required parameter `conversation_id`/],

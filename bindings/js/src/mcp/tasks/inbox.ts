@@ -153,8 +153,8 @@ const inbox: TaskTool = {
     description:
       "List conversations in one call: by default those waiting for a reply (not resolved), the longest-waiting first, each with the contact, " +
       "subject, last message excerpt, how long it has waited, unread count, assigned operator, segments and a dashboard link. " +
-      "filter: waiting (default), unread, unassigned, assigned (with assigned_to), resolved, all. Narrow with assigned_to, inbox, query (text in messages, " +
-      "names, emails). Long lists: pass the answer's `cursor` back for more. " +
+      "filter: waiting (default), unread, unassigned, assigned (with assigned_to), resolved, all. Narrow with assigned_to, inbox, segment, or query (text in " +
+      "messages, names, emails). Long lists: pass the answer's `cursor` back for more. " +
       UNTRUSTED,
     inputSchema: {
       type: "object",
@@ -163,6 +163,7 @@ const inbox: TaskTool = {
         assigned_to: { type: "string", description: "Only those assigned to this operator: a name, email or user id." },
         inbox: { type: "string", description: "Only this inbox: its name or id." },
         query: { type: "string", description: "Text to look for in messages, contact names and emails." },
+        segment: { type: "string", description: "Only conversations in this segment, e.g. vip (not with query)." },
         limit: { type: "integer", minimum: 1, maximum: 50, description: "The most conversations (default 20)." },
         cursor: { type: "string", description: "From the previous answer, to continue the same list." },
       },
@@ -186,6 +187,8 @@ const inbox: TaskTool = {
     const assignedTo = str(args, "assigned_to");
     const inboxArg = str(args, "inbox");
     const q = str(args, "query");
+    const segment = str(args, "segment");
+    if (q && segment) throw new ArgError("give `query` or `segment`, not both (Crisp searches one way at a time)");
     if (filter === "assigned" && !assignedTo) throw new ArgError("filter `assigned` needs `assigned_to` (an operator's name, email or id)");
     const cursor = decodeCursor(args, "crisp_inbox");
     const query: Json = { per_page: PER_PAGE };
@@ -200,6 +203,7 @@ const inbox: TaskTool = {
     }
     if (inboxArg) query.filter_inbox_id = UUID.test(inboxArg) ? inboxArg : await inboxId(api, inboxArg);
     if (q) Object.assign(query, { search_type: "text", search_query: q });
+    if (segment) Object.assign(query, { search_type: "segment", search_query: [segment] });
 
     let page = typeof cursor?.p === "number" ? cursor.p : 1;
     let offset = typeof cursor?.o === "number" ? cursor.o : 0;

@@ -5,7 +5,7 @@
 //
 // Only types are imported from the package entry: the build keeps `../index.js` external for the
 // files directly under mcp/, and a runtime import from here would bundle a second copy.
-import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { EndpointId, PreparedRequest } from "../../index.js";
 import type { McpSettings } from "../settings.js";
 
@@ -273,10 +273,6 @@ export function findOperator(all: Operator[], who: string, param: string): Opera
 
 // ---------------------------------------------------------------------------------------------
 // Results.
-
-export function structured(result: Json): CallToolResult {
-  return { structuredContent: result, content: [{ type: "text", text: JSON.stringify(result) }] };
-}
 
 /** Annotations, all four hints set explicitly. */
 export function hints(title: string, write: boolean, destructive = false, idempotent = !write): Tool["annotations"] {

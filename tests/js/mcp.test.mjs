@@ -98,7 +98,7 @@ function cli(args, env = {}) {
 
 describe("npx crisp-kit mcp", { skip: !nodeBackend && "Node-only surface" }, () => {
   test("compact layout: three tools; search, describe", async () => {
-    const mcp = await connect();
+    const mcp = await connect(["--tools=compact"]);
     const tools = await mcp.tools();
     assert.deepEqual(tools.map((t) => t.name).sort(), ["crisp_call_endpoint", "crisp_describe_endpoint", "crisp_search_endpoints"]);
     assert.match(tools.find((t) => t.name === "crisp_call_endpoint").description, /read-only.*--allow-writes/);
@@ -387,7 +387,7 @@ describe("npx crisp-kit mcp", { skip: !nodeBackend && "Node-only surface" }, () 
   test("bad flags exit 2; a missing SDK says how to run it", async () => {
     const bad = await cli(["mcp", "--tools=everything"]);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--tools is compact or full/);
+    assert.match(bad.stderr, /--tools is tasks, compact or full/);
     // A copy of the package outside this repository, where @modelcontextprotocol/sdk cannot resolve.
     const pkg = join(tmp, "crisp-kit");
     mkdirSync(join(pkg, "dist"), { recursive: true });

@@ -318,7 +318,9 @@ describe("npx crisp-kit serve", { skip: !nodeBackend && "Node-only surface" }, (
     const reader = await mcpClient(gw.url, keys.reader);
     try {
       const tools = (await reader.listTools()).tools;
-      assert.deepEqual(tools.map((t) => t.name).sort(), ["crisp_call_endpoint", "crisp_describe_endpoint", "crisp_search_endpoints"]);
+      // The default layout (tasks) keeps the compact layout's three tools; a read key gets no write tool.
+      for (const name of ["crisp_call_endpoint", "crisp_describe_endpoint", "crisp_search_endpoints", "crisp_inbox"]) assert.ok(tools.some((t) => t.name === name), name);
+      assert.ok(!tools.some((t) => t.name === "crisp_reply"));
       const got = await reader.callTool({ name: "crisp_call_endpoint", arguments: { id: "get_conversation", params: { sessionID } } });
       assert.equal(got.isError, undefined, text(got));
       assert.equal(JSON.parse(text(got)).session_id, sessionID);

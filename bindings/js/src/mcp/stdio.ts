@@ -8,19 +8,31 @@ import type { CrispOptions } from "../index.js";
 import { isMissingPackage } from "../internal/optional.js";
 import { packageVersion } from "../internal/version.js";
 import { type McpSettings, parseMcpArgs } from "./settings.js";
+import { capabilitiesOf, registerExtras } from "./extras.js";
 import { type Args, CrispTools } from "./tools.js";
 
-const MCP_HELP = `crisp-kit mcp: the Crisp REST API as MCP tools, over stdio
+const MCP_HELP = `crisp-kit mcp: Crisp as MCP tools, over stdio
 
 Usage:
-  crisp-kit mcp [--tools=compact|full] [--allow-writes] [--max-result-bytes N] [--max-pages N] [--account NAME]
+  crisp-kit mcp [--tools=tasks|compact|full] [--toolsets LIST] [--allow-writes] [--max-result-bytes N]
+                [--max-pages N] [--account NAME]
 
-  --tools=compact      three tools (default): crisp_search_endpoints, crisp_describe_endpoint,
+  --tools=tasks        task tools (default), each one call for a whole support job:
+                       crisp_inbox, crisp_conversation_context, crisp_find_people, crisp_person,
+                       crisp_search_help_center, crisp_help_article, search and fetch (ChatGPT's
+                       shapes); with --allow-writes also crisp_reply, crisp_set_conversation,
+                       crisp_update_person (each with dry_run); plus the compact layout's three
+                       tools, so the whole API stays reachable. Resources crisp://conversation/{id},
+                       crisp://person/{id}; prompts triage-inbox, draft-reply-from-help-center
+  --toolsets LIST      with tasks: which groups, comma-separated: inbox, people, helpdesk, api
+                       (default all four; api is the three catalog tools)
+  --tools=compact      three tools: crisp_search_endpoints, crisp_describe_endpoint,
                        crisp_call_endpoint; the whole catalog for a small tool list
   --tools=full         one tool per endpoint, named crisp_<id>, each with its JSON Schema
-  --allow-writes       offer the endpoints that change data (off: read-only, writes are neither
-                       listed nor callable)
-  --max-result-bytes N cut a result's JSON text past N bytes, with a marker (default 100000)
+  --allow-writes       offer the tools and endpoints that change data (off: read-only, writes are
+                       neither listed nor callable)
+  --max-result-bytes N keep a result under N bytes: lists stop with a cursor, text is cut with a
+                       marker (default 100000)
   --max-pages N        the most pages one call with all_pages may fetch (default 20)
   --account NAME       the default account (else the config file's defaultAccount)
 
@@ -45,6 +57,7 @@ interface Sdk {
   StdioServerTransport: typeof import("@modelcontextprotocol/sdk/server/stdio.js").StdioServerTransport;
   ListToolsRequestSchema: typeof import("@modelcontextprotocol/sdk/types.js").ListToolsRequestSchema;
   CallToolRequestSchema: typeof import("@modelcontextprotocol/sdk/types.js").CallToolRequestSchema;
+  types: typeof import("@modelcontextprotocol/sdk/types.js");
 }
 
 
@@ -65,6 +78,7 @@ async function loadSdk(): Promise<Sdk | null> {
       StdioServerTransport: stdio.StdioServerTransport,
       ListToolsRequestSchema: types.ListToolsRequestSchema,
       CallToolRequestSchema: types.CallToolRequestSchema,
+      types,
     };
   } catch (error) {
     if (isSdkMissing(error)) return null;
@@ -94,11 +108,12 @@ export async function runMcp(argv: string[], options: CrispOptions): Promise<voi
   const log = (line: string) => process.stderr.write(`crisp-kit mcp: ${line}\n`);
   if (tools.configProblem) log(`no usable credentials (${tools.configProblem}); catalog tools work, calls will fail until CRISP_IDENTIFIER/CRISP_KEY or CRISP_KIT_CONFIG are set`);
 
-  const server = new sdk.Server({ name: "crisp-kit", version: packageVersion() }, { capabilities: { tools: {} }, instructions: tools.instructions });
+  const server = new sdk.Server({ name: "crisp-kit", version: packageVersion() }, { capabilities: capabilitiesOf(tools), instructions: tools.instructions });
   server.setRequestHandler(sdk.ListToolsRequestSchema, () => ({ tools: tools.tools }));
   server.setRequestHandler(sdk.CallToolRequestSchema, (request, extra) =>
     tools.call(request.params.name, (request.params.arguments ?? {}) as Args, extra.signal),
   );
+  registerExtras(server, sdk.types, tools, (_signal, run) => run());
   server.onerror = (error) => log(`protocol error: ${error.message}`);
 
   const transport = new sdk.StdioServerTransport();

@@ -16,7 +16,8 @@ import { Gateway, type HttpSdk } from "./server.js";
 const HELP = `crisp-kit serve: a self-hosted Crisp gateway (REST like the seed's proxy, and MCP over HTTP)
 
 Usage:
-  crisp-kit serve [--host 127.0.0.1] [--port 8790] [--keys FILE] [--tools compact|full] [--allow-writes]
+  crisp-kit serve [--host 127.0.0.1] [--port 8790] [--keys FILE] [--tools tasks|compact|full]
+                  [--toolsets inbox,people,helpdesk,api] [--allow-writes]
                   [--rate N/s] [--concurrency N] [--key-concurrency N] [--audit FILE|-]
                   [--max-body BYTES] [--redis URL] [--account NAME] [--max-result-bytes N] [--max-pages N]
   crisp-kit serve keys add --keys FILE --name NAME --scope read|write [--accounts a,b] [--concurrency N]
@@ -28,6 +29,8 @@ Serves:
                                a JSON body {account?, websiteID?, <path params>, query?, body?}
   GET  /_endpoints             the catalog (also /api/crisp/_endpoints); no key needed
   POST /mcp                    MCP over streamable HTTP (stateless); needs @modelcontextprotocol/sdk
+  POST /mcp/readonly           the same without any write tool, whatever the key
+  POST /mcp/x/<toolset>[,...]  only these toolsets (e.g. /mcp/x/helpdesk); add /readonly for no writes
   GET  /healthz, GET /metrics  health; Prometheus metrics (needs a key)
 The first stdout line is one JSON object: {"url": "http://127.0.0.1:PORT/"} (--port 0: a free port).
 
@@ -36,7 +39,9 @@ The first stdout line is one JSON object: {"url": "http://127.0.0.1:PORT/"} (--p
   --keys FILE          the gateway keys (made with \`keys add\`); read again when it changes. Without
                        it the gateway makes one key for this run, prints it in the first stdout line
                        ("key") and accepts no other: loopback is not a trust boundary
-  --tools L            MCP layout: compact (3 tools, default) or full (one tool per endpoint)
+  --tools L            MCP layout: tasks (default: task tools, search/fetch and the 3 catalog tools),
+                       compact (the 3 catalog tools) or full (one tool per endpoint)
+  --toolsets LIST      with tasks: the toolsets /mcp offers (default inbox,people,helpdesk,api)
   --allow-writes       allow write endpoints, to keys with the write scope (default: read-only)
   --rate N/s           send at most N requests a second (or N/m a minute) per Crisp token, in a
                        bucket of N; default: no fixed rate, only Crisp's 429/420 pauses
@@ -80,6 +85,7 @@ async function loadHttpSdk(): Promise<HttpSdk | null> {
       StreamableHTTPServerTransport: http.StreamableHTTPServerTransport,
       ListToolsRequestSchema: types.ListToolsRequestSchema,
       CallToolRequestSchema: types.CallToolRequestSchema,
+      types,
     };
   } catch (error) {
     if (isSdkMissing(error)) return null;
@@ -158,6 +164,7 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
       port: { type: "string" },
       keys: { type: "string" },
       tools: { type: "string" },
+      toolsets: { type: "string" },
       "allow-writes": { type: "boolean" },
       rate: { type: "string" },
       concurrency: { type: "string" },
@@ -180,6 +187,7 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
   try {
     mcp = parseMcpArgs([
       ...(values.tools ? [`--tools=${values.tools}`] : []),
+      ...(values.toolsets ? ["--toolsets", values.toolsets] : []),
       ...(values["allow-writes"] ? ["--allow-writes"] : []),
       ...(values["max-result-bytes"] ? ["--max-result-bytes", values["max-result-bytes"]] : []),
       ...(values["max-pages"] ? ["--max-pages", values["max-pages"]] : []),

@@ -10,7 +10,9 @@ import { ERROR_CODE_INFO } from "../generated/catalog.generated.js";
 import { nearest } from "../internal/suggest.js";
 import { packageVersion } from "../internal/version.js";
 import type { McpSettings } from "../mcp/settings.js";
-import { CrispTools } from "../mcp/tools.js";
+import { CrispTools, type ToolHooks } from "../mcp/tools.js";
+import { capabilitiesOf, registerExtras } from "../mcp/extras.js";
+import { type McpVariant, mcpVariant } from "./mcp-paths.js";
 import type { KeyRecord, KeyRing } from "./keys.js";
 import { callContext, type Limiter } from "./limiter.js";
 import type { Metrics } from "./metrics.js";
@@ -21,6 +23,7 @@ export interface HttpSdk {
   StreamableHTTPServerTransport: typeof import("@modelcontextprotocol/sdk/server/streamableHttp.js").StreamableHTTPServerTransport;
   ListToolsRequestSchema: typeof import("@modelcontextprotocol/sdk/types.js").ListToolsRequestSchema;
   CallToolRequestSchema: typeof import("@modelcontextprotocol/sdk/types.js").CallToolRequestSchema;
+  types: typeof import("@modelcontextprotocol/sdk/types.js");
 }
 
 export interface GatewaySettings {
@@ -127,6 +130,10 @@ export class Gateway {
   readonly #defaultAccount: string | null;
   readonly #readTools: CrispTools;
   readonly #writeTools: CrispTools | null;
+  /** The tools of the other MCP paths (/mcp/readonly, /mcp/x/...), built on first use, per scope. */
+  readonly #variantTools = new Map<string, CrispTools>();
+  readonly #toolsBase: CrispOptions;
+  readonly #toolsHooks: ToolHooks;
   readonly #slots = new Map<string, Slots>();
   readonly #endpointsJson: string;
   readonly server: http.Server;
@@ -149,6 +156,8 @@ export class Gateway {
     this.#accounts = this.#crisp.listAccounts();
     this.#defaultAccount = this.#accounts.find((a) => a.default)?.id ?? null;
     const hooks = { around: this.#around.bind(this) };
+    this.#toolsBase = base;
+    this.#toolsHooks = hooks;
     this.#readTools = new CrispTools(base, { ...settings.mcp, allowWrites: false }, {
       ...hooks,
       writeRefusal: settings.allowWrites
@@ -277,7 +286,13 @@ export class Gateway {
         res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" });
         return void res.end(this.metrics.render());
       }
-      if (path === "/mcp" || path === "/mcp/") return await this.#mcp(req, res, this.#authenticate(req));
+      let variant: McpVariant | null;
+      try {
+        variant = path === "/mcp" || path === "/mcp/" ? null : mcpVariant(path, this.settings.mcp);
+      } catch (e) {
+        throw new Refusal(404, "not_found", (e as Error).message);
+      }
+      if (path === "/mcp" || path === "/mcp/" || variant) return await this.#mcp(req, res, this.#authenticate(req), variant);
       if (path.startsWith("/api/crisp/")) return await this.#rest(req, res, path, this.#authenticate(req));
       throw new Refusal(404, "not_found", `no route ${path}: the gateway serves POST /api/crisp/<endpoint>, GET /_endpoints, /mcp, GET /healthz, GET /metrics`);
     } catch (e) {
@@ -465,7 +480,25 @@ export class Gateway {
   // MCP over streamable HTTP, stateless: each POST gets a fresh SDK server over the shared tools
   // (built once per scope), so replicas need no session affinity.
 
-  async #mcp(req: http.IncomingMessage, res: http.ServerResponse, key: KeyRecord): Promise<void> {
+  /** The tools for a key on an MCP path: a read key (or a read-only path) never gets a write tool. */
+  #toolsFor(key: KeyRecord, variant: McpVariant | null): CrispTools {
+    const write = key.scope === "write" && this.#writeTools !== null && !variant?.readonly;
+    if (!variant) return write && this.#writeTools ? this.#writeTools : this.#readTools;
+    const id = `${write ? "write" : "read"}|${variant.id}`;
+    let tools = this.#variantTools.get(id);
+    if (!tools) {
+      const writeRefusal = variant.readonly
+        ? "This is a read-only MCP path: connect to the same path without /readonly, with a write key, for writes."
+        : this.settings.allowWrites
+          ? "This gateway key has the read scope: ask for a key with the write scope."
+          : "This gateway runs read-only (without --allow-writes).";
+      tools = new CrispTools(this.#toolsBase, { ...this.settings.mcp, toolsets: variant.toolsets, allowWrites: write }, { ...this.#toolsHooks, writeRefusal });
+      this.#variantTools.set(id, tools);
+    }
+    return tools;
+  }
+
+  async #mcp(req: http.IncomingMessage, res: http.ServerResponse, key: KeyRecord, variant: McpVariant | null = null): Promise<void> {
     const sdk = this.settings.sdk;
     if (!sdk) throw new Refusal(501, "mcp_unavailable", this.settings.sdkMissing);
     if (req.method !== "POST") {
@@ -481,8 +514,8 @@ export class Gateway {
       res.writeHead(400, { "content-type": "application/json" });
       return void res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32700, message: `Parse error: ${(e as Error).message}` }, id: null }));
     }
-    const tools = key.scope === "write" && this.#writeTools ? this.#writeTools : this.#readTools;
-    const server = new sdk.Server({ name: "crisp-kit", version: packageVersion() }, { capabilities: { tools: {} }, instructions: tools.instructions });
+    const tools = this.#toolsFor(key, variant);
+    const server = new sdk.Server({ name: "crisp-kit", version: packageVersion() }, { capabilities: capabilitiesOf(tools), instructions: tools.instructions });
     server.setRequestHandler(sdk.ListToolsRequestSchema, () => ({ tools: tools.tools }));
     server.setRequestHandler(sdk.CallToolRequestSchema, (request, extra) =>
       callerContext.run({ key }, () =>
@@ -493,6 +526,7 @@ export class Gateway {
           ),
       ),
     );
+    registerExtras(server, sdk.types, tools, (signal, run) => callerContext.run({ key }, () => this.#slotsOf(key).run(signal, run)));
     server.onerror = (error) => this.log(`mcp protocol error: ${error.message}`);
     const transport = new sdk.StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.once("close", () => {

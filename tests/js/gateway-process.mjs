@@ -1,0 +1,63 @@
+// The real gateway process (`node bindings/js/dist/cli.js serve`), started on 127.0.0.1 with a free
+// port and stopped by its pid, and the MCP SDK's clients for it and for `crisp-kit mcp` over stdio.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { root } from "./support.mjs";
+
+export const cliPath = join(root, "bindings/js/dist/cli.js");
+const running = new Set();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGTERM");
+});
+
+export function sandboxEnv(sandbox) {
+  return {
+    CRISP_BASE_URL: sandbox.url, CRISP_IDENTIFIER: sandbox.identifier, CRISP_KEY: sandbox.key,
+    CRISP_TIER: "plugin", CRISP_WEBSITE_ID: sandbox.website_id,
+  };
+}
+
+/** Starts `crisp-kit serve --port 0 ARGS`; resolves with its first stdout line's fields, stderr(), stop(). */
+export async function startGateway(args, env) {
+  const child = spawn(process.execPath, [cliPath, "serve", "--port", "0", ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const first = await new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+    createInterface({ input: child.stdout }).once("line", resolve);
+  });
+  return {
+    ...JSON.parse(first),
+    stderr: () => stderr,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        process.kill(child.pid, "SIGTERM");
+      }),
+  };
+}
+
+/** The SDK's client over streamable HTTP, on `path` (default mcp) of a gateway. */
+export async function httpClient(base, key, path = "mcp") {
+  const transport = new StreamableHTTPClientTransport(new URL(`${base}${path}`), { requestInit: { headers: key ? { authorization: `Bearer ${key}` } : {} } });
+  const client = new Client({ name: "crisp-kit-test", version: "0.0.0" });
+  await client.connect(transport);
+  return client;
+}
+
+/** The SDK's client over stdio, spawning `crisp-kit mcp ARGS`. */
+export async function stdioClient(args, env) {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [cliPath, "mcp", ...args], env: { PATH: process.env.PATH, ...env }, stderr: "pipe" });
+  transport.stderr.on("data", () => {});
+  const client = new Client({ name: "crisp-kit-test", version: "0.0.0" });
+  await client.connect(transport);
+  return client;
+}

@@ -13,6 +13,7 @@ import { CrispTools } from "../mcp/tools.js";
 import type { KeyRecord, KeyRing } from "./keys.js";
 import { callContext, type Limiter } from "./limiter.js";
 import type { Metrics } from "./metrics.js";
+import { OriginGuard } from "./origin.js";
 
 /** The MCP SDK's parts the gateway uses, loaded lazily by the caller (an optional peer). */
 export interface HttpSdk {
@@ -35,6 +36,10 @@ export interface GatewaySettings {
   /** The SDK, or null when it is not installed (then /mcp says so and REST still works). */
   sdk: HttpSdk | null;
   sdkMissing: string;
+  /** `--public-url`: the base URL callers reach the gateway at (behind a TLS proxy), or null. */
+  publicUrl: URL | null;
+  /** `--allow-origin`: web apps allowed to call the gateway from a browser (answered with CORS). */
+  allowOrigins: string[];
 }
 
 /** A request body past this many bytes beyond the limit is not read to its end: the socket is closed. */
@@ -151,6 +156,7 @@ export class Gateway {
   readonly #writeTools: CrispTools | null;
   readonly #slots = new Map<string, Slots>();
   readonly #endpointsJson: string;
+  #guard: OriginGuard | null = null;
   readonly server: http.Server;
 
   constructor(
@@ -288,6 +294,11 @@ export class Gateway {
         if (req.method !== "GET" && req.method !== "HEAD") throw new Refusal(405, "method_not_allowed", "GET /healthz", null, { allow: "GET, HEAD" });
         return this.#json(res, 200, { ok: true, version: packageVersion() });
       }
+      // Host and Origin first: before a key is looked at, before anything reaches Crisp.
+      const guard = this.#originGuard();
+      const refusal = guard.check(req);
+      if (refusal) throw new Refusal(refusal.status, refusal.code, refusal.message);
+      if (guard.cors(req, res, path)) return;
       if (path === "/_endpoints" || path === "/api/crisp/_endpoints" || path === "/api/crisp/_endpoints/") {
         // The catalog is public (it is docs/ENDPOINTS.md): no key needed to discover it.
         if (req.method !== "GET" && req.method !== "HEAD") throw new Refusal(405, "method_not_allowed", "GET /_endpoints", null, { allow: "GET, HEAD" });
@@ -306,6 +317,21 @@ export class Gateway {
       if (e instanceof Refusal) return this.#refuse(res, e);
       throw e;
     }
+  }
+
+  /** The Host and Origin checks, for the address and port the server listens on. */
+  #originGuard(): OriginGuard {
+    if (!this.#guard) {
+      const a = this.server.address();
+      if (a === null || typeof a === "string") throw new Error("the gateway listens on a TCP port");
+      this.#guard = new OriginGuard(a.address, a.port, this.settings);
+    }
+    return this.#guard;
+  }
+
+  /** The origins browsers may call from (the gateway's own, --public-url's, --allow-origin's). */
+  get allowedOrigins(): string[] {
+    return this.#originGuard().allowed;
   }
 
   // -------------------------------------------------------------------------------------------

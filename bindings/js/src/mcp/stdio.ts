@@ -8,7 +8,8 @@ import type { CrispOptions } from "../index.js";
 import { isMissingPackage } from "../internal/optional.js";
 import { packageVersion } from "../internal/version.js";
 import { type McpSettings, parseMcpArgs } from "./settings.js";
-import { type Args, CrispTools } from "./tools.js";
+import { ClientLog, LogLevels } from "./logging.js";
+import { type Args, CrispTools, redactor } from "./tools.js";
 
 const MCP_HELP = `crisp-kit mcp: the Crisp REST API as MCP tools, over stdio
 
@@ -94,12 +95,24 @@ export async function runMcp(argv: string[], options: CrispOptions): Promise<voi
   const log = (line: string) => process.stderr.write(`crisp-kit mcp: ${line}\n`);
   if (tools.configProblem) log(`no usable credentials (${tools.configProblem}); catalog tools work, calls will fail until CRISP_IDENTIFIER/CRISP_KEY or CRISP_KIT_CONFIG are set`);
 
-  const server = new sdk.Server({ name: "crisp-kit", version: packageVersion() }, { capabilities: { tools: {} }, instructions: tools.instructions });
+  // `logging`: the client's log level and the lines that concern it (mcp/logging.ts).
+  const server = new sdk.Server({ name: "crisp-kit", version: packageVersion() }, { capabilities: { tools: {}, logging: {} }, instructions: tools.instructions });
+  const clientLog = new ClientLog(new LogLevels(), "stdio", redactor(options), log);
+  await clientLog.answerSetLevel(server);
   server.setRequestHandler(sdk.ListToolsRequestSchema, () => ({ tools: tools.tools }));
   server.setRequestHandler(sdk.CallToolRequestSchema, (request, extra) =>
-    tools.call(request.params.name, (request.params.arguments ?? {}) as Args, extra.signal),
+    clientLog.toolCall(extra.sendNotification, request.params.name, () =>
+      tools.call(request.params.name, (request.params.arguments ?? {}) as Args, extra.signal),
+    ),
   );
-  server.onerror = (error) => log(`protocol error: ${error.message}`);
+  let reporting = false;
+  server.onerror = (error) => {
+    log(`protocol error: ${error.message}`);
+    // Told to the client too (one at a time: a failing stdout must not feed itself).
+    if (reporting) return;
+    reporting = true;
+    void clientLog.send((n) => server.notification(n), "error", `protocol error: ${error.message}`).finally(() => (reporting = false));
+  };
 
   const transport = new sdk.StdioServerTransport();
   let closing = false;

@@ -9,7 +9,8 @@ import { type AccountInfo, Crisp, CrispError, type CrispOptions, type EndpointIn
 import { nearest } from "../internal/suggest.js";
 import { packageVersion } from "../internal/version.js";
 import type { McpSettings } from "../mcp/settings.js";
-import { CrispTools } from "../mcp/tools.js";
+import { carriesToolCall, ClientLog, LogLevels } from "../mcp/logging.js";
+import { CrispTools, redactor } from "../mcp/tools.js";
 import type { KeyRecord, KeyRing } from "./keys.js";
 import { callContext, type Limiter } from "./limiter.js";
 import type { Metrics } from "./metrics.js";
@@ -157,6 +158,9 @@ export class Gateway {
   readonly #slots = new Map<string, Slots>();
   readonly #endpointsJson: string;
   #guard: OriginGuard | null = null;
+  /** The MCP log level each key's client set (logging/setLevel), and the redactor of its lines. */
+  readonly #logLevels = new LogLevels();
+  readonly #logRedact: (text: string) => string;
   readonly server: http.Server;
 
   constructor(
@@ -185,6 +189,7 @@ export class Gateway {
     });
     this.#writeTools = settings.allowWrites ? new CrispTools(base, { ...settings.mcp, allowWrites: true }, hooks) : null;
     this.#endpointsJson = JSON.stringify(this.#describeCatalog());
+    this.#logRedact = redactor(options);
     this.server = http.createServer((req, res) => {
       this.#handle(req, res).catch((e: unknown) => {
         this.log(`internal error on ${req.method} ${req.url?.split("?")[0]}: ${(e as Error)?.message ?? e}`);
@@ -530,19 +535,27 @@ export class Gateway {
       return void res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32700, message: `Parse error: ${(e as Error).message}` }, id: null }));
     }
     const tools = key.scope === "write" && this.#writeTools ? this.#writeTools : this.#readTools;
-    const server = new sdk.Server({ name: "crisp-kit", version: packageVersion() }, { capabilities: { tools: {} }, instructions: tools.instructions });
+    const server = new sdk.Server({ name: "crisp-kit", version: packageVersion() }, { capabilities: { tools: {}, logging: {} }, instructions: tools.instructions });
+    // The level is the key's (stateless: kept per key between POSTs); mcp/logging.ts.
+    const clientLog = new ClientLog(this.#logLevels, key.name, this.#logRedact, this.log);
+    await clientLog.answerSetLevel(server);
     server.setRequestHandler(sdk.ListToolsRequestSchema, () => ({ tools: tools.tools }));
     server.setRequestHandler(sdk.CallToolRequestSchema, (request, extra) =>
-      callerContext.run({ key }, () =>
-        this.#slotsOf(key)
-          .run(extra.signal, () => tools.call(request.params.name, (request.params.arguments ?? {}) as Json, extra.signal))
-          .catch(
-            (e: unknown): CallToolResult => ({ isError: true, content: [{ type: "text", text: `Error: ${(e as Error)?.message ?? e}` }] }),
-          ),
+      clientLog.toolCall(extra.sendNotification, request.params.name, () =>
+        callerContext.run({ key }, () =>
+          this.#slotsOf(key)
+            .run(extra.signal, () => tools.call(request.params.name, (request.params.arguments ?? {}) as Json, extra.signal))
+            .catch(
+              (e: unknown): CallToolResult => ({ isError: true, content: [{ type: "text", text: `Error: ${(e as Error)?.message ?? e}` }] }),
+            ),
+        ),
       ),
     );
     server.onerror = (error) => this.log(`mcp protocol error: ${error.message}`);
-    const transport = new sdk.StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    // Plain JSON answers, unless the key's client asked for log lines and this POST calls a tool:
+    // then an SSE stream, the one way lines reach it before the result (clients accept both).
+    const stream = clientLog.wanted && carriesToolCall(message);
+    const transport = new sdk.StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !stream });
     res.once("close", () => {
       void transport.close();
       void server.close();

@@ -3,10 +3,11 @@
 // client gets for logging/setLevel, which lines reach it at which level, that no key is ever in
 // one, and what it gets for the capabilities the servers do not offer. Node-only (the napi addon).
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -152,6 +153,51 @@ describe("MCP logging, stdio and HTTP", { skip: !nodeBackend && "the MCP servers
       assert.match(JSON.stringify(lines), /ckg_\[redacted\]|\[redacted\]/);
     });
   }
+
+  test("stdio: a protocol error goes to the client at error, once it set a level, without the key it quoted", async () => {
+    // Raw JSON-RPC lines: the SDK's client never sends a broken one.
+    const child = spawn(process.execPath, [cliPath, "mcp"], { env: { PATH: process.env.PATH, ...sandboxEnv(sandbox) }, stdio: ["pipe", "pipe", "ignore"] });
+    const messages = [];
+    let wake = () => {};
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      messages.push(JSON.parse(line));
+      wake();
+    });
+    const until = async (pred, what) => {
+      const deadline = Date.now() + 20_000;
+      while (!messages.some(pred)) {
+        assert.ok(Date.now() < deadline, `no ${what} within 20 s: ${JSON.stringify(messages)}`);
+        await new Promise((r) => {
+          wake = r;
+          setTimeout(r, 200);
+        });
+      }
+      return messages.find(pred);
+    };
+    const send = (m) => child.stdin.write(`${typeof m === "string" ? m : JSON.stringify(m)}\n`);
+    try {
+      send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "0" } } });
+      await until((m) => m.id === 1, "initialize answer");
+      send({ jsonrpc: "2.0", method: "notifications/initialized" });
+      send(`{"broken": "${KEY_SHAPED}`);
+      send({ jsonrpc: "2.0", id: 2, method: "ping" });
+      await until((m) => m.id === 2, "ping answer");
+      assert.ok(!messages.some((m) => m.method === "notifications/message"), "a line before any level was set");
+      send({ jsonrpc: "2.0", id: 3, method: "logging/setLevel", params: { level: "error" } });
+      await until((m) => m.id === 3, "setLevel answer");
+      send(`{"broken": "${KEY_SHAPED}`);
+      const line = await until((m) => m.method === "notifications/message", "log line");
+      assert.equal(line.params.level, "error");
+      assert.match(line.params.data.message, /^protocol error: /);
+      assertNoSecrets(messages);
+    } finally {
+      await new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", resolve);
+        process.kill(child.pid, "SIGTERM");
+      });
+    }
+  });
 
   test("http: the level is the key's, kept between POSTs; another key's answers stay plain JSON", async () => {
     const { client, lines } = await servers.http(keys.first);

@@ -189,6 +189,9 @@ describe("crisp-kit serve: Host and Origin checks", { skip: !nodeBackend && "the
     assert.equal(r.headers["access-control-allow-origin"], APP);
     assert.match(r.headers["access-control-expose-headers"], /retry-after/);
     assert.match(r.headers.vary, /\bOrigin\b/);
+    const m = await call("mcp", { origin: DEV });
+    assert.equal(m.status, 200, m.text);
+    assert.equal(m.headers["access-control-allow-origin"], DEV, "/mcp's answer (written by the MCP SDK) keeps the CORS headers");
     const refused = await raw("/api/crisp/get/website", { headers: { origin: APP, "content-type": "application/json" }, body: {} });
     assert.equal(refused.status, 401, "no key");
     assert.equal(refused.headers["access-control-allow-origin"], APP, "the app can read why it was refused");

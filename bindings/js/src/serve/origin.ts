@@ -84,6 +84,8 @@ function shown(value: string): string {
 
 /** The host part of a `Host` header: `127.0.0.1:8790` → `127.0.0.1`, `[::1]:8790` → `::1`. */
 function hostnameOf(host: string): string | null {
+  // A host and a port, nothing else (no user info, path, query: `evil.example@127.0.0.1` is not 127.0.0.1).
+  if (/[@/?#\\\s]/.test(host)) return null;
   try {
     const h = new URL(`http://${host}/`).hostname.toLowerCase();
     return h.startsWith("[") ? h.slice(1, -1) : h;

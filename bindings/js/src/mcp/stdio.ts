@@ -28,6 +28,9 @@ Usage:
 Credentials as for \`crisp-kit call\`: CRISP_IDENTIFIER, CRISP_KEY, CRISP_TIER, CRISP_WEBSITE_ID,
 CRISP_BASE_URL, and CRISP_KIT_CONFIG for several accounts. Keys never appear in tool output.
 
+Logging: a client that sends logging/setLevel gets its tool calls' lines as notifications/message
+(refused or failed: warning; each call: debug; protocol errors: error), none before; stderr has all.
+
 Needs @modelcontextprotocol/sdk beside crisp-kit (an optional peer dependency). In a checkout of
 the crisp-kit repository it is there (a dev dependency): npx crisp-kit mcp. Once crisp-kit is
 published on npm: npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit mcp

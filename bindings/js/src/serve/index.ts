@@ -28,7 +28,8 @@ Serves:
   POST /api/crisp/<endpoint>   e.g. /api/crisp/get/conversation (or /api/crisp/get_conversation), with
                                a JSON body {account?, websiteID?, <path params>, query?, body?}
   GET  /_endpoints             the catalog (also /api/crisp/_endpoints); no key needed
-  POST /mcp                    MCP over streamable HTTP (stateless); needs @modelcontextprotocol/sdk
+  POST /mcp                    MCP over streamable HTTP (stateless); needs @modelcontextprotocol/sdk.
+                               A log level set with logging/setLevel holds for that key's later calls
   GET  /healthz, GET /metrics  health; Prometheus metrics (needs a key)
 The first stdout line is one JSON object: {"url": "http://127.0.0.1:PORT/"} (--port 0: a free port).
 

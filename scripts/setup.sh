@@ -160,12 +160,20 @@ fi
 conformance_dir="${CRISP_KIT_TOOLS:-$HOME/.cache/crisp-kit}/conformance"
 # Exact: the baseline of expected failures (tests/js/conformance-baseline.json) is for this version.
 conformance_pkgs="node@22.23.3 @modelcontextprotocol/conformance@0.1.16"
-if [ "$(cat "$conformance_dir/.packages" 2>/dev/null)" != "$conformance_pkgs" ]; then
+# The binary lands in node_modules/node/bin/node (the `node` package's install script puts it
+# there; tests/js/conformance.test.mjs runs it by that path).
+conformance_node="$conformance_dir/node_modules/node/bin/node"
+if [ "$(cat "$conformance_dir/.packages" 2>/dev/null)" != "$conformance_pkgs" ] || [ ! -x "$conformance_node" ]; then
   say "installing $conformance_pkgs into $conformance_dir (once)"
   mkdir -p "$conformance_dir"
   [ -f "$conformance_dir/package.json" ] || echo '{"private": true}' > "$conformance_dir/package.json"
   # shellcheck disable=SC2086
   npm install --prefix "$conformance_dir" --no-audit --no-fund --loglevel=error $conformance_pkgs >&2
+  # With install scripts turned off (npm's ignore-scripts) the `node` package has no binary.
+  if ! "$conformance_node" --version 2>/dev/null | grep -q '^v22\.'; then
+    say "no Node 22 at $conformance_node after the install (are npm install scripts turned off?)"
+    exit 1
+  fi
   echo "$conformance_pkgs" > "$conformance_dir/.packages"
 fi
 

@@ -27,6 +27,9 @@ const PUBLISHED = "the published form: crisp-kit is not on the npm registry yet,
 const DECISIONS = {
   "npm start": skip("starts the sandbox and the demo dashboard and serves until stopped; the demo's parts run in the extension suite"),
   "npm test": skip("is the suite this test is part of"),
+  "D=~/.cache/crisp-kit/conformance": skip("sets a variable for the conformance command below it"),
+  "CRISP_KIT_CONFORMANCE_KEY=ckg_… CRISP_KIT_CONFORMANCE_ORIGIN=http://127.0.0.1:8790 CRISP_KIT_CONFORMANCE_DIR=$D $D/node_modules/node/bin/node --import ./tests/js/conformance-auth.mjs $D/node_modules/@modelcontextprotocol/conformance/dist/index.js server --url http://127.0.0.1:8790/mcp --scenario dns-rebinding-protection":
+    skip("runs the conformance suite against a gateway of the reader's with its key; tests/js/conformance.test.mjs runs the same suite and preload against a gateway it starts, with a key it issued"),
   "export CRISP_IDENTIFIER=… CRISP_KEY=… CRISP_TIER=plugin CRISP_WEBSITE_ID=…":
     skip("sets the reader's own credentials; every command here runs with the same variables set to the sandbox's"),
   "npx crisp-kit --version": run((r) => assert.match(r.stdout, /^crisp-kit \d+\.\d+\.\d+\n$/)),

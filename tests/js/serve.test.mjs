@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { startGateway as start } from "./gateway.mjs";
 import { backendName, loadKit, root, startSandbox } from "./support.mjs";
 
 const nodeBackend = backendName === "native";
@@ -43,32 +43,9 @@ function sandboxEnv() {
   };
 }
 
-/** Starts `crisp-kit serve ARGS`; resolves with its first stdout line, its stderr so far, stop(). */
-async function startGateway(args, env = sandboxEnv()) {
-  const child = spawn(process.execPath, [cliPath, "serve", "--port", "0", ...args], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  running.add(child);
-  child.once("exit", () => running.delete(child));
-  let stderr = "";
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  const first = await new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    createInterface({ input: child.stdout }).once("line", resolve);
-  });
-  const info = JSON.parse(first);
-  return {
-    ...info,
-    stderr: () => stderr,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        process.kill(child.pid, "SIGTERM");
-      }),
-  };
+/** Starts `crisp-kit serve ARGS` against the sandbox (or with `env`). */
+function startGateway(args, env = sandboxEnv()) {
+  return start(args, env);
 }
 
 async function post(base, route, body, key, init = {}) {

@@ -7,9 +7,11 @@ import type { CrispTools } from "./tools.js";
 type Types = typeof import("@modelcontextprotocol/sdk/types.js");
 
 /** The server capabilities for these tools: tools always; resources and prompts when offered. */
-export function capabilitiesOf(tools: CrispTools): { tools: Record<string, never>; resources?: Record<string, never>; prompts?: Record<string, never> } {
+export function capabilitiesOf(tools: CrispTools): { tools: Record<string, never>; logging: Record<string, never>; resources?: Record<string, never>; prompts?: Record<string, never> } {
   return {
     tools: {},
+    // logging/setLevel and the lines that concern a client (mcp/logging.ts), on both servers.
+    logging: {},
     ...(tools.resourceTemplates.length ? { resources: {} } : {}),
     ...(tools.prompts.length ? { prompts: {} } : {}),
   };

@@ -9,7 +9,8 @@ import { isMissingPackage } from "../internal/optional.js";
 import { packageVersion } from "../internal/version.js";
 import { type McpSettings, parseMcpArgs } from "./settings.js";
 import { capabilitiesOf, registerExtras } from "./extras.js";
-import { type Args, CrispTools } from "./tools.js";
+import { ClientLog, LogLevels } from "./logging.js";
+import { type Args, CrispTools, redactor } from "./tools.js";
 
 const MCP_HELP = `crisp-kit mcp: Crisp as MCP tools, over stdio
 
@@ -38,6 +39,9 @@ Usage:
 
 Credentials as for \`crisp-kit call\`: CRISP_IDENTIFIER, CRISP_KEY, CRISP_TIER, CRISP_WEBSITE_ID,
 CRISP_BASE_URL, and CRISP_KIT_CONFIG for several accounts. Keys never appear in tool output.
+
+Logging: a client that sends logging/setLevel gets its tool calls' lines as notifications/message
+(refused or failed: warning; each call: debug; protocol errors: error), none before; stderr has all.
 
 Needs @modelcontextprotocol/sdk beside crisp-kit (an optional peer dependency). In a checkout of
 the crisp-kit repository it is there (a dev dependency): npx crisp-kit mcp. Once crisp-kit is
@@ -108,13 +112,25 @@ export async function runMcp(argv: string[], options: CrispOptions): Promise<voi
   const log = (line: string) => process.stderr.write(`crisp-kit mcp: ${line}\n`);
   if (tools.configProblem) log(`no usable credentials (${tools.configProblem}); catalog tools work, calls will fail until CRISP_IDENTIFIER/CRISP_KEY or CRISP_KIT_CONFIG are set`);
 
+  // `logging`: the client's log level and the lines that concern it (mcp/logging.ts).
   const server = new sdk.Server({ name: "crisp-kit", version: packageVersion() }, { capabilities: capabilitiesOf(tools), instructions: tools.instructions });
+  const clientLog = new ClientLog(new LogLevels(), "stdio", redactor(options), log);
+  await clientLog.answerSetLevel(server);
   server.setRequestHandler(sdk.ListToolsRequestSchema, () => ({ tools: tools.tools }));
   server.setRequestHandler(sdk.CallToolRequestSchema, (request, extra) =>
-    tools.call(request.params.name, (request.params.arguments ?? {}) as Args, extra.signal),
+    clientLog.toolCall(extra.sendNotification, request.params.name, () =>
+      tools.call(request.params.name, (request.params.arguments ?? {}) as Args, extra.signal),
+    ),
   );
   registerExtras(server, sdk.types, tools, (_signal, run) => run());
-  server.onerror = (error) => log(`protocol error: ${error.message}`);
+  let reporting = false;
+  server.onerror = (error) => {
+    log(`protocol error: ${error.message}`);
+    // Told to the client too (one at a time: a failing stdout must not feed itself).
+    if (reporting) return;
+    reporting = true;
+    void clientLog.send((n) => server.notification(n), "error", `protocol error: ${error.message}`).finally(() => (reporting = false));
+  };
 
   const transport = new sdk.StdioServerTransport();
   let closing = false;

@@ -125,7 +125,7 @@ function compactTools(catalog: EndpointInfo[], ctx: AccountContext, settings: Mc
 type Content = CallToolResult["content"];
 
 /** Redacts every configured key (and its Basic form) from text that leaves the server. */
-function redactor(options: CrispOptions): (text: string) => string {
+export function redactor(options: CrispOptions): (text: string) => string {
   const secrets = new Set<string>();
   const add = (identifier: string | undefined, key: string | undefined) => {
     if (!key || key.length < 8) return;

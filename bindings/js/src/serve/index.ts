@@ -2,7 +2,6 @@
 // endpoint (streamable HTTP), on this machine, with this machine's Crisp keys; callers hold
 // gateway keys (bearer), never Crisp's. See docs/GATEWAY.md.
 import { appendFileSync, existsSync } from "node:fs";
-import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { CrispError, type CrispOptions } from "../index.js";
 import { UsageError, wholeFlag } from "../internal/flags.js";
@@ -11,6 +10,7 @@ import { parseMcpArgs } from "../mcp/settings.js";
 import { addKey, hashOf, KeyFileError, KeyRing, type KeyRecord, newKey, readKeys, removeKey } from "./keys.js";
 import { connectRedis, Limiter, parseRate, tokenId } from "./limiter.js";
 import { Metrics } from "./metrics.js";
+import { isLoopback, parseAllowOrigins, parsePublicUrl } from "./origin.js";
 import { Gateway, type HttpSdk } from "./server.js";
 
 const HELP = `crisp-kit serve: a self-hosted Crisp gateway (REST like the seed's proxy, and MCP over HTTP)
@@ -20,6 +20,7 @@ Usage:
                   [--toolsets inbox,people,helpdesk,api] [--allow-writes]
                   [--rate N/s] [--concurrency N] [--key-concurrency N] [--audit FILE|-]
                   [--max-body BYTES] [--redis URL] [--account NAME] [--max-result-bytes N] [--max-pages N]
+                  [--public-url URL] [--allow-origin ORIGIN]...
   crisp-kit serve keys add --keys FILE --name NAME --scope read|write [--accounts a,b] [--concurrency N]
   crisp-kit serve keys list --keys FILE [--json]
   crisp-kit serve keys remove --keys FILE --name NAME
@@ -28,7 +29,8 @@ Serves:
   POST /api/crisp/<endpoint>   e.g. /api/crisp/get/conversation (or /api/crisp/get_conversation), with
                                a JSON body {account?, websiteID?, <path params>, query?, body?}
   GET  /_endpoints             the catalog (also /api/crisp/_endpoints); no key needed
-  POST /mcp                    MCP over streamable HTTP (stateless); needs @modelcontextprotocol/sdk
+  POST /mcp                    MCP over streamable HTTP (stateless); needs @modelcontextprotocol/sdk.
+                               A log level set with logging/setLevel holds for that key's later calls
   POST /mcp/readonly           the same without any write tool, whatever the key
   POST /mcp/x/<toolset>[,...]  only these toolsets (e.g. /mcp/x/helpdesk); add /readonly for no writes
   GET  /healthz, GET /metrics  health; Prometheus metrics (needs a key)
@@ -52,6 +54,17 @@ The first stdout line is one JSON object: {"url": "http://127.0.0.1:PORT/"} (--p
   --redis URL          share each token's rate budget and pauses with other replicas through Redis
                        (needs the \`redis\` package beside crisp-kit)
   --account NAME       the default account (else the config file's defaultAccount)
+  --public-url URL     the gateway's base URL as callers reach it, e.g. behind a TLS proxy
+                       (https://crisp.example.com/): its origin and host are accepted below
+  --allow-origin O     a web app allowed to call the REST proxy and /mcp from a browser, answered
+                       with CORS (an exact origin: https://app.example.com); repeatable, or a,b
+
+Host and Origin checks (every route but /healthz, before the key is checked, nothing sent to Crisp):
+a request with an Origin header that is not the gateway's own (http://127.0.0.1:PORT,
+http://localhost:PORT, http://[::1]:PORT), --public-url's or an --allow-origin gets 403
+forbidden_origin (Origin: null too); on a loopback --host, a Host header that is not a loopback
+name or address (any port) or --public-url's host gets 421 misdirected_request. Clients that send
+no Origin (scripts, MCP clients, curl) are not affected.
 
 Credentials as for \`crisp-kit call\`: CRISP_IDENTIFIER, CRISP_KEY, CRISP_TIER, CRISP_WEBSITE_ID,
 CRISP_BASE_URL, or CRISP_KIT_CONFIG for several accounts. Neither Crisp's keys nor the gateway's
@@ -65,12 +78,6 @@ const SERVE_SDK_MISSING =
 
 function log(line: string): void {
   process.stderr.write(`crisp-kit serve: ${line}\n`);
-}
-
-function isLoopback(host: string): boolean {
-  if (host === "localhost") return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  return host === "::1";
 }
 
 async function loadHttpSdk(): Promise<HttpSdk | null> {
@@ -175,8 +182,12 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
       account: { type: "string" },
       "max-result-bytes": { type: "string" },
       "max-pages": { type: "string" },
+      "public-url": { type: "string" },
+      "allow-origin": { type: "string", multiple: true },
     },
   });
+  const publicUrl = parsePublicUrl(values["public-url"]);
+  const allowOrigins = parseAllowOrigins(values["allow-origin"]);
   const host = values.host ?? "127.0.0.1";
   const port = wholeFlag("port", values.port, 8790, 0);
   if (port > 65535) throw new UsageError(`--port is 0..65535, got ${port}`);
@@ -243,7 +254,7 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
   const limiter = new Limiter({ concurrency, rate, redis, redisPrefix: "crisp-kit:limit:", labels, metrics, log });
   const gateway = new Gateway(
     options,
-    { allowWrites: mcp.allowWrites, mcp, keyConcurrency, maxBody, audit, sdk, sdkMissing: SERVE_SDK_MISSING },
+    { allowWrites: mcp.allowWrites, mcp, keyConcurrency, maxBody, audit, sdk, sdkMissing: SERVE_SDK_MISSING, publicUrl, allowOrigins },
     keys,
     limiter,
     metrics,
@@ -267,7 +278,8 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
     `listening on ${urlHost}:${bound}; ${mcp.allowWrites ? "writes allowed to write keys" : "read-only"}; ` +
       `${values.keys ? `${keys.records.length} keys from ${values.keys}` : "one key for this run (see stdout)"}; ` +
       `accounts: ${gateway.accounts.map((a) => a.id).join(", ") || "none"}; MCP: ${sdk ? `${gateway.toolCount} tools (${mcp.tools})` : "SDK not installed"}; ` +
-      `${rate ? `rate ${values.rate} per token` : "no fixed rate"}, ${concurrency} in flight per token${redis ? ", shared through redis" : ""}`,
+      `${rate ? `rate ${values.rate} per token` : "no fixed rate"}, ${concurrency} in flight per token${redis ? ", shared through redis" : ""}; ` +
+      `browser origins: ${gateway.allowedOrigins.join(", ") || "none (give --public-url or --allow-origin)"}`,
   );
 
   let closing = false;

@@ -10,12 +10,14 @@ import { ERROR_CODE_INFO } from "../generated/catalog.generated.js";
 import { nearest } from "../internal/suggest.js";
 import { packageVersion } from "../internal/version.js";
 import type { McpSettings } from "../mcp/settings.js";
-import { CrispTools, type ToolHooks } from "../mcp/tools.js";
 import { capabilitiesOf, registerExtras } from "../mcp/extras.js";
+import { carriesToolCall, ClientLog, LogLevels } from "../mcp/logging.js";
+import { CrispTools, redactor, type ToolHooks } from "../mcp/tools.js";
 import { type McpVariant, mcpVariant } from "./mcp-paths.js";
 import type { KeyRecord, KeyRing } from "./keys.js";
 import { callContext, type Limiter } from "./limiter.js";
 import type { Metrics } from "./metrics.js";
+import { OriginGuard } from "./origin.js";
 
 /** The MCP SDK's parts the gateway uses, loaded lazily by the caller (an optional peer). */
 export interface HttpSdk {
@@ -39,6 +41,10 @@ export interface GatewaySettings {
   /** The SDK, or null when it is not installed (then /mcp says so and REST still works). */
   sdk: HttpSdk | null;
   sdkMissing: string;
+  /** `--public-url`: the base URL callers reach the gateway at (behind a TLS proxy), or null. */
+  publicUrl: URL | null;
+  /** `--allow-origin`: web apps allowed to call the gateway from a browser (answered with CORS). */
+  allowOrigins: string[];
 }
 
 /** A request body past this many bytes beyond the limit is not read to its end: the socket is closed. */
@@ -136,6 +142,10 @@ export class Gateway {
   readonly #toolsHooks: ToolHooks;
   readonly #slots = new Map<string, Slots>();
   readonly #endpointsJson: string;
+  #guard: OriginGuard | null = null;
+  /** The MCP log level each key's client set (logging/setLevel), and the redactor of its lines. */
+  readonly #logLevels = new LogLevels();
+  readonly #logRedact: (text: string) => string;
   readonly server: http.Server;
 
   constructor(
@@ -166,6 +176,7 @@ export class Gateway {
     });
     this.#writeTools = settings.allowWrites ? new CrispTools(base, { ...settings.mcp, allowWrites: true }, hooks) : null;
     this.#endpointsJson = JSON.stringify(this.#describeCatalog());
+    this.#logRedact = redactor(options);
     this.server = http.createServer((req, res) => {
       this.#handle(req, res).catch((e: unknown) => {
         this.log(`internal error on ${req.method} ${req.url?.split("?")[0]}: ${(e as Error)?.message ?? e}`);
@@ -275,6 +286,11 @@ export class Gateway {
         if (req.method !== "GET" && req.method !== "HEAD") throw new Refusal(405, "method_not_allowed", "GET /healthz", null, { allow: "GET, HEAD" });
         return this.#json(res, 200, { ok: true, version: packageVersion() });
       }
+      // Host and Origin first: before a key is looked at, before anything reaches Crisp.
+      const guard = this.#originGuard();
+      const refusal = guard.check(req);
+      if (refusal) throw new Refusal(refusal.status, refusal.code, refusal.message);
+      if (guard.cors(req, res, path)) return;
       if (path === "/_endpoints" || path === "/api/crisp/_endpoints" || path === "/api/crisp/_endpoints/") {
         // The catalog is public (it is docs/ENDPOINTS.md): no key needed to discover it.
         if (req.method !== "GET" && req.method !== "HEAD") throw new Refusal(405, "method_not_allowed", "GET /_endpoints", null, { allow: "GET, HEAD" });
@@ -299,6 +315,21 @@ export class Gateway {
       if (e instanceof Refusal) return this.#refuse(res, e);
       throw e;
     }
+  }
+
+  /** The Host and Origin checks, for the address and port the server listens on. */
+  #originGuard(): OriginGuard {
+    if (!this.#guard) {
+      const a = this.server.address();
+      if (a === null || typeof a === "string") throw new Error("the gateway listens on a TCP port");
+      this.#guard = new OriginGuard(a.address, a.port, this.settings);
+    }
+    return this.#guard;
+  }
+
+  /** The origins browsers may call from (the gateway's own, --public-url's, --allow-origin's). */
+  get allowedOrigins(): string[] {
+    return this.#originGuard().allowed;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -516,19 +547,27 @@ export class Gateway {
     }
     const tools = this.#toolsFor(key, variant);
     const server = new sdk.Server({ name: "crisp-kit", version: packageVersion() }, { capabilities: capabilitiesOf(tools), instructions: tools.instructions });
+    // The level is the key's (stateless: kept per key between POSTs); mcp/logging.ts.
+    const clientLog = new ClientLog(this.#logLevels, key.name, this.#logRedact, this.log);
+    await clientLog.answerSetLevel(server);
     server.setRequestHandler(sdk.ListToolsRequestSchema, () => ({ tools: tools.tools }));
     server.setRequestHandler(sdk.CallToolRequestSchema, (request, extra) =>
-      callerContext.run({ key }, () =>
-        this.#slotsOf(key)
-          .run(extra.signal, () => tools.call(request.params.name, (request.params.arguments ?? {}) as Json, extra.signal))
-          .catch(
-            (e: unknown): CallToolResult => ({ isError: true, content: [{ type: "text", text: `Error: ${(e as Error)?.message ?? e}` }] }),
-          ),
+      clientLog.toolCall(extra.sendNotification, request.params.name, () =>
+        callerContext.run({ key }, () =>
+          this.#slotsOf(key)
+            .run(extra.signal, () => tools.call(request.params.name, (request.params.arguments ?? {}) as Json, extra.signal))
+            .catch(
+              (e: unknown): CallToolResult => ({ isError: true, content: [{ type: "text", text: `Error: ${(e as Error)?.message ?? e}` }] }),
+            ),
+        ),
       ),
     );
     registerExtras(server, sdk.types, tools, (signal, run) => callerContext.run({ key }, () => this.#slotsOf(key).run(signal, run)));
     server.onerror = (error) => this.log(`mcp protocol error: ${error.message}`);
-    const transport = new sdk.StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    // Plain JSON answers, unless the key's client asked for log lines and this POST calls a tool:
+    // then an SSE stream, the one way lines reach it before the result (clients accept both).
+    const stream = clientLog.wanted && carriesToolCall(message);
+    const transport = new sdk.StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !stream });
     res.once("close", () => {
       void transport.close();
       void server.close();

@@ -1,0 +1,50 @@
+// Starting the real gateway process (bindings/js/dist/cli.js serve) for the suites that drive it
+// over HTTP: serve.test.mjs, serve-origin.test.mjs, conformance.test.mjs. Each child is stopped by
+// pid, by the suite, or here when the test process ends.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { root } from "./support.mjs";
+
+export const cliPath = join(root, "bindings/js/dist/cli.js");
+
+const running = new Set();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGTERM");
+});
+
+/** The environment that points the gateway at a running sandbox (support.mjs `startSandbox`). */
+export function sandboxEnv(sandbox) {
+  return {
+    CRISP_BASE_URL: sandbox.url, CRISP_IDENTIFIER: sandbox.identifier, CRISP_KEY: sandbox.key,
+    CRISP_TIER: "plugin", CRISP_WEBSITE_ID: sandbox.website_id,
+  };
+}
+
+/** Starts `crisp-kit serve --port 0 ARGS`; resolves with its first stdout line, its stderr so far, stop(). */
+export async function startGateway(args, env) {
+  const child = spawn(process.execPath, [cliPath, "serve", "--port", "0", ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const first = await new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+    createInterface({ input: child.stdout }).once("line", resolve);
+  });
+  const info = JSON.parse(first);
+  return {
+    ...info,
+    stderr: () => stderr,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        process.kill(child.pid, "SIGTERM");
+      }),
+  };
+}

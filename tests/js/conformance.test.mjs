@@ -140,7 +140,7 @@ before(async () => {
     assert.equal(r.code, 0, r.stderr);
     keys[name] = r.stdout.trim();
   }
-  // What a team runs by default: loopback, a read key, the compact tools.
+  // What a team runs by default: loopback, a read key, the default (task) layout.
   gw = await startGateway(["--keys", keysFile], sandboxEnv(sandbox));
 });
 after(async () => {

@@ -361,7 +361,7 @@ describe("MCP task tools", { skip: !nodeBackend && "Node-only surface" }, () => 
     const help = await cli(["mcp", "--help"]);
     assert.match(help.stdout, /--tools=tasks {8}task tools \(default\)/);
     const compact = await open(await stdioClient(["--tools=compact"], sandboxEnv(sandbox)));
-    assert.deepEqual(compact.client.getServerCapabilities(), { tools: {} });
+    assert.deepEqual(compact.client.getServerCapabilities(), { tools: {}, logging: {} });
     const people = await open(await stdioClient(["--toolsets", "people"], sandboxEnv(sandbox)));
     assert.deepEqual(people.tools.map((t) => t.name), ["search", "fetch", "crisp_find_people", "crisp_person"]);
     const { resourceTemplates } = await people.client.listResourceTemplates();

@@ -1,9 +1,12 @@
-// Starting the real gateway process (bindings/js/dist/cli.js serve) for the suites that drive it
-// over HTTP: serve.test.mjs, serve-origin.test.mjs, conformance.test.mjs. Each child is stopped by
-// pid, by the suite, or here when the test process ends.
+// The real gateway process (bindings/js/dist/cli.js serve) for every suite that drives it over
+// HTTP, started on 127.0.0.1 with a free port and stopped by its pid (by the suite, or here when
+// the test process ends); and the MCP SDK's clients for it and for `crisp-kit mcp` over stdio.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { root } from "./support.mjs";
 
 export const cliPath = join(root, "bindings/js/dist/cli.js");
@@ -47,4 +50,21 @@ export async function startGateway(args, env) {
         process.kill(child.pid, "SIGTERM");
       }),
   };
+}
+
+/** The SDK's client over streamable HTTP, on `path` (default mcp) of a gateway. */
+export async function httpClient(base, key, path = "mcp") {
+  const transport = new StreamableHTTPClientTransport(new URL(`${base}${path}`), { requestInit: { headers: key ? { authorization: `Bearer ${key}` } : {} } });
+  const client = new Client({ name: "crisp-kit-test", version: "0.0.0" });
+  await client.connect(transport);
+  return client;
+}
+
+/** The SDK's client over stdio, spawning `crisp-kit mcp ARGS`. */
+export async function stdioClient(args, env) {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [cliPath, "mcp", ...args], env: { PATH: process.env.PATH, ...env }, stderr: "pipe" });
+  transport.stderr.on("data", () => {});
+  const client = new Client({ name: "crisp-kit-test", version: "0.0.0" });
+  await client.connect(transport);
+  return client;
 }

@@ -4,7 +4,7 @@
 // compact layout. Each script is deterministic; its answer is checked against the sandbox itself
 // (plain fetch, not crisp-kit), so a script that "saves" calls by answering wrong fails.
 import assert from "node:assert/strict";
-import { sandboxEnv, stdioClient } from "./gateway-process.mjs";
+import { sandboxEnv, stdioClient } from "./gateway.mjs";
 
 /** The layouts measured: flags of `crisp-kit mcp`. */
 export const LAYOUTS = [

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { cliPath, httpClient, sandboxEnv, startGateway, stdioClient } from "./gateway-process.mjs";
+import { cliPath, httpClient, sandboxEnv, startGateway, stdioClient } from "./gateway.mjs";
 import { backendName, startSandbox } from "./support.mjs";
 import { execFile } from "node:child_process";
 

@@ -4,7 +4,7 @@
 import { appendFileSync, existsSync } from "node:fs";
 import { isIP } from "node:net";
 import { parseArgs } from "node:util";
-import { CrispError, type CrispOptions } from "../index.js";
+import { Crisp, CrispError, type CrispOptions } from "../index.js";
 import { UsageError, wholeFlag } from "../internal/flags.js";
 import { isSdkMissing } from "../mcp/stdio.js";
 import { parseMcpArgs } from "../mcp/settings.js";
@@ -12,6 +12,9 @@ import { addKey, hashOf, KeyFileError, KeyRing, type KeyRecord, newKey, readKeys
 import { connectRedis, Limiter, parseRate, tokenId } from "./limiter.js";
 import { Metrics } from "./metrics.js";
 import { Gateway, type HttpSdk } from "./server.js";
+import { grantsPathOf, runGrants } from "./oauth/cli.js";
+import { DEFAULT_OAUTH, OAuthServer } from "./oauth/index.js";
+import { FileStore, type OAuthStore, RedisStore, type RedisLike as OAuthRedis } from "./oauth/store.js";
 
 const HELP = `crisp-kit serve: a self-hosted Crisp gateway (REST like the seed's proxy, and MCP over HTTP)
 
@@ -19,9 +22,12 @@ Usage:
   crisp-kit serve [--host 127.0.0.1] [--port 8790] [--keys FILE] [--tools compact|full] [--allow-writes]
                   [--rate N/s] [--concurrency N] [--key-concurrency N] [--audit FILE|-]
                   [--max-body BYTES] [--redis URL] [--account NAME] [--max-result-bytes N] [--max-pages N]
+                  [--public-url URL] [--no-oauth] [--grants FILE] [--oauth-token-ttl SECONDS] [--oauth-cimd-loopback]
   crisp-kit serve keys add --keys FILE --name NAME --scope read|write [--accounts a,b] [--concurrency N]
   crisp-kit serve keys list --keys FILE [--json]
   crisp-kit serve keys remove --keys FILE --name NAME
+  crisp-kit serve grants list (--keys FILE | --grants FILE | --redis URL) [--json]
+  crisp-kit serve grants revoke (--keys FILE | --grants FILE | --redis URL) (--id ID | --key NAME | --client ID | --all)
 
 Serves:
   POST /api/crisp/<endpoint>   e.g. /api/crisp/get/conversation (or /api/crisp/get_conversation), with
@@ -29,6 +35,9 @@ Serves:
   GET  /_endpoints             the catalog (also /api/crisp/_endpoints); no key needed
   POST /mcp                    MCP over streamable HTTP (stateless); needs @modelcontextprotocol/sdk
   GET  /healthz, GET /metrics  health; Prometheus metrics (needs a key)
+  OAuth 2.1 for /mcp (remote MCP connectors: Claude, ChatGPT, Cursor, VS Code): GET
+  /.well-known/oauth-protected-resource[/mcp], GET /.well-known/oauth-authorization-server,
+  /authorize (the consent page: paste a gateway key), POST /consent, /token, /register, /revoke
 The first stdout line is one JSON object: {"url": "http://127.0.0.1:PORT/"} (--port 0: a free port).
 
   --host H             listen here (default 127.0.0.1); a non-loopback host needs --keys
@@ -47,6 +56,14 @@ The first stdout line is one JSON object: {"url": "http://127.0.0.1:PORT/"} (--p
   --redis URL          share each token's rate budget and pauses with other replicas through Redis
                        (needs the \`redis\` package beside crisp-kit)
   --account NAME       the default account (else the config file's defaultAccount)
+  --public-url URL     the gateway's public base URL, as clients reach it (https behind a TLS proxy);
+                       OAuth's metadata, resource and redirects use it. Default: the bound address
+  --no-oauth           no OAuth: /mcp takes gateway keys only (as before OAuth)
+  --grants FILE        where OAuth grants are kept (default: beside --keys, KEYS.grants.json; without
+                       --keys, in memory for this run); with --redis they live in Redis instead
+  --oauth-token-ttl S  access token lifetime in seconds (default 900); refresh tokens rotate
+  --oauth-cimd-loopback  let client metadata documents (client_id URLs) be fetched from loopback
+                       addresses: development and tests only
 
 Credentials as for \`crisp-kit call\`: CRISP_IDENTIFIER, CRISP_KEY, CRISP_TIER, CRISP_WEBSITE_ID,
 CRISP_BASE_URL, or CRISP_KIT_CONFIG for several accounts. Neither Crisp's keys nor the gateway's
@@ -168,6 +185,11 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
       account: { type: "string" },
       "max-result-bytes": { type: "string" },
       "max-pages": { type: "string" },
+      "public-url": { type: "string" },
+      "no-oauth": { type: "boolean" },
+      grants: { type: "string" },
+      "oauth-token-ttl": { type: "string" },
+      "oauth-cimd-loopback": { type: "boolean" },
     },
   });
   const host = values.host ?? "127.0.0.1";
@@ -176,6 +198,21 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
   if (!isLoopback(host) && !values.keys) {
     throw new UsageError(`--host ${host} is not a loopback address: give --keys FILE, so that only callers with a key get in`);
   }
+  let publicUrl: URL | null = null;
+  if (values["public-url"] !== undefined) {
+    try {
+      publicUrl = new URL(values["public-url"]);
+    } catch {
+      throw new UsageError(`--public-url must be an absolute URL (https://crisp-gateway.example.com/), got \`${values["public-url"]}\``);
+    }
+    if (publicUrl.protocol !== "https:" && !(publicUrl.protocol === "http:" && isLoopback(publicUrl.hostname.replace(/^\[|\]$/g, "")))) {
+      throw new UsageError(`--public-url must be https (http only for a loopback host): tokens and keys cross it, got \`${publicUrl.href}\``);
+    }
+    if (publicUrl.search || publicUrl.hash || publicUrl.username || publicUrl.password) {
+      throw new UsageError(`--public-url is a base URL: no query, fragment or credentials, got \`${publicUrl.href}\``);
+    }
+  }
+  const accessTtlSec = wholeFlag("oauth-token-ttl", values["oauth-token-ttl"], DEFAULT_OAUTH.accessTtlSec, 1);
   let mcp;
   try {
     mcp = parseMcpArgs([
@@ -221,6 +258,11 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
   const keys = new KeyRing(values.keys ?? null, records, log);
 
   const sdk = await loadHttpSdk();
+  // OAuth needs the SDK (its handlers) and a URL clients can reach: --public-url, or a loopback bind.
+  let oauthOff: string | null = null;
+  if (values["no-oauth"]) oauthOff = "off (--no-oauth)";
+  else if (!sdk) oauthOff = "off (the MCP SDK is not installed)";
+  else if (!publicUrl && !isLoopback(host)) oauthOff = `off: --host ${host} is not loopback, give --public-url https://... (the URL clients reach)`;
   const metrics = new Metrics();
   let redis = null;
   if (values.redis) {
@@ -230,12 +272,29 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
       throw new UsageError((e as Error).message);
     }
   }
+  let oauth: OAuthServer | null = null;
+  if (!oauthOff) {
+    let store: OAuthStore;
+    try {
+      store = redis ? new RedisStore(redis as unknown as OAuthRedis) : new FileStore(values.grants ?? (values.keys ? grantsPathOf(values.keys) : null));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    oauth = await OAuthServer.create({
+      store,
+      keys,
+      settings: { ...DEFAULT_OAUTH, accessTtlSec, cimdAllowLoopback: values["oauth-cimd-loopback"] === true },
+      allowWrites: mcp.allowWrites,
+      catalog: Crisp.endpoints(),
+      log,
+    });
+  }
   // Labels need the accounts, which need a client: the gateway's own, built below, lists them.
   const labels = new Map<string, string>();
   const limiter = new Limiter({ concurrency, rate, redis, redisPrefix: "crisp-kit:limit:", labels, metrics, log });
   const gateway = new Gateway(
     options,
-    { allowWrites: mcp.allowWrites, mcp, keyConcurrency, maxBody, audit, sdk, sdkMissing: SERVE_SDK_MISSING },
+    { allowWrites: mcp.allowWrites, mcp, keyConcurrency, maxBody, audit, sdk, sdkMissing: SERVE_SDK_MISSING, publicUrl, oauth },
     keys,
     limiter,
     metrics,
@@ -253,13 +312,15 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
   const address = gateway.server.address();
   const bound = typeof address === "object" && address ? address.port : port;
   const urlHost = host.includes(":") ? `[${host}]` : host;
+  oauth?.bind(publicUrl ?? new URL(`http://${urlHost}:${bound}/`));
   // The one line scripts read; the run key, when there is one, is printed here and nowhere else.
   process.stdout.write(`${JSON.stringify({ url: `http://${urlHost}:${bound}/`, ...(runKey ? { key: runKey } : {}) })}\n`);
   log(
     `listening on ${urlHost}:${bound}; ${mcp.allowWrites ? "writes allowed to write keys" : "read-only"}; ` +
       `${values.keys ? `${keys.records.length} keys from ${values.keys}` : "one key for this run (see stdout)"}; ` +
       `accounts: ${gateway.accounts.map((a) => a.id).join(", ") || "none"}; MCP: ${sdk ? `${gateway.toolCount} tools (${mcp.tools})` : "SDK not installed"}; ` +
-      `${rate ? `rate ${values.rate} per token` : "no fixed rate"}, ${concurrency} in flight per token${redis ? ", shared through redis" : ""}`,
+      `${rate ? `rate ${values.rate} per token` : "no fixed rate"}, ${concurrency} in flight per token${redis ? ", shared through redis" : ""}; ` +
+      `OAuth: ${oauth ? `on, resource ${oauth.resource}` : oauthOff}`,
   );
 
   let closing = false;
@@ -285,6 +346,7 @@ export async function runServe(argv: string[], options: () => CrispOptions): Pro
   }
   try {
     if (argv[0] === "keys") return runKeys(argv.slice(1));
+    if (argv[0] === "grants") return await runGrants(argv.slice(1), async (url) => (await connectRedis(url, log)) as unknown as OAuthRedis);
     await serve(argv, options());
   } catch (e) {
     const code = (e as { code?: string }).code;

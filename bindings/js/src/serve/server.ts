@@ -13,6 +13,7 @@ import { CrispTools } from "../mcp/tools.js";
 import type { KeyRecord, KeyRing } from "./keys.js";
 import { callContext, type Limiter } from "./limiter.js";
 import type { Metrics } from "./metrics.js";
+import { OAUTH_PATHS, OAuthServer } from "./oauth/index.js";
 
 /** The MCP SDK's parts the gateway uses, loaded lazily by the caller (an optional peer). */
 export interface HttpSdk {
@@ -35,6 +36,10 @@ export interface GatewaySettings {
   /** The SDK, or null when it is not installed (then /mcp says so and REST still works). */
   sdk: HttpSdk | null;
   sdkMissing: string;
+  /** The public base URL behind a TLS proxy (`--public-url`); null: the bound address. */
+  publicUrl: URL | null;
+  /** OAuth 2.1 for /mcp (oauth/): null when off (`--no-oauth`, no SDK, or no usable public URL). */
+  oauth: OAuthServer | null;
 }
 
 /** A request body past this many bytes beyond the limit is not read to its end: the socket is closed. */
@@ -244,10 +249,32 @@ export class Gateway {
   #authenticate(req: http.IncomingMessage): KeyRecord {
     const key = this.keys.check(req.headers.authorization);
     if (!key) {
+      if (OAuthServer.looksLikeToken(req.headers.authorization)) {
+        // An OAuth token's audience is /mcp (RFC 8707): the REST proxy and /metrics take gateway keys.
+        throw new Refusal(401, "unauthorized", "OAuth access tokens are for /mcp only: the REST proxy and /metrics take gateway keys (`Authorization: Bearer ckg_...`)", null, {
+          "www-authenticate": 'Bearer realm="crisp-kit", error="invalid_token"',
+        });
+      }
       const given = req.headers.authorization ? "an unknown key" : "no key";
       throw new Refusal(401, "unauthorized", `this gateway needs \`Authorization: Bearer <key>\` (got ${given})`, null, { "www-authenticate": 'Bearer realm="crisp-kit"' });
     }
     return key;
+  }
+
+  /** The caller of /mcp: an OAuth access token (when OAuth is on), else a gateway key. */
+  async #mcpCaller(req: http.IncomingMessage): Promise<KeyRecord> {
+    const oauth = this.settings.oauth;
+    if (!oauth) return this.#authenticate(req);
+    const header = req.headers.authorization;
+    const result = await oauth.authenticate(header);
+    if (result && "caller" in result) return result.caller;
+    if (result) throw new Refusal(result.status, result.error, result.description, null, { "www-authenticate": oauth.challenge(result.error, result.description) });
+    const key = this.keys.check(header);
+    if (key) return key;
+    // RFC 6750 3.1: no error code when no credentials were sent; the challenge tells a client where to authorize.
+    throw new Refusal(401, header ? "invalid_token" : "unauthorized", `this gateway needs \`Authorization: Bearer <key or OAuth access token>\` (got ${header ? "an unknown key" : "no key"})`, null, {
+      "www-authenticate": oauth.challenge(header ? "invalid_token" : null),
+    });
   }
 
   /** Reads the request body, up to `maxBody` bytes. */
@@ -299,7 +326,13 @@ export class Gateway {
         res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" });
         return void res.end(this.metrics.render());
       }
-      if (path === "/mcp" || path === "/mcp/") return await this.#mcp(req, res, this.#authenticate(req));
+      const oauth = this.settings.oauth;
+      if (oauth && OAUTH_PATHS.has(path)) return oauth.handle(req, res);
+      if ((path === "/mcp" || path === "/mcp/" || path.startsWith("/api/crisp/")) && OAuthServer.queryToken(req.url)) {
+        // Never in the query string (RFC 9700 2.4): URLs end up in logs and Referer headers.
+        throw new Refusal(400, "invalid_request", "an access token in the URL's query is never accepted: send `Authorization: Bearer <token>`", "access_token");
+      }
+      if (path === "/mcp" || path === "/mcp/") return await this.#mcp(req, res, await this.#mcpCaller(req));
       if (path.startsWith("/api/crisp/")) return await this.#rest(req, res, path, this.#authenticate(req));
       throw new Refusal(404, "not_found", `no route ${path}: the gateway serves POST /api/crisp/<endpoint>, GET /_endpoints, /mcp, GET /healthz, GET /metrics`);
     } catch (e) {
@@ -502,6 +535,14 @@ export class Gateway {
     } catch (e) {
       res.writeHead(400, { "content-type": "application/json" });
       return void res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32700, message: `Parse error: ${(e as Error).message}` }, id: null }));
+    }
+    const oauth = this.settings.oauth;
+    if (oauth && key.scope === "read" && this.settings.allowWrites && oauth.isGrantCaller(key) && oauth.writes(message)) {
+      // A read grant calling a write tool: 403 with the scope that would do (the client may step up).
+      this.metrics.refused.inc({ reason: "insufficient_scope" });
+      return this.#json(res, 403, { error: "insufficient_scope", error_description: "this tool writes and the grant has the crisp.read scope: authorize again with a write key" }, {
+        "www-authenticate": oauth.insufficientScope(),
+      });
     }
     const tools = key.scope === "write" && this.#writeTools ? this.#writeTools : this.#readTools;
     const server = new sdk.Server({ name: "crisp-kit", version: packageVersion() }, { capabilities: { tools: {} }, instructions: tools.instructions });

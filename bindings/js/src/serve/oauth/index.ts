@@ -319,6 +319,24 @@ export class OAuthServer {
 
     const provider = this.#provider();
     this.#clients = () => provider.clientsStore;
+    // RFC 6749 4.1.2.1: an error redirect carries the request's `state`. The SDK's handler leaves it
+    // out when the PKCE parameters are what failed (it reads `state` only once they passed).
+    app.use("/authorize", (req: Any, res: Any, next: Any) => {
+      const state = new URLSearchParams(String(req.url).split("?")[1] ?? "").get("state");
+      if (state !== null) {
+        const redirect = res.redirect.bind(res);
+        res.redirect = (status: number, location: string) => {
+          try {
+            const to = new URL(location);
+            if (to.searchParams.has("error") && !to.searchParams.has("state")) to.searchParams.set("state", state);
+            return redirect(status, to.href);
+          } catch {
+            return redirect(status, location);
+          }
+        };
+      }
+      next();
+    });
     app.use("/authorize", this.libs.authorizationHandler({ provider, rateLimit: limits({ windowMs: 15 * 60_000, limit: 100 }) }));
     // The consent form: small, and failures (wrong keys, stale forms) limited per IP and overall.
     const failures = (limit: number, keyGenerator?: (req: Any) => string) =>
@@ -560,7 +578,8 @@ export class OAuthServer {
   async #issue(grant: GrantRecord): Promise<Any> {
     const access = randomToken(ACCESS_PREFIX);
     const refresh = randomToken(REFRESH_PREFIX);
-    await this.store.put<TokenRecord>("access", sha256(access), { grantId: grant.id, expires: this.now() + this.settings.accessTtlSec * 1000 }, this.settings.accessTtlSec * 1000);
+    // Kept an hour past its expiry, so that a late caller is told "expired", not "unknown".
+    await this.store.put<TokenRecord>("access", sha256(access), { grantId: grant.id, expires: this.now() + this.settings.accessTtlSec * 1000 }, this.settings.accessTtlSec * 1000 + 3600_000);
     await this.store.put<TokenRecord>("refresh", sha256(refresh), { grantId: grant.id, expires: this.now() + this.settings.refreshTtlSec * 1000 }, this.settings.refreshTtlSec * 1000);
     return { access_token: access, token_type: "Bearer", expires_in: this.settings.accessTtlSec, refresh_token: refresh, scope: scopeString(grant.scope) };
   }

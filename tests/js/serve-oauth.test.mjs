@@ -479,22 +479,10 @@ describe("crisp-kit serve: OAuth 2.1 for remote MCP connectors", { skip: !nodeBa
     assert.match(unknown.challenge, /error="invalid_token"/);
   });
 
-  test("the consent page: CSP frame-ancestors 'none' and X-Frame-Options DENY, not rendered inside another origin's frame; CSRF; the key is never echoed", async () => {
+  test("the consent page: CSP frame-ancestors 'none' and X-Frame-Options DENY, not rendered inside another origin's frame; no script, no external asset", async () => {
     const { challenge } = pkce();
     const q = new URLSearchParams({ response_type: "code", client_id: dcrClient.client_id, redirect_uri: callback.url, code_challenge: challenge, code_challenge_method: "S256", state: "x" });
     const url = `${gw.url}authorize?${q}`;
-    const res = await fetch(url);
-    assert.equal(res.status, 200);
-    const csp = res.headers.get("content-security-policy");
-    assert.match(csp, /frame-ancestors 'none'/);
-    assert.match(csp, /default-src 'none'/);
-    assert.equal(res.headers.get("x-frame-options"), "DENY");
-    assert.match(res.headers.get("set-cookie"), /HttpOnly; SameSite=Strict/);
-    const html = await res.text();
-    assert.match(html, /protocol tests/, "the client's name");
-    assert.match(html, /127\.0\.0\.1:\d+/, "the redirect host");
-    assert.ok(!/<script|src=|href="http/i.test(html), "no script, no external asset");
-
     // In a real browser, a page of another origin framing the consent page gets nothing.
     const context = await browser.newContext();
     try {
@@ -507,7 +495,25 @@ describe("crisp-kit serve: OAuth 2.1 for remote MCP connectors", { skip: !nodeBa
     } finally {
       await context.close();
     }
+    const res = await fetch(url);
+    assert.equal(res.status, 200);
+    const csp = res.headers.get("content-security-policy");
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.match(csp, /default-src 'none'/);
+    assert.equal(res.headers.get("x-frame-options"), "DENY");
+    assert.match(res.headers.get("set-cookie"), /HttpOnly; SameSite=Strict/);
+    const html = await res.text();
+    assert.match(html, /protocol tests/, "the client's name");
+    assert.match(html, /127\.0\.0\.1:\d+/, "the redirect host");
+    assert.ok(!/<script|src=|href="http/i.test(html), "no script, no external asset");
 
+  });
+
+  test("the consent form: CSRF (the page's cookie, its own origin); a wrong key is not echoed; no key in the log", async () => {
+    const { challenge } = pkce();
+    const q = new URLSearchParams({ response_type: "code", client_id: dcrClient.client_id, redirect_uri: callback.url, code_challenge: challenge, code_challenge_method: "S256", state: "x" });
+    const res = await fetch(`${gw.url}authorize?${q}`);
+    const html = await res.text();
     // CSRF: the form's fields without the browser's cookie, or from another origin, are refused.
     const field = (name) => new RegExp(`name="${name}" value="([^"]+)"`).exec(html)[1];
     const form = new URLSearchParams({ request: field("request"), form_token: field("form_token"), key: readKey, action: "approve" });

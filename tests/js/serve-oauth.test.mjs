@@ -624,6 +624,46 @@ describe("crisp-kit serve: OAuth 2.1 for remote MCP connectors", { skip: !nodeBa
     }
   });
 
+  test("--redis: two replicas share grants through a real redis-server (consent on one, tokens and calls on the other; reuse revokes on both)", async () => {
+    const redisPort = await freePort();
+    const redis = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "inherit"] });
+    running.add(redis);
+    redis.once("exit", () => running.delete(redis));
+    await new Promise((resolve, reject) => {
+      redis.once("error", reject);
+      redis.once("exit", (code) => reject(new Error(`redis-server exited with ${code}`)));
+      redis.stdout.on("data", (chunk) => /Ready to accept connections/.test(chunk) && resolve());
+    });
+    const portA = await freePort();
+    // Replicas behind one public URL: both say that A's URL is the resource.
+    const shared = ["--keys", keysFile, "--redis", `redis://127.0.0.1:${redisPort}`, "--public-url", `http://127.0.0.1:${portA}/`];
+    const a = await startGateway(["--port", String(portA), ...shared]);
+    const b = await startGateway(shared);
+    try {
+      const client = (await register(a, { client_name: "replicas", redirect_uris: [callback.url] })).body;
+      const granted = await authorizeByHttp(a, client, readKey, { resource: a.mcp });
+      assert.equal(granted.status, 303);
+      const t = await token(b, { grant_type: "authorization_code", code: granted.code, code_verifier: granted.verifier, client_id: client.client_id, redirect_uri: callback.url, resource: a.mcp });
+      assert.equal(t.status, 200, JSON.stringify(t.body));
+      const viaB = await fetch(b.mcp, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${t.body.access_token}` }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} }) });
+      assert.equal(viaB.status, 200);
+      const rotated = await token(a, { grant_type: "refresh_token", refresh_token: t.body.refresh_token, client_id: client.client_id });
+      assert.equal(rotated.status, 200);
+      const reuse = await token(b, { grant_type: "refresh_token", refresh_token: t.body.refresh_token, client_id: client.client_id });
+      assert.equal(reuse.body.error, "invalid_grant");
+      assert.equal((await mcpList(a, rotated.body.access_token)).status, 401, "revoked on the other replica too");
+      const listed = await cli(["serve", "grants", "list", "--redis", `redis://127.0.0.1:${redisPort}`, "--json"]);
+      assert.deepEqual(JSON.parse(listed.stdout), [], listed.stderr);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      await new Promise((resolve) => {
+        if (redis.exitCode !== null) return resolve();
+        redis.once("exit", resolve);
+        process.kill(redis.pid, "SIGTERM");
+      });
+    }
+  });
+
   test("the consent form is rate limited per IP: the 11th wrong key in 15 minutes gets 429", async () => {
     const g = await startGateway(["--keys", keysFile]);
     try {

@@ -664,6 +664,80 @@ describe("crisp-kit serve: OAuth 2.1 for remote MCP connectors", { skip: !nodeBa
     }
   });
 
+  test("mcp-remote (npm), a second client nobody here wrote: it prints the authorization URL, the consent happens in Chromium, then tools over its stdio", async () => {
+    // mcp-remote opens a browser through xdg-open, which honours $BROWSER: a script that does
+    // nothing, so that no real browser starts; the test reads the URL it prints and uses Chromium.
+    const fakeBrowser = join(tmp, "no-browser.sh");
+    writeFileSync(fakeBrowser, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    const callbackPort = await freePort();
+    const child = spawn(process.execPath, [join(root, "node_modules/mcp-remote/dist/proxy.js"), gw.mcp, String(callbackPort)], {
+      env: { PATH: process.env.PATH, HOME: tmp, MCP_REMOTE_CONFIG_DIR: join(tmp, "mcp-remote"), BROWSER: fakeBrowser },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    running.add(child);
+    child.once("exit", () => running.delete(child));
+    let stderr = "";
+    const stderrHas = (re) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const m = re.exec(stderr);
+          if (m) {
+            child.stderr.off("data", onData);
+            child.off("exit", onExit);
+            resolve(m);
+          }
+        };
+        const onData = (chunk) => ((stderr += chunk), check());
+        const onExit = (code) => reject(new Error(`mcp-remote exited with ${code}: ${stderr}`));
+        child.stderr.on("data", onData);
+        child.once("exit", onExit);
+        check();
+      });
+    const answers = new Map();
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      try {
+        const msg = JSON.parse(line);
+        if (msg.id !== undefined) answers.get(msg.id)?.(msg);
+      } catch {
+        // not a JSON-RPC line
+      }
+    });
+    const rpc = (id, method, params = {}) =>
+      new Promise((resolve) => {
+        answers.set(id, resolve);
+        child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id, method, params })}\n`);
+      });
+    try {
+      const [, url] = await stderrHas(/Please authorize this client by visiting:\s+(\S+)/);
+      assert.match(url, /\/authorize\?.*code_challenge_method=S256/);
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        await page.goto(url);
+        await page.fill("#key", readKey);
+        await page.click('button[value="approve"]');
+        await page.waitForURL(new RegExp(`^http://(localhost|127\\.0\\.0\\.1):${callbackPort}/`));
+      } finally {
+        await context.close();
+      }
+      await stderrHas(/Connected to remote server/);
+      const init = await rpc(1, "initialize", { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "oauth-test-via-mcp-remote", version: "1.0.0" } });
+      assert.equal(init.result.serverInfo.name, "crisp-kit");
+      child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
+      const tools = await rpc(2, "tools/list");
+      assert.ok(tools.result.tools.some((t) => t.name === "crisp_call_endpoint"));
+      const got = await rpc(3, "tools/call", { name: "crisp_call_endpoint", arguments: { id: "get_conversation", params: { sessionID } } });
+      assert.equal(JSON.parse(got.result.content[0].text).session_id, sessionID);
+      assert.ok(!stderr.includes(readKey), "the key is not in mcp-remote's output");
+    } finally {
+      if (child.exitCode === null) {
+        const gone = new Promise((r) => child.once("exit", r));
+        process.kill(child.pid, "SIGTERM");
+        await gone;
+      }
+    }
+  });
+
   test("the consent form is rate limited per IP: the 11th wrong key in 15 minutes gets 429", async () => {
     const g = await startGateway(["--keys", keysFile]);
     try {

@@ -581,6 +581,45 @@ describe("crisp-kit serve: OAuth 2.1 for remote MCP connectors", { skip: !nodeBa
     await g.stop();
   });
 
+  test("a grant has its key's scope and accounts, never more: a write key writes (audited as key/oauth), read asked gives read, an account-limited key stays limited", async () => {
+    const call = async (accessToken, args) => {
+      const res = await fetch(gw.mcp, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${accessToken}` },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "crisp_call_endpoint", arguments: args } }),
+      });
+      return { status: res.status, body: res.status === 200 ? await res.json() : await res.text() };
+    };
+    const grant = async (key, scope) => {
+      const a = await authorizeByHttp(gw, dcrClient, key, { extra: scope ? { scope } : {} });
+      return (await token(gw, { grant_type: "authorization_code", code: a.code, code_verifier: a.verifier, client_id: dcrClient.client_id, redirect_uri: callback.url })).body;
+    };
+    const writer = await grant(writeKey, "crisp.read crisp.write");
+    assert.equal(writer.scope, "crisp.read crisp.write");
+    await sandbox.clearRequests();
+    const wrote = await call(writer.access_token, { id: "change_conversation_state", params: { sessionID, body: { state: "resolved" } } });
+    assert.equal(wrote.status, 200);
+    assert.equal(wrote.body.result.isError, undefined, JSON.stringify(wrote.body));
+    assert.ok((await sandbox.requests()).some((r) => r.method === "PATCH"), "the write reached the sandbox");
+    assert.match(gw.stderr(), /"key":"writer\/oauth:[A-Za-z0-9_-]{8}"/, "the audit line names the key and the grant");
+
+    const asked = await grant(writeKey, "crisp.read");
+    assert.equal(asked.scope, "crisp.read", "the app asked for read: it gets read, even with a write key");
+    assert.equal((await call(asked.access_token, { id: "change_conversation_state", params: { sessionID, body: { state: "resolved" } } })).status, 403);
+
+    const limitedKey = (await cli(["serve", "keys", "add", "--keys", keysFile, "--name", "eu-only", "--scope", "read", "--accounts", "eu"])).stdout.trim();
+    let limited = null;
+    for (let i = 0; i < 20 && !limited?.access_token; i++) {
+      // The running gateway reads the changed keys file within a second.
+      await new Promise((r) => setTimeout(r, 100));
+      limited = await grant(limitedKey).catch(() => null);
+    }
+    const refused = await call(limited.access_token, { id: "get_conversation", params: { sessionID } });
+    assert.equal(refused.status, 200);
+    assert.equal(refused.body.result.isError, true);
+    assert.match(refused.body.result.content[0].text, /may not use the account `default`/);
+  });
+
   test("a grant ends when its gateway key is removed, and it never has more than the key (a write key on a read-only gateway gives read)", async () => {
     const keys2 = join(tmp, "keys2.json");
     const temp = (await cli(["serve", "keys", "add", "--keys", keys2, "--name", "temp", "--scope", "write"])).stdout.trim();

@@ -130,6 +130,10 @@ async function startCimd() {
   let fetches = 0;
   const server = https.createServer({ key: readFileSync(cert.keyFile), cert: readFileSync(cert.certFile) }, (req, res) => {
     fetches++;
+    if (req.url === "/clients/redirect.json") {
+      res.writeHead(302, { location: "/clients/crisp-test.json" });
+      return res.end();
+    }
     const doc = docs.get(req.url);
     if (!doc) {
       res.writeHead(404);
@@ -392,6 +396,14 @@ describe("crisp-kit serve: OAuth 2.1 for remote MCP connectors", { skip: !nodeBa
     // http client_ids and private addresses (without the loopback allowance) are never fetched.
     const plain = await authorizeByHttp(gw, { client_id: "http://127.0.0.1:9/client.json" }, readKey);
     assert.equal(plain.status, 400);
+    // Larger than 10 KB, or a redirect: refused, not followed.
+    cimd.docs.set("/clients/big.json", JSON.stringify({ client_id: `${cimd.base}/clients/big.json`, redirect_uris: [callback.url], client_name: "x".repeat(11 * 1024) }));
+    const big = await authorizeByHttp(gw, { client_id: `${cimd.base}/clients/big.json` }, readKey);
+    assert.equal(big.status, 400);
+    assert.match(big.body, /larger than 10240 bytes/);
+    const moved = await authorizeByHttp(gw, { client_id: `${cimd.base}/clients/redirect.json` }, readKey);
+    assert.equal(moved.status, 400);
+    assert.match(moved.body, /answered HTTP 302/);
 
     // Cursor registers three redirect URIs at once, and fails if any is refused.
     const cursor = await register(gw, {
@@ -648,6 +660,13 @@ describe("crisp-kit serve: OAuth 2.1 for remote MCP connectors", { skip: !nodeBa
     try {
       const client = (await register(g, { redirect_uris: [callback.url] })).body;
       const a = await authorizeByHttp(g, client, readKey);
+      // This gateway has no --oauth-cimd-loopback: a client_id URL on a loopback address is never fetched.
+      const before = cimd.fetches();
+      cimd.docs.set("/clients/ssrf.json", { client_id: `${cimd.base}/clients/ssrf.json`, redirect_uris: [callback.url] });
+      const ssrf = await authorizeByHttp(g, { client_id: `${cimd.base}/clients/ssrf.json` }, readKey);
+      assert.equal(ssrf.status, 400);
+      assert.match(ssrf.body, /private or reserved address/);
+      assert.equal(cimd.fetches(), before, "nothing was fetched");
       const t = (await token(g, { grant_type: "authorization_code", code: a.code, code_verifier: a.verifier, client_id: client.client_id, redirect_uri: callback.url })).body;
       assert.equal(t.expires_in, 1);
       await new Promise((r) => setTimeout(r, 1200));

@@ -249,7 +249,7 @@ async function register(g, body) {
 }
 
 /** The authorization request and the consent form over plain HTTP (no browser): resolves with the code. */
-async function authorizeByHttp(g, client, key, { method = "S256", redirectUri = callback.url, resource = g.mcp, extra = {} } = {}) {
+async function authorizeByHttp(g, client, key, { method = "S256", redirectUri = callback.url, resource = g.mcp, extra = {}, action = "approve" } = {}) {
   const { verifier, challenge } = pkce(method);
   const q = new URLSearchParams({ response_type: "code", client_id: client.client_id, redirect_uri: redirectUri, code_challenge: challenge, code_challenge_method: method, state: "st-1", resource, ...extra });
   const page = await fetch(`${g.url}authorize?${q}`, { redirect: "manual" });
@@ -261,7 +261,7 @@ async function authorizeByHttp(g, client, key, { method = "S256", redirectUri = 
     method: "POST",
     redirect: "manual",
     headers: { "content-type": "application/x-www-form-urlencoded", cookie, origin: new URL(g.url).origin },
-    body: new URLSearchParams({ request: field("request"), form_token: field("form_token"), key, action: "approve" }),
+    body: new URLSearchParams({ request: field("request"), form_token: field("form_token"), key, action }),
   });
   const location = consent.headers.get("location");
   return { status: consent.status, location, code: location ? new URL(location).searchParams.get("code") : null, verifier, headers: page.headers, html };
@@ -440,6 +440,30 @@ describe("crisp-kit serve: OAuth 2.1 for remote MCP connectors", { skip: !nodeBa
     const none = await token(gw, { grant_type: "authorization_code", code: ok.code, client_id: dcrClient.client_id, redirect_uri: callback.url });
     assert.equal(none.status, 400, "no code_verifier");
     assert.equal(none.body.error, "invalid_request");
+  });
+
+  test("Deny sends access_denied (with state and iss); /revoke with a refresh token ends the grant, with an access token that token", async () => {
+    const denied = await authorizeByHttp(gw, dcrClient, "", { action: "deny" });
+    assert.equal(denied.status, 303);
+    const d = new URL(denied.location);
+    assert.equal(d.searchParams.get("error"), "access_denied");
+    assert.equal(d.searchParams.get("state"), "st-1");
+    assert.equal(d.searchParams.get("iss"), gw.url.replace(/\/$/, ""));
+    assert.equal(d.searchParams.get("code"), null);
+
+    const issue = async () => {
+      const a = await authorizeByHttp(gw, dcrClient, readKey);
+      return (await token(gw, { grant_type: "authorization_code", code: a.code, code_verifier: a.verifier, client_id: dcrClient.client_id, redirect_uri: callback.url })).body;
+    };
+    const revoke = (tok) => fetch(`${gw.url}revoke`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ token: tok, client_id: dcrClient.client_id }) });
+    const one = await issue();
+    assert.equal((await revoke(one.access_token)).status, 200);
+    assert.equal((await mcpList(gw, one.access_token)).status, 401, "the revoked access token");
+    const fresh = await token(gw, { grant_type: "refresh_token", refresh_token: one.refresh_token, client_id: dcrClient.client_id });
+    assert.equal(fresh.status, 200, "the grant itself lives on");
+    assert.equal((await revoke(fresh.body.refresh_token)).status, 200);
+    assert.equal((await mcpList(gw, fresh.body.access_token)).status, 401, "revoking the refresh token ended the grant");
+    assert.equal((await revoke("ckr_unknown")).status, 200, "an unknown token: 200, as RFC 7009 says");
   });
 
   test("a redirect URI that was not registered gets 400 from the server itself, never a redirect", async () => {

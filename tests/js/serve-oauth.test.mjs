@@ -578,43 +578,47 @@ describe("crisp-kit serve: OAuth 2.1 for remote MCP connectors", { skip: !nodeBa
     const grants = join(tmp, "audience.grants.json");
     const start = (publicUrl) => startGateway(["--port", String(port), "--keys", keysFile, "--grants", grants, "--public-url", publicUrl]);
     let g = await start(`http://127.0.0.1:${port}/`);
-    const client = (await register(g, { client_name: "audience", redirect_uris: [callback.url] })).body;
-    const a = await authorizeByHttp(g, client, readKey);
-    const t = (await token(g, { grant_type: "authorization_code", code: a.code, code_verifier: a.verifier, client_id: client.client_id, redirect_uri: callback.url, resource: g.mcp })).body;
-    assert.equal((await mcpList(g, t.access_token)).status, 200);
-    const wrongTarget = await authorizeByHttp(g, client, readKey, { resource: "https://other.example/mcp" });
-    assert.equal(new URL(wrongTarget.location).searchParams.get("error"), "invalid_target");
-    assert.equal(statSync(grants).mode & 0o777, 0o600);
-    const stored = readFileSync(grants, "utf8");
-    assert.ok(!stored.includes(t.access_token) && !stored.includes(t.refresh_token) && !stored.includes(a.code) && !stored.includes(readKey), "only hashes are stored");
-    await g.stop();
+    try {
+      const client = (await register(g, { client_name: "audience", redirect_uris: [callback.url] })).body;
+      const a = await authorizeByHttp(g, client, readKey);
+      const t = (await token(g, { grant_type: "authorization_code", code: a.code, code_verifier: a.verifier, client_id: client.client_id, redirect_uri: callback.url, resource: g.mcp })).body;
+      assert.equal((await mcpList(g, t.access_token)).status, 200);
+      const wrongTarget = await authorizeByHttp(g, client, readKey, { resource: "https://other.example/mcp" });
+      assert.equal(new URL(wrongTarget.location).searchParams.get("error"), "invalid_target");
+      assert.equal(statSync(grants).mode & 0o777, 0o600);
+      const stored = readFileSync(grants, "utf8");
+      assert.ok(!stored.includes(t.access_token) && !stored.includes(t.refresh_token) && !stored.includes(a.code) && !stored.includes(readKey), "only hashes are stored");
+      await g.stop();
 
-    g = await start(`http://127.0.0.1:${port}/`);
-    assert.equal((await mcpList(g, t.access_token)).status, 200, "the grant survived the restart");
-    await g.stop();
+      g = await start(`http://127.0.0.1:${port}/`);
+      assert.equal((await mcpList(g, t.access_token)).status, 200, "the grant survived the restart");
+      await g.stop();
 
-    g = await start(`http://localhost:${port}/`);
-    const other = await mcpList(g, t.access_token);
-    assert.equal(other.status, 401, "the token's audience is http://127.0.0.1:PORT/mcp, not http://localhost:PORT/mcp");
-    assert.match(other.challenge, /error="invalid_token"/);
-    assert.match(other.body, /audience/);
-    await g.stop();
+      g = await start(`http://localhost:${port}/`);
+      const other = await mcpList(g, t.access_token);
+      assert.equal(other.status, 401, "the token's audience is http://127.0.0.1:PORT/mcp, not http://localhost:PORT/mcp");
+      assert.match(other.challenge, /error="invalid_token"/);
+      assert.match(other.body, /audience/);
+      await g.stop();
 
-    g = await start(`http://127.0.0.1:${port}/`);
-    const listed = await cli(["serve", "grants", "list", "--grants", grants, "--json"]);
-    const list = JSON.parse(listed.stdout);
-    assert.equal(list.length, 1);
-    assert.equal(list[0].keyName, "reader");
-    assert.equal(list[0].keyHash, undefined);
-    const revoked = await cli(["serve", "grants", "revoke", "--grants", grants, "--id", list[0].id]);
-    assert.equal(revoked.code, 0, revoked.stderr);
-    let status = 200;
-    for (let i = 0; i < 40 && status === 200; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = (await mcpList(g, t.access_token)).status;
+      g = await start(`http://127.0.0.1:${port}/`);
+      const listed = await cli(["serve", "grants", "list", "--grants", grants, "--json"]);
+      const list = JSON.parse(listed.stdout);
+      assert.equal(list.length, 1);
+      assert.equal(list[0].keyName, "reader");
+      assert.equal(list[0].keyHash, undefined);
+      const revoked = await cli(["serve", "grants", "revoke", "--grants", grants, "--id", list[0].id]);
+      assert.equal(revoked.code, 0, revoked.stderr);
+      let status = 200;
+      for (let i = 0; i < 40 && status === 200; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = (await mcpList(g, t.access_token)).status;
+      }
+      assert.equal(status, 401, "a revoked grant's token stops working on the running gateway");
+      await g.stop();
+    } finally {
+      await g.stop(); // a failed assertion leaves no gateway behind
     }
-    assert.equal(status, 401, "a revoked grant's token stops working on the running gateway");
-    await g.stop();
   });
 
   test("a grant has its key's scope and accounts, never more: a write key writes (audited as key/oauth), read asked gives read, an account-limited key stays limited", async () => {

@@ -85,6 +85,13 @@ const DECISIONS = {
   "curl -s -X POST $G/api/crisp/list/conversations -H \"Authorization: Bearer $K\" -d '{\"account\": \"eu\", \"query\": \"{\\\"per_page\\\": 20, \\\"filter_unread\\\": true}\"}'": skip(GATEWAY),
   "curl -s -X POST $G/api/crisp/change/conversation/state -H \"Authorization: Bearer $K\" -d '{\"sessionID\": \"session_…\", \"body\": {\"state\": \"resolved\"}}'": skip(GATEWAY),
   'claude mcp add --transport http crisp http://127.0.0.1:8790/mcp --header "Authorization: Bearer ckg_…"': skip("configures Claude Code, which is not installed here"),
+  // docs/GATEWAY.md, OAuth.
+  "npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit serve --keys ./gateway-keys.json --host 127.0.0.1 --port 8790 --public-url https://crisp-gateway.example.com/":
+    skip(`${PUBLISHED}; and it serves until stopped, behind a TLS proxy: tests/js/serve-oauth.test.mjs runs the gateway with --public-url`),
+  "crisp-kit serve grants list --keys ./gateway-keys.json [--json]": skip(`${SYNOPSIS}; tests/js/serve-oauth.test.mjs runs grants list against a gateway's grants`),
+  "crisp-kit serve grants revoke --keys ./gateway-keys.json --id ID": skip(`${SYNOPSIS}; tests/js/serve-oauth.test.mjs revokes a grant by id under a running gateway`),
+  "crisp-kit serve grants revoke --keys ./gateway-keys.json --key alice": skip("needs a grant made with the key alice, which takes a consent in a browser; tests/js/serve-oauth.test.mjs revokes grants under a running gateway"),
+  "crisp-kit serve grants revoke --keys ./gateway-keys.json --client CLIENT_ID | --all": skip(SYNOPSIS),
   "crisp-kit serve --keys keys.json --rate 9/s --redis redis://127.0.0.1:6379": skip("starts the gateway until stopped, with a Redis server; tests/js/serve.test.mjs runs the gateway with Redis"),
 };
 

@@ -244,6 +244,13 @@ export class CrispTools {
     return { ...tool, inputSchema: { ...tool.inputSchema, properties: props } };
   }
 
+  /** Whether calling `name` with `args` writes: the tool's own annotations, or for
+   * crisp_call_endpoint, the endpoint it names. (The gateway's OAuth scope check reads it.) */
+  writes(name: string, args: Args): boolean {
+    if (name === CALL) return this.#byId.get(String(args.id ?? "").replace(/^crisp_/, ""))?.write === true;
+    return this.tools.find((t) => t.name === name)?.annotations?.readOnlyHint === false;
+  }
+
   get configProblem(): string | null {
     return this.#configError ? this.#configError.message : null;
   }

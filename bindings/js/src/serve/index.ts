@@ -3,7 +3,7 @@
 // gateway keys (bearer), never Crisp's. See docs/GATEWAY.md.
 import { appendFileSync, existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { CrispError, type CrispOptions } from "../index.js";
+import { Crisp, CrispError, type CrispOptions } from "../index.js";
 import { UsageError, wholeFlag } from "../internal/flags.js";
 import { isSdkMissing } from "../mcp/stdio.js";
 import { parseMcpArgs } from "../mcp/settings.js";
@@ -12,6 +12,9 @@ import { connectRedis, Limiter, parseRate, tokenId } from "./limiter.js";
 import { Metrics } from "./metrics.js";
 import { isLoopback, parseAllowOrigins, parsePublicUrl } from "./origin.js";
 import { Gateway, type HttpSdk } from "./server.js";
+import { grantsPathOf, runGrants } from "./oauth/cli.js";
+import { DEFAULT_OAUTH, OAuthServer } from "./oauth/index.js";
+import { FileStore, type OAuthStore, RedisStore, type RedisLike as OAuthRedis } from "./oauth/store.js";
 
 const HELP = `crisp-kit serve: a self-hosted Crisp gateway (REST like the seed's proxy, and MCP over HTTP)
 
@@ -20,10 +23,13 @@ Usage:
                   [--toolsets inbox,people,helpdesk,api] [--allow-writes]
                   [--rate N/s] [--concurrency N] [--key-concurrency N] [--audit FILE|-]
                   [--max-body BYTES] [--redis URL] [--account NAME] [--max-result-bytes N] [--max-pages N]
-                  [--public-url URL] [--allow-origin ORIGIN]...
+                  [--public-url URL] [--allow-origin ORIGIN]... [--no-oauth] [--grants FILE] [--oauth-token-ttl SECONDS]
+                  [--oauth-cimd-loopback]
   crisp-kit serve keys add --keys FILE --name NAME --scope read|write [--accounts a,b] [--concurrency N]
   crisp-kit serve keys list --keys FILE [--json]
   crisp-kit serve keys remove --keys FILE --name NAME
+  crisp-kit serve grants list (--keys FILE | --grants FILE | --redis URL) [--json]
+  crisp-kit serve grants revoke (--keys FILE | --grants FILE | --redis URL) (--id ID | --key NAME | --client ID | --all)
 
 Serves:
   POST /api/crisp/<endpoint>   e.g. /api/crisp/get/conversation (or /api/crisp/get_conversation), with
@@ -34,6 +40,9 @@ Serves:
   POST /mcp/readonly           the same without any write tool, whatever the key
   POST /mcp/x/<toolset>[,...]  only these toolsets (e.g. /mcp/x/helpdesk); add /readonly for no writes
   GET  /healthz, GET /metrics  health; Prometheus metrics (needs a key)
+  OAuth 2.1 for /mcp (remote MCP connectors: Claude, ChatGPT, Cursor, VS Code): GET
+  /.well-known/oauth-protected-resource[/mcp], GET /.well-known/oauth-authorization-server,
+  /authorize (the consent page: paste a gateway key), POST /consent, /token, /register, /revoke
 The first stdout line is one JSON object: {"url": "http://127.0.0.1:PORT/"} (--port 0: a free port).
 
   --host H             listen here (default 127.0.0.1); a non-loopback host needs --keys
@@ -54,10 +63,18 @@ The first stdout line is one JSON object: {"url": "http://127.0.0.1:PORT/"} (--p
   --redis URL          share each token's rate budget and pauses with other replicas through Redis
                        (needs the \`redis\` package beside crisp-kit)
   --account NAME       the default account (else the config file's defaultAccount)
-  --public-url URL     the gateway's base URL as callers reach it, e.g. behind a TLS proxy
-                       (https://crisp.example.com/): its origin and host are accepted below
+  --public-url URL     the gateway's public base URL, as clients reach it (https behind a TLS proxy):
+                       OAuth's metadata, resource and redirects use it, and its origin and host
+                       are accepted below. Default: the bound address
   --allow-origin O     a web app allowed to call the REST proxy and /mcp from a browser, answered
                        with CORS (an exact origin: https://app.example.com); repeatable, or a,b
+
+  --no-oauth           no OAuth: /mcp takes gateway keys only (as before OAuth)
+  --grants FILE        where OAuth grants are kept (default: beside --keys, KEYS.grants.json; without
+                       --keys, in memory for this run); with --redis they live in Redis instead
+  --oauth-token-ttl S  access token lifetime in seconds (default 900); refresh tokens rotate
+  --oauth-cimd-loopback  let client metadata documents (client_id URLs) be fetched from loopback
+                       addresses: development and tests only
 
 Host and Origin checks (every route but /healthz, before the key is checked, nothing sent to Crisp):
 a request with an Origin header that is not the gateway's own (http://127.0.0.1:PORT,
@@ -184,6 +201,10 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
       "max-pages": { type: "string" },
       "public-url": { type: "string" },
       "allow-origin": { type: "string", multiple: true },
+      "no-oauth": { type: "boolean" },
+      grants: { type: "string" },
+      "oauth-token-ttl": { type: "string" },
+      "oauth-cimd-loopback": { type: "boolean" },
     },
   });
   const publicUrl = parsePublicUrl(values["public-url"]);
@@ -194,6 +215,7 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
   if (!isLoopback(host) && !values.keys) {
     throw new UsageError(`--host ${host} is not a loopback address: give --keys FILE, so that only callers with a key get in`);
   }
+  const accessTtlSec = wholeFlag("oauth-token-ttl", values["oauth-token-ttl"], DEFAULT_OAUTH.accessTtlSec, 1);
   let mcp;
   try {
     mcp = parseMcpArgs([
@@ -240,6 +262,11 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
   const keys = new KeyRing(values.keys ?? null, records, log);
 
   const sdk = await loadHttpSdk();
+  // OAuth needs the SDK (its handlers) and a URL clients can reach: --public-url, or a loopback bind.
+  let oauthOff: string | null = null;
+  if (values["no-oauth"]) oauthOff = "off (--no-oauth)";
+  else if (!sdk) oauthOff = "off (the MCP SDK is not installed)";
+  else if (!publicUrl && !isLoopback(host)) oauthOff = `off: --host ${host} is not loopback, give --public-url https://... (the URL clients reach)`;
   const metrics = new Metrics();
   let redis = null;
   if (values.redis) {
@@ -249,12 +276,29 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
       throw new UsageError((e as Error).message);
     }
   }
+  let oauth: OAuthServer | null = null;
+  if (!oauthOff) {
+    let store: OAuthStore;
+    try {
+      store = redis ? new RedisStore(redis as unknown as OAuthRedis) : new FileStore(values.grants ?? (values.keys ? grantsPathOf(values.keys) : null));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    oauth = await OAuthServer.create({
+      store,
+      keys,
+      settings: { ...DEFAULT_OAUTH, accessTtlSec, cimdAllowLoopback: values["oauth-cimd-loopback"] === true },
+      allowWrites: mcp.allowWrites,
+      catalog: Crisp.endpoints(),
+      log,
+    });
+  }
   // Labels need the accounts, which need a client: the gateway's own, built below, lists them.
   const labels = new Map<string, string>();
   const limiter = new Limiter({ concurrency, rate, redis, redisPrefix: "crisp-kit:limit:", labels, metrics, log });
   const gateway = new Gateway(
     options,
-    { allowWrites: mcp.allowWrites, mcp, keyConcurrency, maxBody, audit, sdk, sdkMissing: SERVE_SDK_MISSING, publicUrl, allowOrigins },
+    { allowWrites: mcp.allowWrites, mcp, keyConcurrency, maxBody, audit, sdk, sdkMissing: SERVE_SDK_MISSING, publicUrl, allowOrigins, oauth },
     keys,
     limiter,
     metrics,
@@ -272,6 +316,7 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
   const address = gateway.server.address();
   const bound = typeof address === "object" && address ? address.port : port;
   const urlHost = host.includes(":") ? `[${host}]` : host;
+  oauth?.bind(publicUrl ?? new URL(`http://${urlHost}:${bound}/`));
   // The one line scripts read; the run key, when there is one, is printed here and nowhere else.
   process.stdout.write(`${JSON.stringify({ url: `http://${urlHost}:${bound}/`, ...(runKey ? { key: runKey } : {}) })}\n`);
   log(
@@ -279,7 +324,8 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
       `${values.keys ? `${keys.records.length} keys from ${values.keys}` : "one key for this run (see stdout)"}; ` +
       `accounts: ${gateway.accounts.map((a) => a.id).join(", ") || "none"}; MCP: ${sdk ? `${gateway.toolCount} tools (${mcp.tools})` : "SDK not installed"}; ` +
       `${rate ? `rate ${values.rate} per token` : "no fixed rate"}, ${concurrency} in flight per token${redis ? ", shared through redis" : ""}; ` +
-      `browser origins: ${gateway.allowedOrigins.join(", ") || "none (give --public-url or --allow-origin)"}`,
+      `browser origins: ${gateway.allowedOrigins.join(", ") || "none (give --public-url or --allow-origin)"}; ` +
+      `OAuth: ${oauth ? `on, resource ${oauth.resource}` : oauthOff}`,
   );
 
   let closing = false;
@@ -305,6 +351,7 @@ export async function runServe(argv: string[], options: () => CrispOptions): Pro
   }
   try {
     if (argv[0] === "keys") return runKeys(argv.slice(1));
+    if (argv[0] === "grants") return await runGrants(argv.slice(1), async (url) => (await connectRedis(url, log)) as unknown as OAuthRedis);
     await serve(argv, options());
   } catch (e) {
     const code = (e as { code?: string }).code;

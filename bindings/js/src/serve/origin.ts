@@ -24,6 +24,10 @@ export function parsePublicUrl(text: string | undefined): URL | null {
     throw new UsageError(`--public-url takes an absolute http(s) URL such as https://crisp.example.com/, got \`${text}\``);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new UsageError(`--public-url must be http or https, got \`${url.protocol}\``);
+  // Tokens, codes and keys cross it: clear text only to this machine.
+  if (url.protocol === "http:" && !isLoopback(url.hostname.replace(/^\[|\]$/g, ""))) {
+    throw new UsageError(`--public-url must be https (http only for a loopback host): tokens and keys cross it, got \`${url.href}\``);
+  }
   if (url.username || url.password) throw new UsageError("--public-url must not carry a user name or password");
   if (url.search || text.includes("?")) throw new UsageError(`--public-url must not have a query, got \`${text}\``);
   if (url.hash || text.includes("#")) throw new UsageError(`--public-url must not have a fragment, got \`${text}\``);

@@ -17,6 +17,7 @@ import { type McpVariant, mcpVariant } from "./mcp-paths.js";
 import type { KeyRecord, KeyRing } from "./keys.js";
 import { callContext, type Limiter } from "./limiter.js";
 import type { Metrics } from "./metrics.js";
+import { OAUTH_PATHS, OAuthServer } from "./oauth/index.js";
 import { OriginGuard } from "./origin.js";
 
 /** The MCP SDK's parts the gateway uses, loaded lazily by the caller (an optional peer). */
@@ -41,10 +42,12 @@ export interface GatewaySettings {
   /** The SDK, or null when it is not installed (then /mcp says so and REST still works). */
   sdk: HttpSdk | null;
   sdkMissing: string;
-  /** `--public-url`: the base URL callers reach the gateway at (behind a TLS proxy), or null. */
+  /** `--public-url`: the base URL callers reach the gateway at (behind a TLS proxy), or null: the bound address. */
   publicUrl: URL | null;
   /** `--allow-origin`: web apps allowed to call the gateway from a browser (answered with CORS). */
   allowOrigins: string[];
+  /** OAuth 2.1 for /mcp (oauth/): null when off (`--no-oauth`, no SDK, or no usable public URL). */
+  oauth: OAuthServer | null;
 }
 
 /** A request body past this many bytes beyond the limit is not read to its end: the socket is closed. */
@@ -242,10 +245,32 @@ export class Gateway {
   #authenticate(req: http.IncomingMessage): KeyRecord {
     const key = this.keys.check(req.headers.authorization);
     if (!key) {
+      if (OAuthServer.looksLikeToken(req.headers.authorization)) {
+        // An OAuth token's audience is /mcp (RFC 8707): the REST proxy and /metrics take gateway keys.
+        throw new Refusal(401, "unauthorized", "OAuth access tokens are for /mcp only: the REST proxy and /metrics take gateway keys (`Authorization: Bearer ckg_...`)", null, {
+          "www-authenticate": 'Bearer realm="crisp-kit", error="invalid_token"',
+        });
+      }
       const given = req.headers.authorization ? "an unknown key" : "no key";
       throw new Refusal(401, "unauthorized", `this gateway needs \`Authorization: Bearer <key>\` (got ${given})`, null, { "www-authenticate": 'Bearer realm="crisp-kit"' });
     }
     return key;
+  }
+
+  /** The caller of /mcp: an OAuth access token (when OAuth is on), else a gateway key. */
+  async #mcpCaller(req: http.IncomingMessage): Promise<KeyRecord> {
+    const oauth = this.settings.oauth;
+    if (!oauth) return this.#authenticate(req);
+    const header = req.headers.authorization;
+    const result = await oauth.authenticate(header);
+    if (result && "caller" in result) return result.caller;
+    if (result) throw new Refusal(result.status, result.error, result.description, null, { "www-authenticate": oauth.challenge(result.error, result.description) });
+    const key = this.keys.check(header);
+    if (key) return key;
+    // RFC 6750 3.1: no error code when no credentials were sent; the challenge tells a client where to authorize.
+    throw new Refusal(401, header ? "invalid_token" : "unauthorized", `this gateway needs \`Authorization: Bearer <key or OAuth access token>\` (got ${header ? "an unknown key" : "no key"})`, null, {
+      "www-authenticate": oauth.challenge(header ? "invalid_token" : null),
+    });
   }
 
   /** Reads the request body, up to `maxBody` bytes. */
@@ -302,13 +327,20 @@ export class Gateway {
         res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" });
         return void res.end(this.metrics.render());
       }
+      const oauth = this.settings.oauth;
+      if (oauth && OAUTH_PATHS.has(path)) return oauth.handle(req, res);
+      if ((path === "/mcp" || path.startsWith("/mcp/") || path.startsWith("/api/crisp/")) && OAuthServer.queryToken(req.url)) {
+        // Never in the query string (RFC 9700 2.4): URLs end up in logs and Referer headers.
+        throw new Refusal(400, "invalid_request", "an access token in the URL's query is never accepted: send `Authorization: Bearer <token>`", "access_token");
+      }
       let variant: McpVariant | null;
       try {
         variant = path === "/mcp" || path === "/mcp/" ? null : mcpVariant(path, this.settings.mcp);
       } catch (e) {
         throw new Refusal(404, "not_found", (e as Error).message);
       }
-      if (path === "/mcp" || path === "/mcp/" || variant) return await this.#mcp(req, res, this.#authenticate(req), variant);
+      // The narrower paths take the same credentials as /mcp: a static key, or an OAuth token for /mcp.
+      if (path === "/mcp" || path === "/mcp/" || variant) return await this.#mcp(req, res, await this.#mcpCaller(req), variant);
       if (path.startsWith("/api/crisp/")) return await this.#rest(req, res, path, this.#authenticate(req));
       throw new Refusal(404, "not_found", `no route ${path}: the gateway serves POST /api/crisp/<endpoint>, GET /_endpoints, /mcp, GET /healthz, GET /metrics`);
     } catch (e) {
@@ -529,6 +561,18 @@ export class Gateway {
     return tools;
   }
 
+  /** Whether a JSON-RPC message calls a tool that writes, as a write key's tools on this path describe it. */
+  #writesIn(message: unknown, variant: McpVariant | null): boolean {
+    if (!this.#writeTools || variant?.readonly) return false;
+    const tools = this.#toolsFor({ scope: "write" } as KeyRecord, variant);
+    return (Array.isArray(message) ? message : [message]).some((m) => {
+      const msg = m as { method?: unknown; params?: { name?: unknown; arguments?: unknown } } | null;
+      if (msg?.method !== "tools/call" || typeof msg.params?.name !== "string") return false;
+      const args = msg.params.arguments;
+      return tools.writes(msg.params.name, typeof args === "object" && args !== null ? (args as Json) : {});
+    });
+  }
+
   async #mcp(req: http.IncomingMessage, res: http.ServerResponse, key: KeyRecord, variant: McpVariant | null = null): Promise<void> {
     const sdk = this.settings.sdk;
     if (!sdk) throw new Refusal(501, "mcp_unavailable", this.settings.sdkMissing);
@@ -544,6 +588,14 @@ export class Gateway {
     } catch (e) {
       res.writeHead(400, { "content-type": "application/json" });
       return void res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32700, message: `Parse error: ${(e as Error).message}` }, id: null }));
+    }
+    const oauth = this.settings.oauth;
+    if (oauth && key.scope === "read" && this.settings.allowWrites && oauth.isGrantCaller(key) && this.#writesIn(message, variant)) {
+      // A read grant calling a write tool: 403 with the scope that would do (the client may step up).
+      this.metrics.refused.inc({ reason: "insufficient_scope" });
+      return this.#json(res, 403, { error: "insufficient_scope", error_description: "this tool writes and the grant has the crisp.read scope: authorize again with a write key" }, {
+        "www-authenticate": oauth.insufficientScope(),
+      });
     }
     const tools = this.#toolsFor(key, variant);
     const server = new sdk.Server({ name: "crisp-kit", version: packageVersion() }, { capabilities: capabilitiesOf(tools), instructions: tools.instructions });

@@ -330,7 +330,9 @@ describe("crisp-kit serve: OAuth 2.1 for remote MCP connectors", { skip: !nodeBa
     assert.match(provider.stored.access_token, /^cka_/);
 
     const tools = (await client.listTools()).tools.map((t) => t.name).sort();
-    assert.deepEqual(tools, ["crisp_call_endpoint", "crisp_describe_endpoint", "crisp_search_endpoints"]);
+    // The default (task) layout as a read key sees it: the read tools, no write tool.
+    assert.ok(tools.includes("crisp_inbox") && tools.includes("crisp_call_endpoint"), tools.join(", "));
+    for (const w of ["crisp_reply", "crisp_set_conversation", "crisp_update_person"]) assert.ok(!tools.includes(w), `a read grant is offered ${w}`);
     await sandbox.clearRequests();
     const got = await client.callTool({ name: "crisp_call_endpoint", arguments: { id: "get_conversation", params: { sessionID } } });
     assert.equal(got.isError, undefined, JSON.stringify(got));
@@ -649,8 +651,8 @@ describe("crisp-kit serve: OAuth 2.1 for remote MCP connectors", { skip: !nodeBa
 
     const limitedKey = (await cli(["serve", "keys", "add", "--keys", keysFile, "--name", "eu-only", "--scope", "read", "--accounts", "eu"])).stdout.trim();
     let limited = null;
-    for (let i = 0; i < 20 && !limited?.access_token; i++) {
-      // The running gateway reads the changed keys file within a second.
+    for (let i = 0; i < 80 && !limited?.access_token; i++) {
+      // The running gateway reads the changed keys file within a second (8 s at most here: a loaded CI machine).
       await new Promise((r) => setTimeout(r, 100));
       limited = await grant(limitedKey).catch(() => null);
     }

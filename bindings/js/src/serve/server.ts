@@ -8,9 +8,11 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type AccountInfo, Crisp, CrispError, type CrispOptions, type EndpointInfo } from "../index.js";
 import { nearest } from "../internal/suggest.js";
 import { packageVersion } from "../internal/version.js";
+import { type AccountContext, paramsSchema } from "../mcp/schemas.js";
 import type { McpSettings } from "../mcp/settings.js";
 import { CrispTools } from "../mcp/tools.js";
 import type { KeyRecord, KeyRing } from "./keys.js";
+import { keyOptions, refusal, restricted, shownToEveryKey, shows, visibleAccounts } from "./policy.js";
 import { callContext, type Limiter } from "./limiter.js";
 import type { Metrics } from "./metrics.js";
 
@@ -30,6 +32,10 @@ export interface GatewaySettings {
   keyConcurrency: number;
   /** The largest request body, in bytes. */
   maxBody: number;
+  /** Calls waiting for their turn per gateway key, beyond which a call gets 429 `queue_full`. */
+  maxQueue: number;
+  /** The most time a client has to send a whole request (its headers: at most 10 s of it), in ms. */
+  requestTimeoutMs: number;
   /** Where write audit lines go: a file path, or "-" for stderr. */
   audit: string;
   /** The SDK, or null when it is not installed (then /mcp says so and REST still works). */
@@ -37,8 +43,6 @@ export interface GatewaySettings {
   sdkMissing: string;
 }
 
-/** A request body past this many bytes beyond the limit is not read to its end: the socket is closed. */
-const DRAIN_LIMIT = 64 * 1024 * 1024;
 /** Crisp's `Retry-After` waits longer than this are not waited out by the gateway (the caller gets 429). */
 const MAX_RETRY_AFTER_MS = 10_000;
 
@@ -72,6 +76,7 @@ class Slots {
   readonly #waiting: (() => void)[] = [];
   constructor(
     readonly size: number,
+    readonly maxWaiting: number,
     readonly metrics: Metrics,
   ) {
     this.#free = size;
@@ -79,7 +84,9 @@ class Slots {
   async run<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
     const started = performance.now();
     if (this.#free > 0) this.#free--;
-    else {
+    else if (this.#waiting.length >= this.maxWaiting) {
+      throw new Refusal(429, "queue_full", `this key has ${this.size} calls in flight and ${this.#waiting.length} waiting (--max-queue): nothing was sent; retry later`, null, { "retry-after": "1" });
+    } else {
       await new Promise<void>((resolve, reject) => {
         const go = () => {
           signal?.removeEventListener("abort", onAbort);
@@ -150,6 +157,9 @@ export class Gateway {
   readonly #readTools: CrispTools;
   readonly #writeTools: CrispTools | null;
   readonly #slots = new Map<string, Slots>();
+  /** The tools of keys with a restricted view (accounts, websites, endpoints), by what restricts them. */
+  readonly #keyTools = new Map<string, CrispTools>();
+  readonly #base: CrispOptions;
   readonly #endpointsJson: string;
   readonly server: http.Server;
 
@@ -170,7 +180,8 @@ export class Gateway {
     this.#planner = new Crisp({ ...base, fetch: () => Promise.reject(new Error("the planner never sends")) });
     this.#accounts = this.#crisp.listAccounts();
     this.#defaultAccount = this.#accounts.find((a) => a.default)?.id ?? null;
-    const hooks = { around: this.#around.bind(this) };
+    this.#base = base;
+    const hooks = { around: this.#around.bind(this), shows: shownToEveryKey };
     this.#readTools = new CrispTools(base, { ...settings.mcp, allowWrites: false }, {
       ...hooks,
       writeRefusal: settings.allowWrites
@@ -179,13 +190,17 @@ export class Gateway {
     });
     this.#writeTools = settings.allowWrites ? new CrispTools(base, { ...settings.mcp, allowWrites: true }, hooks) : null;
     this.#endpointsJson = JSON.stringify(this.#describeCatalog());
-    this.server = http.createServer((req, res) => {
+    // A client has requestTimeoutMs to send a request, and its headers within 10 s of it (a
+    // slow-loris client is cut); connections are checked for it every second.
+    const requestTimeout = settings.requestTimeoutMs;
+    this.server = http.createServer({ requestTimeout, headersTimeout: Math.min(10_000, requestTimeout), connectionsCheckingInterval: Math.min(1000, requestTimeout) }, (req, res) => {
       this.#handle(req, res).catch((e: unknown) => {
         this.log(`internal error on ${req.method} ${req.url?.split("?")[0]}: ${(e as Error)?.message ?? e}`);
         if (!res.headersSent) this.#json(res, 500, { ok: false, error: { code: "internal", status: 500, reason: null, param: null, message: "internal error" } });
         else res.destroy();
       });
     });
+    this.server.keepAliveTimeout = 5000;
   }
 
   get accounts(): AccountInfo[] {
@@ -197,6 +212,10 @@ export class Gateway {
   }
 
   #describeCatalog(): Json {
+    // The catalog is public: its schemas name no account and no website, and say only whether
+    // `websiteID` may be left out (some account has a default website).
+    const defaults = this.#accounts.some((a) => a.websiteId !== null);
+    const anonymous: AccountContext = { ids: [], websites: defaults ? { "": "" } : {}, anonymous: true };
     return {
       ok: true,
       count: this.#catalog.length,
@@ -204,7 +223,7 @@ export class Gateway {
       writes_allowed: this.settings.allowWrites,
       endpoints: this.#catalog.map((e) => {
         // The params as the MCP tools describe them: one description of each endpoint's params.
-        const schema = this.#readTools.paramsSchema(e) as { required?: string[]; properties?: Record<string, { type?: unknown }> };
+        const schema = paramsSchema(e, anonymous) as { required?: string[]; properties?: Record<string, { type?: unknown }> };
         const required = new Set(schema.required ?? []);
         return {
           id: e.id,
@@ -250,34 +269,36 @@ export class Gateway {
     return key;
   }
 
-  /** Reads the request body, up to `maxBody` bytes. */
+  /**
+   * Reads the request body, up to `maxBody` bytes: a declared `Content-Length` over it is refused
+   * before a byte is read, and a body that grows past it is not read further (the answer says
+   * `connection: close` and the socket is closed after it).
+   */
   async #body(req: http.IncomingMessage, res: http.ServerResponse): Promise<string> {
     const max = this.settings.maxBody;
-    const declared = Number(req.headers["content-length"] ?? Number.NaN);
+    const tooLarge = () => {
+      res.shouldKeepAlive = false;
+      res.once("finish", () => req.socket.destroySoon());
+      return new Refusal(413, "payload_too_large", `the request body is larger than ${max} bytes (--max-body)`, "body", { connection: "close" });
+    };
+    // node:http has checked that Content-Length is digits (and not beside chunked encoding).
+    if (Number(req.headers["content-length"] ?? 0) > max) throw tooLarge();
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
-    await new Promise<void>((resolve, reject) => {
-      req.on("data", (chunk: Buffer) => {
+    const over = await new Promise<boolean>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
         size += chunk.length;
-        if (size > max) {
-          over = true;
-          chunks.length = 0;
-          // Past a point it is not worth reading to the end: answer, then close the socket.
-          if (size > DRAIN_LIMIT) {
-            req.removeAllListeners("data");
-            req.pause();
-            resolve();
-          }
-        } else chunks.push(chunk);
-      });
-      req.once("end", resolve);
+        if (size <= max) return void chunks.push(chunk);
+        req.off("data", onData);
+        req.pause();
+        chunks.length = 0;
+        resolve(true);
+      };
+      req.on("data", onData);
+      req.once("end", () => resolve(false));
       req.once("error", reject);
     });
-    if (over || declared > max) {
-      res.shouldKeepAlive = false;
-      throw new Refusal(413, "payload_too_large", `the request body is larger than ${max} bytes (--max-body)`, "body", { connection: "close" });
-    }
+    if (over) throw tooLarge();
     return Buffer.concat(chunks).toString("utf8");
   }
 
@@ -295,7 +316,10 @@ export class Gateway {
         return void res.end(this.#endpointsJson);
       }
       if (path === "/metrics") {
-        this.#authenticate(req);
+        // The metrics name every account (their labels): not for a key limited to some.
+        if (this.#authenticate(req).accounts !== null) {
+          throw new Refusal(403, "forbidden", "GET /metrics names every account: it needs a key that is not limited to some accounts");
+        }
         res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" });
         return void res.end(this.metrics.render());
       }
@@ -412,7 +436,7 @@ export class Gateway {
     const data = await this.#crisp.call(endpoint.id as never, params as never, { signal, ...(account ? { account } : {}) } as never);
     if (endpoint.id === "list_accounts") {
       const key = callerContext.getStore()?.key;
-      if (key?.accounts) return (data as AccountInfo[]).filter((a) => key.accounts?.includes(a.id));
+      if (key) return visibleAccounts(key, data as AccountInfo[]);
     }
     return data;
   }
@@ -420,7 +444,7 @@ export class Gateway {
   #slotsOf(key: KeyRecord): Slots {
     const size = key.concurrency ?? this.settings.keyConcurrency;
     let slots = this.#slots.get(key.name);
-    if (!slots || slots.size !== size) this.#slots.set(key.name, (slots = new Slots(size, this.metrics)));
+    if (!slots || slots.size !== size) this.#slots.set(key.name, (slots = new Slots(size, this.settings.maxQueue, this.metrics)));
     return slots;
   }
 
@@ -438,9 +462,10 @@ export class Gateway {
     const key = callerContext.getStore()?.key;
     if (!key) throw new Error("no caller"); // every route sets one
     const accountName = account ?? this.#defaultAccount ?? "";
-    if (key.accounts && !key.accounts.includes(accountName) && endpoint.id !== "list_accounts") {
+    const refused = refusal(key, endpoint, accountName, params, this.#accounts);
+    if (refused) {
       this.metrics.calls.inc({ surface, endpoint: endpoint.id, status: "403" });
-      throw new Refusal(403, "forbidden", `${endpoint.id}: the key \`${key.name}\` may not use the account \`${accountName}\`: nothing was sent`, "account");
+      throw new Refusal(403, "forbidden", refused.message, refused.param);
     }
     let status = 200;
     // Whether the request may have reached Crisp: all but crisp-core's refusals before sending.
@@ -469,8 +494,15 @@ export class Gateway {
       status,
       surface,
     });
-    if (this.settings.audit === "-") process.stderr.write(`${line}\n`);
-    else appendFileSync(this.settings.audit, `${line}\n`);
+    try {
+      if (this.settings.audit === "-") process.stderr.write(`${line}\n`);
+      else appendFileSync(this.settings.audit, `${line}\n`, { mode: 0o600 });
+    } catch (e) {
+      // The write happened at Crisp: failing the call now would invite a retry that repeats it.
+      // The line is not lost: it goes to stderr, with the reason.
+      this.metrics.auditFailures.inc();
+      this.log(`audit write to ${this.settings.audit} failed (${(e as Error).message}); the line: ${line}`);
+    }
   }
 
   /** The path the write was sent to (ids filled in, as Crisp saw it); null when the params were refused. */
@@ -503,7 +535,7 @@ export class Gateway {
       res.writeHead(400, { "content-type": "application/json" });
       return void res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32700, message: `Parse error: ${(e as Error).message}` }, id: null }));
     }
-    const tools = key.scope === "write" && this.#writeTools ? this.#writeTools : this.#readTools;
+    const tools = this.#toolsOf(key);
     const server = new sdk.Server({ name: "crisp-kit", version: packageVersion() }, { capabilities: { tools: {} }, instructions: tools.instructions });
     server.setRequestHandler(sdk.ListToolsRequestSchema, () => ({ tools: tools.tools }));
     server.setRequestHandler(sdk.CallToolRequestSchema, (request, extra) =>
@@ -523,6 +555,26 @@ export class Gateway {
     });
     await server.connect(transport);
     await transport.handleRequest(req, res, message);
+  }
+
+  /** The tools a key is shown: the shared ones per scope, or, for a restricted key, its own view (built once per restriction). */
+  #toolsOf(key: KeyRecord): CrispTools {
+    const write = key.scope === "write" && this.#writeTools !== null;
+    if (!restricted(key)) return write ? (this.#writeTools as CrispTools) : this.#readTools;
+    const id = JSON.stringify([write, key.accounts, key.websites, key.allow, key.deny]);
+    let tools = this.#keyTools.get(id);
+    if (!tools) {
+      const view = keyOptions(this.#base, key, this.#defaultAccount);
+      tools = new CrispTools(view.options, { ...this.settings.mcp, allowWrites: write, account: view.defaultAccount ?? undefined }, {
+        around: this.#around.bind(this),
+        shows: (e) => shows(key, e),
+        ...(write || !this.settings.allowWrites ? {} : { writeRefusal: "This gateway key has the read scope: ask for a key with the write scope." }),
+      });
+      // Bounded: one entry per distinct restriction in the keys file, which the operator writes.
+      if (this.#keyTools.size >= 1000) this.#keyTools.clear();
+      this.#keyTools.set(id, tools);
+    }
+    return tools;
   }
 
   close(): Promise<void> {

@@ -70,6 +70,9 @@ class Refusal extends Error {
   }
 }
 
+/** The client went away before its request was read whole: there is nobody to answer. */
+class ClientGone extends Error {}
+
 /** A FIFO semaphore: one per gateway key. */
 class Slots {
   #free: number;
@@ -195,6 +198,10 @@ export class Gateway {
     const requestTimeout = settings.requestTimeoutMs;
     this.server = http.createServer({ requestTimeout, headersTimeout: Math.min(10_000, requestTimeout), connectionsCheckingInterval: Math.min(1000, requestTimeout) }, (req, res) => {
       this.#handle(req, res).catch((e: unknown) => {
+        if (e instanceof ClientGone) {
+          this.metrics.refused.inc({ reason: "client_gone" });
+          return void res.destroy();
+        }
         this.log(`internal error on ${req.method} ${req.url?.split("?")[0]}: ${(e as Error)?.message ?? e}`);
         if (!res.headersSent) this.#json(res, 500, { ok: false, error: { code: "internal", status: 500, reason: null, param: null, message: "internal error" } });
         else res.destroy();
@@ -296,7 +303,8 @@ export class Gateway {
       };
       req.on("data", onData);
       req.once("end", () => resolve(false));
-      req.once("error", reject);
+      req.once("error", () => reject(new ClientGone()));
+      req.once("close", () => (req.complete ? resolve(false) : reject(new ClientGone())));
     });
     if (over) throw tooLarge();
     return Buffer.concat(chunks).toString("utf8");

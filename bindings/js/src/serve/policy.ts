@@ -50,14 +50,24 @@ export function shows(key: KeyRecord, e: EndpointInfo): boolean {
 }
 
 /**
- * Checks one call before anything is sent: the endpoint, the account (named, or the gateway's
+ * Checks one call before anything is sent: the endpoint, the account (`given`, or the gateway's
  * default) and the website (the `websiteID` given, or the account's own).
  */
-export function refusal(key: KeyRecord, e: EndpointInfo, account: string, params: Readonly<Record<string, unknown>>, accounts: readonly AccountInfo[]): PolicyRefusal | null {
+export function refusal(
+  key: KeyRecord,
+  e: EndpointInfo,
+  given: string | undefined,
+  defaultAccount: string,
+  params: Readonly<Record<string, unknown>>,
+  accounts: readonly AccountInfo[],
+): PolicyRefusal | null {
   const denied = endpointRefusal(key, e);
   if (denied) return { param: "endpoint", message: `${denied}: nothing was sent` };
+  const account = given ?? defaultAccount;
   if (key.accounts && !key.accounts.includes(account) && e.id !== "list_accounts") {
-    return { param: "account", message: `${e.id}: the key \`${key.name}\` may not use the account \`${account}\`: nothing was sent` };
+    // The default account is not named to a key that may not use it.
+    const which = given === undefined ? "the default account (pass `account`: list_accounts lists yours)" : `the account \`${account}\``;
+    return { param: "account", message: `${e.id}: the key \`${key.name}\` may not use ${which}: nothing was sent` };
   }
   const param = websiteParam(e);
   if (key.websites && param) {

@@ -470,7 +470,7 @@ export class Gateway {
     const key = callerContext.getStore()?.key;
     if (!key) throw new Error("no caller"); // every route sets one
     const accountName = account ?? this.#defaultAccount ?? "";
-    const refused = refusal(key, endpoint, accountName, params, this.#accounts);
+    const refused = refusal(key, endpoint, account, this.#defaultAccount ?? "", params, this.#accounts);
     if (refused) {
       this.metrics.calls.inc({ surface, endpoint: endpoint.id, status: "403" });
       throw new Refusal(403, "forbidden", refused.message, refused.param);

@@ -412,6 +412,13 @@ describe("gateway security decisions", { skip: !nodeBackend && "Node-only surfac
     assert.deepEqual(results.map((r) => r.code), Array(8).fill(0), results.map((r) => r.stderr).join(""));
     assert.equal(JSON.parse(readFileSync(many, "utf8")).keys.length, 8);
     assert.deepEqual(readdirSync(tmp).filter((f) => f.startsWith("many-keys.json.")), [], "a lock or temporary file was left");
+    // A lock left by a process that died holding it (older than 30 s) is taken over.
+    writeFileSync(`${many}.lock`, "");
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(`${many}.lock`, old, old);
+    const late = await cli(["serve", "keys", "add", "--keys", many, "--name", "after-stale", "--scope", "read"]);
+    assert.equal(late.code, 0, late.stderr);
+    assert.equal(JSON.parse(readFileSync(many, "utf8")).keys.length, 9);
   });
 
   test("item 13: a group- or world-writable keys file is refused at start and on reload; keys add writes 0600", async () => {

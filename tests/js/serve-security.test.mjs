@@ -219,6 +219,9 @@ describe("gateway security decisions", { skip: !nodeBackend && "Node-only surfac
       assert.match(toolText(r), /may not use the website/);
       const search = JSON.parse((await client.callTool({ name: "crisp_search_endpoints", arguments: { query: "plugin subscriptions", limit: 300 } })).content[0].text);
       assert.ok(!search.endpoints.some((e) => e.id === "plugins_list_all_active_subscriptions"), "the website key is shown a plugin-level endpoint");
+      const described = JSON.parse((await client.callTool({ name: "crisp_describe_endpoint", arguments: { id: "plugins_list_all_active_subscriptions" } })).content[0].text);
+      assert.equal(described.callable, false);
+      assert.match(described.refused_because, /key policy/);
     } finally {
       await client.close();
     }

@@ -19,10 +19,10 @@ import { after, before, describe, test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { UnauthorizedError, auth } from "@modelcontextprotocol/sdk/client/auth.js";
+import { cli, startGateway as start } from "./gateway.mjs";
 import { backendName, root, startSandbox } from "./support.mjs";
 
 const nodeBackend = backendName === "native";
-const cliPath = join(root, "bindings/js/dist/cli.js");
 const CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const running = new Set();
 process.once("exit", () => {
@@ -41,13 +41,6 @@ let callback; // the loopback redirect target: {url, next(): Promise<URL>}
 let browser;
 let gw;
 
-function cli(args, env = {}) {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cliPath, ...args], { env: { PATH: process.env.PATH, ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? error.code : 0, stdout, stderr }),
-    );
-  });
-}
 
 function sandboxEnv() {
   return { CRISP_BASE_URL: sandbox.url, CRISP_IDENTIFIER: sandbox.identifier, CRISP_KEY: sandbox.key, CRISP_TIER: "plugin", CRISP_WEBSITE_ID: sandbox.website_id };
@@ -62,31 +55,8 @@ async function freePort() {
 }
 
 async function startGateway(args, env = {}) {
-  const child = spawn(process.execPath, [cliPath, "serve", ...(args.includes("--port") ? [] : ["--port", "0"]), ...args], {
-    env: { PATH: process.env.PATH, ...sandboxEnv(), NODE_EXTRA_CA_CERTS: cert.certFile, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  running.add(child);
-  child.once("exit", () => running.delete(child));
-  let stderr = "";
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  const first = await new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    createInterface({ input: child.stdout }).once("line", resolve);
-  });
-  const info = JSON.parse(first);
-  return {
-    ...info,
-    mcp: `${info.url}mcp`,
-    stderr: () => stderr,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        process.kill(child.pid, "SIGTERM");
-      }),
-  };
+  const gw = await start(args, { ...sandboxEnv(), NODE_EXTRA_CA_CERTS: cert.certFile, ...env });
+  return { ...gw, mcp: `${gw.url}mcp` };
 }
 
 /** The loopback redirect target of the clients: records each callback it receives. */

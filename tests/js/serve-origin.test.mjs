@@ -9,7 +9,7 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { cliPath, sandboxEnv, startGateway } from "./gateway.mjs";
+import { cli, cliPath, sandboxEnv, startGateway } from "./gateway.mjs";
 import { backendName, startSandbox } from "./support.mjs";
 
 const nodeBackend = backendName === "native";
@@ -24,13 +24,6 @@ let key;
 let gw;
 let port;
 
-function cli(args, env = {}) {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cliPath, ...args], { env: { PATH: process.env.PATH, ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? error.code : 0, stdout, stderr }),
-    );
-  });
-}
 
 /** One request to the gateway with exactly these headers (Host included); resolves {status, headers, json}. */
 function raw(path, { method = "POST", headers = {}, body } = {}) {

@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { Crisp, type CrispOptions, CrispError, type EndpointInfo, type Tier } from "../index.js";
 import { ERROR_CODE_INFO } from "../generated/catalog.generated.js";
 import { nearest } from "../internal/suggest.js";
+import { jsonFault } from "../internal/json-error.js";
 import { packageVersion } from "../internal/version.js";
 
 const HELP = `crisp-kit: the Crisp REST API v1 from a shell
@@ -87,10 +88,17 @@ function optionsFromEnv(): CrispOptions {
   const env = process.env;
   let options: CrispOptions = {};
   if (env.CRISP_KIT_CONFIG) {
+    let text = "";
     try {
-      options = JSON.parse(readFileSync(env.CRISP_KIT_CONFIG, "utf8")) as CrispOptions;
+      text = readFileSync(env.CRISP_KIT_CONFIG, "utf8");
     } catch (e) {
       fail(`CRISP_KIT_CONFIG: cannot read ${env.CRISP_KIT_CONFIG}: ${(e as Error).message}`, 2);
+    }
+    try {
+      options = JSON.parse(text) as CrispOptions;
+    } catch {
+      // Only where: the text around the fault may be a key.
+      fail(`CRISP_KIT_CONFIG: ${env.CRISP_KIT_CONFIG} is not valid JSON (${jsonFault(text)})`, 2);
     }
   }
   if (env.CRISP_IDENTIFIER) options.identifier = env.CRISP_IDENTIFIER;

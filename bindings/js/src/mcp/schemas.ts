@@ -13,6 +13,8 @@ export interface AccountContext {
   ids: string[];
   /** Accounts with a default website (`websiteID` may then be left out). */
   websites: Record<string, string | null>;
+  /** Name no account and no website (the gateway's public catalog): say only whether a default exists. */
+  anonymous?: boolean;
 }
 
 const QUERY_TYPES: Record<EndpointInfo["query_params"][number]["type"], JsonSchema> = {
@@ -85,7 +87,9 @@ function pathParamSchema(name: string, kind: PathKind | undefined, ctx: AccountC
     const defaults = Object.entries(ctx.websites).filter(([, w]) => w !== null);
     return {
       type: "string",
-      description: defaults.length
+      description: defaults.length && ctx.anonymous
+        ? "The website id. Optional when the account has a default website."
+        : defaults.length
         ? `The website id. Optional: defaults to the account's website (${defaults.map(([a, w]) => `${a}: ${w}`).join(", ")}).`
         : "The website id.",
     };

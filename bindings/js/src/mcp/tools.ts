@@ -4,6 +4,7 @@
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import { type AccountInfo, Crisp, CrispError, type CrispOptions, type EndpointInfo } from "../index.js";
 import { nearest } from "../internal/suggest.js";
+import { destructive } from "./annotations.js";
 import { type AccountContext, answerShape, callOptionProperties, type JsonSchema, paramsSchema, pathOptional } from "./schemas.js";
 import { DEFAULT_CALL_PAGES, type McpSettings } from "./settings.js";
 import { ArgError, type TaskApi, type TaskTool, taskTools } from "./tasks/index.js";
@@ -22,10 +23,6 @@ function pagingNote(e: EndpointInfo): string {
   if (e.paging === "page_number") return " Paged: pass pageNumber, or all_pages to fetch several pages at once.";
   if (e.paging === "message_cursor") return " Newest messages first; query.timestamp_before pages back, or all_pages to walk back several pages.";
   return "";
-}
-
-function destructive(e: EndpointInfo): boolean {
-  return e.write && (e.method === "DELETE" || /(^|_)(remove|delete|expunge|flush|clear|block|abort)(_|$)/.test(e.id));
 }
 
 function endpointTool(e: EndpointInfo, ctx: AccountContext, settings: McpSettings): Tool {
@@ -188,6 +185,8 @@ export interface ToolHooks {
   around?<T>(endpoint: EndpointInfo, account: string | undefined, params: Readonly<Record<string, unknown>>, run: () => Promise<T>): Promise<T>;
   /** The refusal text for a write on a read-only instance (default: restart with --allow-writes). */
   writeRefusal?: string;
+  /** The endpoints this caller is shown (tools, search); the others are still refused by `around`. Default: all. */
+  shows?(endpoint: EndpointInfo): boolean;
 }
 
 /** The tools and their handling, independent of the SDK (which only carries them). */
@@ -209,8 +208,9 @@ export class CrispTools {
   constructor(options: CrispOptions, settings: McpSettings, hooks: ToolHooks = {}) {
     this.#settings = settings;
     this.#hooks = hooks;
-    this.#catalog = Crisp.endpoints();
-    this.#byId = new Map(this.#catalog.map((e) => [e.id, e]));
+    const catalog = Crisp.endpoints();
+    this.#byId = new Map(catalog.map((e) => [e.id, e]));
+    this.#catalog = hooks.shows ? catalog.filter((e) => hooks.shows?.(e)) : catalog;
     this.#redact = redactor(options);
     let crisp: Crisp | null = null;
     let configError: CrispError | Error | null = null;
@@ -382,8 +382,9 @@ export class CrispTools {
       method: e.method,
       path: e.path,
       write: e.write,
-      callable: !e.write || this.#settings.allowWrites,
+      callable: (!e.write || this.#settings.allowWrites) && (this.#hooks.shows?.(e) ?? true),
       ...(e.write && !this.#settings.allowWrites ? { refused_because: "it writes and this server runs without --allow-writes" } : {}),
+      ...(this.#hooks.shows && !this.#hooks.shows(e) ? { refused_because: "this caller's key may not call it (the gateway's key policy)" } : {}),
       deprecated: e.deprecated,
       status: e.status,
       paging: e.paging,

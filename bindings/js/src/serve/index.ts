@@ -1,10 +1,12 @@
 // `npx crisp-kit serve`: a self-hosted Crisp gateway. The seed's REST proxy and a remote MCP
 // endpoint (streamable HTTP), on this machine, with this machine's Crisp keys; callers hold
 // gateway keys (bearer), never Crisp's. See docs/GATEWAY.md.
-import { appendFileSync, existsSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, openSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Crisp, CrispError, type CrispOptions } from "../index.js";
 import { UsageError, wholeFlag } from "../internal/flags.js";
+import { nearest } from "../internal/suggest.js";
+import { destructive } from "../mcp/annotations.js";
 import { isSdkMissing } from "../mcp/stdio.js";
 import { parseMcpArgs } from "../mcp/settings.js";
 import { addKey, hashOf, KeyFileError, KeyRing, type KeyRecord, newKey, readKeys, removeKey } from "./keys.js";
@@ -22,10 +24,12 @@ Usage:
   crisp-kit serve [--host 127.0.0.1] [--port 8790] [--keys FILE] [--tools tasks|compact|full]
                   [--toolsets inbox,people,helpdesk,api] [--allow-writes]
                   [--rate N/s] [--concurrency N] [--key-concurrency N] [--audit FILE|-]
-                  [--max-body BYTES] [--redis URL] [--account NAME] [--max-result-bytes N] [--max-pages N]
+                  [--max-body BYTES] [--max-queue N] [--request-timeout S] [--redis URL]
+                  [--account NAME] [--max-result-bytes N] [--max-pages N]
                   [--public-url URL] [--allow-origin ORIGIN]... [--no-oauth] [--grants FILE] [--oauth-token-ttl SECONDS]
                   [--oauth-cimd-loopback]
-  crisp-kit serve keys add --keys FILE --name NAME --scope read|write [--accounts a,b] [--concurrency N]
+  crisp-kit serve keys add --keys FILE --name NAME --scope read|write [--accounts a,b] [--websites w1,w2]
+                  [--allow id,id] [--deny id,id] [--concurrency N]
   crisp-kit serve keys list --keys FILE [--json]
   crisp-kit serve keys remove --keys FILE --name NAME
   crisp-kit serve grants list (--keys FILE | --grants FILE | --redis URL) [--json]
@@ -59,9 +63,15 @@ The first stdout line is one JSON object: {"url": "http://127.0.0.1:PORT/"} (--p
   --concurrency N      requests in flight per Crisp token (default 4)
   --key-concurrency N  calls in flight per gateway key, unless the key sets its own (default 4)
   --audit FILE|-       where write audit lines go (default -: stderr)
-  --max-body BYTES     the largest request body (default 1048576)
+  --max-body BYTES     the largest request body (default 1048576); a larger declared Content-Length
+                       is refused (413) before any of it is read
+  --max-queue N        calls that may wait per gateway key beyond its concurrency (default 64); one
+                       more gets 429 queue_full with Retry-After, and nothing is sent
+  --request-timeout S  seconds a client has to send a whole request (default 30; its headers within
+                       10 s of it); slower clients are cut
   --redis URL          share each token's rate budget and pauses with other replicas through Redis
-                       (needs the \`redis\` package beside crisp-kit)
+                       (needs the \`redis\` package beside crisp-kit). Or set REDIS_URL, which keeps
+                       a password out of \`ps\`; the URL and its password are never printed
   --account NAME       the default account (else the config file's defaultAccount)
   --public-url URL     the gateway's public base URL, as clients reach it (https behind a TLS proxy):
                        OAuth's metadata, resource and redirects use it, and its origin and host
@@ -82,6 +92,14 @@ http://localhost:PORT, http://[::1]:PORT), --public-url's or an --allow-origin g
 forbidden_origin (Origin: null too); on a loopback --host, a Host header that is not a loopback
 name or address (any port) or --public-url's host gets 421 misdirected_request. Clients that send
 no Origin (scripts, MCP clients, curl) are not affected.
+
+keys add restricts a key, beside its scope (each a comma-separated list; an empty one is refused):
+  --accounts a,b       the accounts it may use (default: all)
+  --websites w1,w2     the websites it may use: the websiteID of each call, given or the account's
+                       own; endpoints with no website in their path are refused to it
+  --allow id,id        destructive endpoints (delete, remove, block...) it may call: refused otherwise
+  --deny id,id         endpoints it may never call
+See docs/GATEWAY.md#security-decisions.
 
 Credentials as for \`crisp-kit call\`: CRISP_IDENTIFIER, CRISP_KEY, CRISP_TIER, CRISP_WEBSITE_ID,
 CRISP_BASE_URL, or CRISP_KIT_CONFIG for several accounts. Neither Crisp's keys nor the gateway's
@@ -117,6 +135,31 @@ async function loadHttpSdk(): Promise<HttpSdk | null> {
   }
 }
 
+/**
+ * A comma-separated flag: null when not given. Given but empty (`--accounts ""`, an unset
+ * variable) or with an empty item (`a,,b`) is refused: it would otherwise read as "no limit".
+ */
+export function listFlag(name: string, value: string | undefined): string[] | null {
+  if (value === undefined) return null;
+  const items = value.split(",").map((a) => a.trim());
+  if (items.some((a) => a === "")) {
+    throw new UsageError(`--${name} ${JSON.stringify(value)} has an empty item: give a comma-separated list of names (leave the flag out for no limit)`);
+  }
+  return [...new Set(items)];
+}
+
+/** A list of endpoint ids, each one in the catalog. */
+function endpointList(name: string, value: string | undefined): string[] | null {
+  const ids = listFlag(name, value);
+  const known = Crisp.endpoints().map((e): string => e.id);
+  for (const id of ids ?? []) {
+    if (known.includes(id)) continue;
+    const near = nearest(id, known);
+    throw new UsageError(`--${name}: unknown endpoint \`${id}\`${near.length ? ` (did you mean ${near.join(", ")}?)` : ""}`);
+  }
+  return ids;
+}
+
 function runKeys(argv: string[]): void {
   const [action, ...rest] = argv;
   const { values } = parseArgs({
@@ -127,6 +170,9 @@ function runKeys(argv: string[]): void {
       name: { type: "string" },
       scope: { type: "string" },
       accounts: { type: "string" },
+      websites: { type: "string" },
+      allow: { type: "string" },
+      deny: { type: "string" },
       concurrency: { type: "string" },
       json: { type: "boolean" },
     },
@@ -135,9 +181,19 @@ function runKeys(argv: string[]): void {
   if (action === "add") {
     if (!values.name) throw new UsageError("keys add needs --name NAME");
     if (!values.scope) throw new UsageError("keys add needs --scope read|write");
-    const accounts = values.accounts ? values.accounts.split(",").map((a) => a.trim()).filter(Boolean) : null;
     const concurrency = values.concurrency === undefined ? null : wholeFlag("concurrency", values.concurrency, 0, 1);
-    const key = addKey(values.keys, values.name, values.scope, accounts?.length ? accounts : null, concurrency);
+    const allow = endpointList("allow", values.allow);
+    for (const id of allow ?? []) {
+      const e = Crisp.endpoints().find((x) => x.id === id);
+      if (e && !destructive(e)) throw new UsageError(`--allow: ${id} is not destructive, every key with the right scope may call it; --allow names destructive endpoints to let through`);
+    }
+    const key = addKey(values.keys, values.name, values.scope, {
+      accounts: listFlag("accounts", values.accounts),
+      websites: listFlag("websites", values.websites),
+      allow,
+      deny: endpointList("deny", values.deny),
+      concurrency,
+    });
     process.stdout.write(`${key}\n`);
     process.stderr.write(`crisp-kit serve: key \`${values.name}\` (${values.scope}) added to ${values.keys}; it is shown this once, only its hash is stored\n`);
     return;
@@ -148,7 +204,9 @@ function runKeys(argv: string[]): void {
     else {
       for (const k of keys) {
         process.stdout.write(
-          `${k.name.padEnd(24)} ${k.scope.padEnd(5)} accounts: ${k.accounts?.join(",") ?? "all"}${k.concurrency ? `, concurrency ${k.concurrency}` : ""}, created ${k.created}\n`,
+          `${k.name.padEnd(24)} ${k.scope.padEnd(5)} accounts: ${k.accounts?.join(",") ?? "all"}` +
+            `${k.websites ? `, websites: ${k.websites.join(",")}` : ""}${k.allow ? `, allow: ${k.allow.join(",")}` : ""}${k.deny ? `, deny: ${k.deny.join(",")}` : ""}` +
+            `${k.concurrency ? `, concurrency ${k.concurrency}` : ""}, created ${k.created}\n`,
         );
       }
     }
@@ -195,6 +253,8 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
       "key-concurrency": { type: "string" },
       audit: { type: "string" },
       "max-body": { type: "string" },
+      "max-queue": { type: "string" },
+      "request-timeout": { type: "string" },
       redis: { type: "string" },
       account: { type: "string" },
       "max-result-bytes": { type: "string" },
@@ -239,10 +299,13 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
   const concurrency = wholeFlag("concurrency", values.concurrency, 4, 1);
   const keyConcurrency = wholeFlag("key-concurrency", values["key-concurrency"], 4, 1);
   const maxBody = wholeFlag("max-body", values["max-body"], 1024 * 1024, 1024);
+  const maxQueue = wholeFlag("max-queue", values["max-queue"], 64, 0);
+  const requestTimeoutMs = wholeFlag("request-timeout", values["request-timeout"], 30, 1) * 1000;
   const audit = values.audit ?? "-";
   if (audit !== "-") {
     try {
-      appendFileSync(audit, "");
+      // Created readable by its owner only: the lines say who wrote what where.
+      closeSync(openSync(audit, "a", 0o600));
     } catch (e) {
       throw new UsageError(`--audit ${audit}: cannot write there: ${(e as Error).message}`);
     }
@@ -257,7 +320,7 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
     if (records.length === 0) log(`${values.keys} holds no keys: every call will get 401 until \`keys add\``);
   } else {
     runKey = newKey();
-    records = [{ name: "run", scope: "write", accounts: null, concurrency: null, hash: hashOf(runKey), created: new Date().toISOString() }];
+    records = [{ name: "run", scope: "write", accounts: null, websites: null, allow: null, deny: null, concurrency: null, hash: hashOf(runKey), created: new Date().toISOString() }];
   }
   const keys = new KeyRing(values.keys ?? null, records, log);
 
@@ -269,9 +332,11 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
   else if (!publicUrl && !isLoopback(host)) oauthOff = `off: --host ${host} is not loopback, give --public-url https://... (the URL clients reach)`;
   const metrics = new Metrics();
   let redis = null;
-  if (values.redis) {
+  // REDIS_URL keeps a password out of the process list (`ps` shows flags, not the environment).
+  const redisUrl = values.redis ?? process.env.REDIS_URL;
+  if (redisUrl) {
     try {
-      redis = await connectRedis(values.redis, log);
+      redis = await connectRedis(redisUrl, log);
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
@@ -298,7 +363,7 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
   const limiter = new Limiter({ concurrency, rate, redis, redisPrefix: "crisp-kit:limit:", labels, metrics, log });
   const gateway = new Gateway(
     options,
-    { allowWrites: mcp.allowWrites, mcp, keyConcurrency, maxBody, audit, sdk, sdkMissing: SERVE_SDK_MISSING, publicUrl, allowOrigins, oauth },
+    { allowWrites: mcp.allowWrites, mcp, keyConcurrency, maxBody, maxQueue, requestTimeoutMs, audit, sdk, sdkMissing: SERVE_SDK_MISSING, publicUrl, allowOrigins, oauth },
     keys,
     limiter,
     metrics,

@@ -246,7 +246,8 @@ class TokenQueue {
           this.#timer = setTimeout(() => {
             this.#timer = null;
             void this.#pump();
-          }, wait);
+            // (A pause shared through Redis may come from an older replica, unclamped.)
+          }, Math.min(wait, MAX_PAUSE_MS));
           return;
         }
         const next = this.#queue.shift();
@@ -308,6 +309,12 @@ export interface LimiterOptions {
 
 /** Pause after a 429/420 without `Retry-After`. */
 const DEFAULT_PAUSE_MS = 1000;
+/**
+ * The longest pause a `Retry-After` sets: past it the gateway sends again (and Crisp answers 429
+ * again if it meant it). A longer timer would overflow setTimeout (over 2^31 ms it fires at once,
+ * and the queue would spin) and a wrong header would stop a token for days.
+ */
+export const MAX_PAUSE_MS = 60_000;
 
 export class Limiter {
   readonly #queues = new Map<string, TokenQueue>();
@@ -356,7 +363,9 @@ export class Limiter {
     if (response.status === 429 || response.status === 420) {
       metrics.rateLimited.inc(account);
       // Paused before this slot is given back: the next in line must see the pause.
-      await q.pause(retryAfterMs(response.headers.get("retry-after")) ?? DEFAULT_PAUSE_MS);
+      const asked = retryAfterMs(response.headers.get("retry-after")) ?? DEFAULT_PAUSE_MS;
+      if (asked > MAX_PAUSE_MS) this.#options.log(`Crisp asked ${q.label} to wait ${Math.round(asked / 1000)} s (Retry-After); pausing ${MAX_PAUSE_MS / 1000} s, the most`);
+      await q.pause(Math.min(asked, MAX_PAUSE_MS));
     }
     q.release();
     return response;
@@ -392,10 +401,18 @@ export async function connectRedis(url: string, log: (line: string) => void): Pr
     disableOfflineQueue: true,
     socket: { connectTimeout: 5000, reconnectStrategy: (retries) => Math.min(100 * (retries + 1), 2000) },
   });
+  // The URL, which may hold a password, is never printed; nor is the password, should an error quote it.
+  let password = "";
+  try {
+    password = decodeURIComponent(new URL(url).password);
+  } catch {
+    // not a URL: createClient says so, without it
+  }
+  const clean = (text: string) => (password.length > 0 ? text.split(password).join("[redacted]") : text);
   let last = "";
   client.on("error", (e) => {
-    // Say each different failure once (the URL, which may hold a password, is never printed).
-    if (e.message !== last) log(`redis: ${e.message}`);
+    // Say each different failure once.
+    if (e.message !== last) log(`redis: ${clean(e.message)}`);
     last = e.message;
   });
   let timer: NodeJS.Timeout | undefined;
@@ -404,13 +421,13 @@ export async function connectRedis(url: string, log: (line: string) => void): Pr
     await Promise.race([
       client.connect(),
       new Promise((_, reject) => {
-        client.on("error", (e) => reject(new Error(`--redis: cannot connect: ${e.message}`)));
+        client.on("error", (e) => reject(new Error(`--redis: cannot connect: ${clean(e.message)}`)));
         timer = setTimeout(() => reject(new Error("--redis: no connection within 5 s")), 5000);
       }),
     ]);
   } catch (e) {
     client.destroy();
-    throw e;
+    throw new Error(clean((e as Error).message));
   } finally {
     clearTimeout(timer);
   }

@@ -78,8 +78,9 @@ export class Metrics {
   readonly retries = new Counter("crisp_gateway_retries_total", "Requests to Crisp that were retries of an earlier attempt (crisp-core decided), by account.");
   readonly queueWait = new Histogram("crisp_gateway_queue_wait_seconds", "Time a call waited for its turn, by stage (key: the caller's concurrency cap; account: the token's queue).");
   readonly inFlight = new Gauge("crisp_gateway_upstream_in_flight", "Requests to Crisp in flight, by account.");
+  readonly auditFailures = new Counter("crisp_gateway_audit_failures_total", "Audit lines that could not be written to the audit file (each was logged to stderr instead).");
 
   render(): string {
-    return `${[this.calls, this.refused, this.upstream, this.rateLimited, this.retries, this.queueWait, this.inFlight].map((m) => m.render()).join("\n")}\n`;
+    return `${[this.calls, this.refused, this.upstream, this.rateLimited, this.retries, this.queueWait, this.inFlight, this.auditFailures].map((m) => m.render()).join("\n")}\n`;
   }
 }

@@ -9,12 +9,14 @@ import { type AccountInfo, Crisp, CrispError, type CrispOptions, type EndpointIn
 import { ERROR_CODE_INFO } from "../generated/catalog.generated.js";
 import { nearest } from "../internal/suggest.js";
 import { packageVersion } from "../internal/version.js";
+import { type AccountContext, paramsSchema } from "../mcp/schemas.js";
 import type { McpSettings } from "../mcp/settings.js";
 import { capabilitiesOf, registerExtras } from "../mcp/extras.js";
 import { carriesToolCall, ClientLog, LogLevels } from "../mcp/logging.js";
-import { CrispTools, redactor, type ToolHooks } from "../mcp/tools.js";
+import { CrispTools, redactor } from "../mcp/tools.js";
 import { type McpVariant, mcpVariant } from "./mcp-paths.js";
 import type { KeyRecord, KeyRing } from "./keys.js";
+import { keyOptions, refusal, restricted, shownToEveryKey, shows, visibleAccounts } from "./policy.js";
 import { callContext, type Limiter } from "./limiter.js";
 import type { Metrics } from "./metrics.js";
 import { OAUTH_PATHS, OAuthServer } from "./oauth/index.js";
@@ -37,6 +39,10 @@ export interface GatewaySettings {
   keyConcurrency: number;
   /** The largest request body, in bytes. */
   maxBody: number;
+  /** Calls waiting for their turn per gateway key, beyond which a call gets 429 `queue_full`. */
+  maxQueue: number;
+  /** The most time a client has to send a whole request (its headers: at most 10 s of it), in ms. */
+  requestTimeoutMs: number;
   /** Where write audit lines go: a file path, or "-" for stderr. */
   audit: string;
   /** The SDK, or null when it is not installed (then /mcp says so and REST still works). */
@@ -50,8 +56,6 @@ export interface GatewaySettings {
   oauth: OAuthServer | null;
 }
 
-/** A request body past this many bytes beyond the limit is not read to its end: the socket is closed. */
-const DRAIN_LIMIT = 64 * 1024 * 1024;
 /** Crisp's `Retry-After` waits longer than this are not waited out by the gateway (the caller gets 429). */
 const MAX_RETRY_AFTER_MS = 10_000;
 
@@ -77,12 +81,16 @@ class Refusal extends Error {
   }
 }
 
+/** The client went away before its request was read whole: there is nobody to answer. */
+class ClientGone extends Error {}
+
 /** A FIFO semaphore: one per gateway key. */
 class Slots {
   #free: number;
   readonly #waiting: (() => void)[] = [];
   constructor(
     readonly size: number,
+    readonly maxWaiting: number,
     readonly metrics: Metrics,
   ) {
     this.#free = size;
@@ -90,7 +98,9 @@ class Slots {
   async run<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
     const started = performance.now();
     if (this.#free > 0) this.#free--;
-    else {
+    else if (this.#waiting.length >= this.maxWaiting) {
+      throw new Refusal(429, "queue_full", `this key has ${this.size} calls in flight and ${this.#waiting.length} waiting (--max-queue): nothing was sent; retry later`, null, { "retry-after": "1" });
+    } else {
       await new Promise<void>((resolve, reject) => {
         const go = () => {
           signal?.removeEventListener("abort", onAbort);
@@ -140,10 +150,10 @@ export class Gateway {
   readonly #readTools: CrispTools;
   readonly #writeTools: CrispTools | null;
   /** The tools of the other MCP paths (/mcp/readonly, /mcp/x/...), built on first use, per scope. */
-  readonly #variantTools = new Map<string, CrispTools>();
-  readonly #toolsBase: CrispOptions;
-  readonly #toolsHooks: ToolHooks;
   readonly #slots = new Map<string, Slots>();
+  /** The tools of keys with a restricted view (accounts, websites, endpoints), by what restricts them. */
+  readonly #keyTools = new Map<string, CrispTools>();
+  readonly #base: CrispOptions;
   readonly #endpointsJson: string;
   #guard: OriginGuard | null = null;
   /** The MCP log level each key's client set (logging/setLevel), and the redactor of its lines. */
@@ -168,9 +178,8 @@ export class Gateway {
     this.#planner = new Crisp({ ...base, fetch: () => Promise.reject(new Error("the planner never sends")) });
     this.#accounts = this.#crisp.listAccounts();
     this.#defaultAccount = this.#accounts.find((a) => a.default)?.id ?? null;
-    const hooks = { around: this.#around.bind(this) };
-    this.#toolsBase = base;
-    this.#toolsHooks = hooks;
+    this.#base = base;
+    const hooks = { around: this.#around.bind(this), shows: shownToEveryKey };
     this.#readTools = new CrispTools(base, { ...settings.mcp, allowWrites: false }, {
       ...hooks,
       writeRefusal: settings.allowWrites
@@ -180,13 +189,21 @@ export class Gateway {
     this.#writeTools = settings.allowWrites ? new CrispTools(base, { ...settings.mcp, allowWrites: true }, hooks) : null;
     this.#endpointsJson = JSON.stringify(this.#describeCatalog());
     this.#logRedact = redactor(options);
-    this.server = http.createServer((req, res) => {
+    // A client has requestTimeoutMs to send a request, and its headers within 10 s of it (a
+    // slow-loris client is cut); connections are checked for it every second.
+    const requestTimeout = settings.requestTimeoutMs;
+    this.server = http.createServer({ requestTimeout, headersTimeout: Math.min(10_000, requestTimeout), connectionsCheckingInterval: Math.min(1000, requestTimeout) }, (req, res) => {
       this.#handle(req, res).catch((e: unknown) => {
+        if (e instanceof ClientGone) {
+          this.metrics.refused.inc({ reason: "client_gone" });
+          return void res.destroy();
+        }
         this.log(`internal error on ${req.method} ${req.url?.split("?")[0]}: ${(e as Error)?.message ?? e}`);
         if (!res.headersSent) this.#json(res, 500, { ok: false, error: { code: "internal", status: 500, reason: null, param: null, message: "internal error" } });
         else res.destroy();
       });
     });
+    this.server.keepAliveTimeout = 5000;
   }
 
   get accounts(): AccountInfo[] {
@@ -198,6 +215,10 @@ export class Gateway {
   }
 
   #describeCatalog(): Json {
+    // The catalog is public: its schemas name no account and no website, and say only whether
+    // `websiteID` may be left out (some account has a default website).
+    const defaults = this.#accounts.some((a) => a.websiteId !== null);
+    const anonymous: AccountContext = { ids: [], websites: defaults ? { "": "" } : {}, anonymous: true };
     return {
       ok: true,
       count: this.#catalog.length,
@@ -205,7 +226,7 @@ export class Gateway {
       writes_allowed: this.settings.allowWrites,
       endpoints: this.#catalog.map((e) => {
         // The params as the MCP tools describe them: one description of each endpoint's params.
-        const schema = this.#readTools.paramsSchema(e) as { required?: string[]; properties?: Record<string, { type?: unknown }> };
+        const schema = paramsSchema(e, anonymous) as { required?: string[]; properties?: Record<string, { type?: unknown }> };
         const required = new Set(schema.required ?? []);
         return {
           id: e.id,
@@ -273,34 +294,37 @@ export class Gateway {
     });
   }
 
-  /** Reads the request body, up to `maxBody` bytes. */
+  /**
+   * Reads the request body, up to `maxBody` bytes: a declared `Content-Length` over it is refused
+   * before a byte is read, and a body that grows past it is not read further (the answer says
+   * `connection: close` and the socket is closed after it).
+   */
   async #body(req: http.IncomingMessage, res: http.ServerResponse): Promise<string> {
     const max = this.settings.maxBody;
-    const declared = Number(req.headers["content-length"] ?? Number.NaN);
+    const tooLarge = () => {
+      res.shouldKeepAlive = false;
+      res.once("finish", () => req.socket.destroySoon());
+      return new Refusal(413, "payload_too_large", `the request body is larger than ${max} bytes (--max-body)`, "body", { connection: "close" });
+    };
+    // node:http has checked that Content-Length is digits (and not beside chunked encoding).
+    if (Number(req.headers["content-length"] ?? 0) > max) throw tooLarge();
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
-    await new Promise<void>((resolve, reject) => {
-      req.on("data", (chunk: Buffer) => {
+    const over = await new Promise<boolean>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
         size += chunk.length;
-        if (size > max) {
-          over = true;
-          chunks.length = 0;
-          // Past a point it is not worth reading to the end: answer, then close the socket.
-          if (size > DRAIN_LIMIT) {
-            req.removeAllListeners("data");
-            req.pause();
-            resolve();
-          }
-        } else chunks.push(chunk);
-      });
-      req.once("end", resolve);
-      req.once("error", reject);
+        if (size <= max) return void chunks.push(chunk);
+        req.off("data", onData);
+        req.pause();
+        chunks.length = 0;
+        resolve(true);
+      };
+      req.on("data", onData);
+      req.once("end", () => resolve(false));
+      req.once("error", () => reject(new ClientGone()));
+      req.once("close", () => (req.complete ? resolve(false) : reject(new ClientGone())));
     });
-    if (over || declared > max) {
-      res.shouldKeepAlive = false;
-      throw new Refusal(413, "payload_too_large", `the request body is larger than ${max} bytes (--max-body)`, "body", { connection: "close" });
-    }
+    if (over) throw tooLarge();
     return Buffer.concat(chunks).toString("utf8");
   }
 
@@ -323,7 +347,10 @@ export class Gateway {
         return void res.end(this.#endpointsJson);
       }
       if (path === "/metrics") {
-        this.#authenticate(req);
+        // The metrics name every account (their labels): not for a key limited to some.
+        if (this.#authenticate(req).accounts !== null) {
+          throw new Refusal(403, "forbidden", "GET /metrics names every account: it needs a key that is not limited to some accounts");
+        }
         res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" });
         return void res.end(this.metrics.render());
       }
@@ -468,7 +495,7 @@ export class Gateway {
     const data = await this.#crisp.call(endpoint.id as never, params as never, { signal, ...(account ? { account } : {}) } as never);
     if (endpoint.id === "list_accounts") {
       const key = callerContext.getStore()?.key;
-      if (key?.accounts) return (data as AccountInfo[]).filter((a) => key.accounts?.includes(a.id));
+      if (key) return visibleAccounts(key, data as AccountInfo[]);
     }
     return data;
   }
@@ -476,7 +503,7 @@ export class Gateway {
   #slotsOf(key: KeyRecord): Slots {
     const size = key.concurrency ?? this.settings.keyConcurrency;
     let slots = this.#slots.get(key.name);
-    if (!slots || slots.size !== size) this.#slots.set(key.name, (slots = new Slots(size, this.metrics)));
+    if (!slots || slots.size !== size) this.#slots.set(key.name, (slots = new Slots(size, this.settings.maxQueue, this.metrics)));
     return slots;
   }
 
@@ -494,9 +521,10 @@ export class Gateway {
     const key = callerContext.getStore()?.key;
     if (!key) throw new Error("no caller"); // every route sets one
     const accountName = account ?? this.#defaultAccount ?? "";
-    if (key.accounts && !key.accounts.includes(accountName) && endpoint.id !== "list_accounts") {
+    const refused = refusal(key, endpoint, account, this.#defaultAccount ?? "", params, this.#accounts);
+    if (refused) {
       this.metrics.calls.inc({ surface, endpoint: endpoint.id, status: "403" });
-      throw new Refusal(403, "forbidden", `${endpoint.id}: the key \`${key.name}\` may not use the account \`${accountName}\`: nothing was sent`, "account");
+      throw new Refusal(403, "forbidden", refused.message, refused.param);
     }
     let status = 200;
     // Whether the request may have reached Crisp: all but crisp-core's refusals before sending.
@@ -525,8 +553,15 @@ export class Gateway {
       status,
       surface,
     });
-    if (this.settings.audit === "-") process.stderr.write(`${line}\n`);
-    else appendFileSync(this.settings.audit, `${line}\n`);
+    try {
+      if (this.settings.audit === "-") process.stderr.write(`${line}\n`);
+      else appendFileSync(this.settings.audit, `${line}\n`, { mode: 0o600 });
+    } catch (e) {
+      // The write happened at Crisp: failing the call now would invite a retry that repeats it.
+      // The line is not lost: it goes to stderr, with the reason.
+      this.metrics.auditFailures.inc();
+      this.log(`audit write to ${this.settings.audit} failed (${(e as Error).message}); the line: ${line}`);
+    }
   }
 
   /** The path the write was sent to (ids filled in, as Crisp saw it); null when the params were refused. */
@@ -544,22 +579,37 @@ export class Gateway {
   // (built once per scope), so replicas need no session affinity.
 
   /** The tools for a key on an MCP path: a read key (or a read-only path) never gets a write tool. */
+  /**
+   * The tools a key sees on an MCP path: its scope (a read key is never offered a write tool), its
+   * restrictions (accounts, websites, allowed and denied endpoints: a client that holds only what
+   * the key may use) and the path's toolsets (/mcp/readonly, /mcp/x/...). Built once per distinct
+   * combination and kept.
+   */
   #toolsFor(key: KeyRecord, variant: McpVariant | null): CrispTools {
     const write = key.scope === "write" && this.#writeTools !== null && !variant?.readonly;
-    if (!variant) return write && this.#writeTools ? this.#writeTools : this.#readTools;
-    const id = `${write ? "write" : "read"}|${variant.id}`;
-    let tools = this.#variantTools.get(id);
+    const limited = restricted(key);
+    if (!variant && !limited) return write && this.#writeTools ? this.#writeTools : this.#readTools;
+    const id = JSON.stringify([write, variant?.id ?? null, limited ? [key.accounts, key.websites, key.allow, key.deny] : null]);
+    let tools = this.#keyTools.get(id);
     if (!tools) {
-      const writeRefusal = variant.readonly
+      const view = limited ? keyOptions(this.#base, key, this.#defaultAccount) : null;
+      const writeRefusal = variant?.readonly
         ? "This is a read-only MCP path: connect to the same path without /readonly, with a write key, for writes."
         : this.settings.allowWrites
           ? "This gateway key has the read scope: ask for a key with the write scope."
           : "This gateway runs read-only (without --allow-writes).";
-      tools = new CrispTools(this.#toolsBase, { ...this.settings.mcp, toolsets: variant.toolsets, allowWrites: write }, { ...this.#toolsHooks, writeRefusal });
-      this.#variantTools.set(id, tools);
+      tools = new CrispTools(
+        view?.options ?? this.#base,
+        { ...this.settings.mcp, ...(variant ? { toolsets: variant.toolsets } : {}), allowWrites: write, ...(view ? { account: view.defaultAccount ?? undefined } : {}) },
+        { around: this.#around.bind(this), shows: view ? (e) => shows(key, e) : shownToEveryKey, writeRefusal },
+      );
+      // Bounded: one entry per distinct restriction in the keys file (which the operator writes) and path.
+      if (this.#keyTools.size >= 1000) this.#keyTools.clear();
+      this.#keyTools.set(id, tools);
     }
     return tools;
   }
+
 
   /** Whether a JSON-RPC message calls a tool that writes, as a write key's tools on this path describe it. */
   #writesIn(message: unknown, variant: McpVariant | null): boolean {
@@ -627,6 +677,8 @@ export class Gateway {
     await server.connect(transport);
     await transport.handleRequest(req, res, message);
   }
+
+  /** The tools a key is shown: the shared ones per scope, or, for a restricted key, its own view (built once per restriction). */
 
   close(): Promise<void> {
     return new Promise((resolve) => {

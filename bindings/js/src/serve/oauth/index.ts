@@ -243,6 +243,10 @@ export class OAuthServer {
       name: `${grant.keyName}/oauth:${grant.id.slice(0, 8)}`,
       scope: grant.scope === "write" && key.scope === "write" ? "write" : "read",
       accounts: grant.accounts,
+      // The key's other limits, as the key has them now: a grant never reaches further than its key.
+      websites: key.websites,
+      allow: key.allow,
+      deny: key.deny,
       concurrency: key.concurrency,
       hash: grant.keyHash,
       created: grant.created,

@@ -386,27 +386,129 @@ fn invalid(field: impl Into<String>, message: impl Into<String>) -> CrispError {
     CrispError::InvalidConfig { field: field.into(), message: message.into() }
 }
 
-/// Checks a base URL and brings it to the form `scheme://host[:port]/path/`.
+/// Checks a base URL and brings it to the form `scheme://host[:port]/path/`: `https://`, or
+/// `http://` for a loopback host only (the key travels in every request's `Authorization`).
 pub(crate) fn normalize_base_url(field: &str, url: &str) -> Result<String, CrispError> {
-    let rest =
-        url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).ok_or_else(|| {
-            invalid(field, "must start with https:// (or http:// for a local server)")
-        })?;
-    let host = rest.split('/').next().unwrap_or_default();
-    if host.is_empty() || host.contains('@') {
-        return Err(invalid(field, "must name a host, without credentials"));
-    }
-    if url.contains(['?', '#']) || url.chars().any(|c| c.is_control() || c == ' ') {
-        return Err(invalid(
-            field,
-            "must not hold a query, a fragment, spaces or control characters",
-        ));
-    }
+    const SCHEMES: Schemes = Schemes { secure: &["https://"], clear: &["http://"] };
+    check_url(url, SCHEMES).map_err(|fault| invalid(field, fault.message(SCHEMES)))?;
     let mut out = url.to_owned();
     if !out.ends_with('/') {
         out.push('/');
     }
     Ok(out)
+}
+
+/// The schemes a URL may have: `secure` anywhere, `clear` (clear text) on a loopback host only.
+#[derive(Clone, Copy)]
+pub(crate) struct Schemes {
+    pub(crate) secure: &'static [&'static str],
+    pub(crate) clear: &'static [&'static str],
+}
+
+/// Why [`check_url`] refused a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UrlFault {
+    /// Not one of the schemes (written lowercase).
+    Scheme,
+    /// No host, or credentials in the authority.
+    Host,
+    /// A query, a fragment, a backslash, a space or a control character.
+    Chars,
+    /// A clear-text scheme for a host that is not this machine.
+    ClearText,
+}
+
+impl UrlFault {
+    /// One sentence, naming the schemes (pieces, not `format!`: the browser build links no
+    /// `fmt::write`).
+    pub(crate) fn message(self, schemes: Schemes) -> String {
+        match self {
+            UrlFault::Scheme => [
+                "must start with ",
+                &schemes.secure.join(" or "),
+                " (or ",
+                &schemes.clear.join(" or "),
+                " for a server on this machine: 127.0.0.1, [::1], localhost)",
+            ]
+            .concat(),
+            UrlFault::Host => "must name a host, without credentials".to_owned(),
+            UrlFault::Chars => {
+                "must not hold a query, a fragment, a backslash, spaces or control characters"
+                    .to_owned()
+            }
+            UrlFault::ClearText => [
+                &schemes.clear.join(" and "),
+                " would carry the key in clear text: allowed only for a loopback host (127.0.0.0/8, [::1], localhost); use ",
+                &schemes.secure.join(" or "),
+            ]
+            .concat(),
+        }
+    }
+}
+
+/// A URL crisp-kit connects to, split: its scheme (with `://`), its authority (`host[:port]`)
+/// and the rest (empty, or from the first `/`). Refused: another scheme (lowercase only), no
+/// host, credentials, a query, a fragment, a backslash (WHATWG URLs read it as `/`), spaces,
+/// control characters, and a clear-text scheme for a host that is not a loopback one. The
+/// authority checked here is the one `fetch` and `new URL` will see: theirs ends at the first
+/// `/`, `\`, `?` or `#`, and the last three are refused.
+pub(crate) fn check_url(url: &str, schemes: Schemes) -> Result<(&str, &str, &str), UrlFault> {
+    let (scheme, rest, clear) = schemes
+        .secure
+        .iter()
+        .map(|s| (s, false))
+        .chain(schemes.clear.iter().map(|s| (s, true)))
+        .find_map(|(s, clear)| url.strip_prefix(s).map(|rest| (*s, rest, clear)))
+        .ok_or(UrlFault::Scheme)?;
+    let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+    if authority.is_empty() || authority.contains('@') {
+        return Err(UrlFault::Host);
+    }
+    if url.contains(['?', '#', '\\']) || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(UrlFault::Chars);
+    }
+    if clear && !is_loopback(authority) {
+        return Err(UrlFault::ClearText);
+    }
+    Ok((scheme, authority, path))
+}
+
+/// Whether an authority (`host[:port]`) names this machine: `localhost`, an IPv4 address in
+/// 127.0.0.0/8 written as four decimal numbers, or `[::1]`; with a numeric port or none. Anything
+/// else (`127.1`, `localhost.`, `foo.localhost`, a percent-encoded host) is not, so that a host
+/// `fetch` would read differently is never let through in clear text.
+pub(crate) fn is_loopback(authority: &str) -> bool {
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        match v6.split_once(']') {
+            Some(("::1", "")) => ("::1", None),
+            Some(("::1", after)) => match after.strip_prefix(':') {
+                Some(port) => ("::1", Some(port)),
+                None => return false,
+            },
+            _ => return false,
+        }
+    } else {
+        match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let port_ok =
+        port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    if !port_ok {
+        return false;
+    }
+    if host == "::1" || host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let mut parts = host.split('.');
+    parts.next() == Some("127")
+        && parts.clone().count() == 3
+        && parts.all(|p| {
+            (1..=3).contains(&p.len())
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u8>().is_ok()
+        })
 }
 
 fn credential(field: &str, value: Option<&String>) -> Result<String, CrispError> {
@@ -669,6 +771,57 @@ mod tests {
     }
 
     #[test]
+    fn clear_text_base_urls_are_for_this_machine_only() {
+        let base = |url: &str| normalize_base_url("baseUrl", url);
+        for ok in [
+            "https://api.crisp.chat/v1/",
+            "https://10.0.0.1:8443/v1",
+            "http://127.0.0.1:9/v1/",
+            "http://127.255.0.9/v1/",
+            "http://localhost:3000/v1/",
+            "http://LOCALHOST/v1/",
+            "http://[::1]:9/v1/",
+            "http://[::1]",
+            "http://127.0.0.1",
+        ] {
+            assert!(base(ok).is_ok(), "{ok}: {:?}", base(ok));
+        }
+        for (bad, fault) in [
+            ("http://api.crisp.chat/v1/", UrlFault::ClearText),
+            ("http://10.0.0.1/v1/", UrlFault::ClearText),
+            ("http://128.0.0.1/", UrlFault::ClearText),
+            ("http://127.1/", UrlFault::ClearText),
+            ("http://127.0.0.1.evil.example/", UrlFault::ClearText),
+            ("http://127.0.0.256/", UrlFault::ClearText),
+            ("http://127.+1.0.1/", UrlFault::ClearText),
+            ("http://127.0.0.%31/", UrlFault::ClearText),
+            ("http://localhost./", UrlFault::ClearText),
+            ("http://evil.localhost/", UrlFault::ClearText),
+            ("http://localhost:80:80/", UrlFault::ClearText),
+            ("http://localhost:x/", UrlFault::ClearText),
+            ("http://[::2]/", UrlFault::ClearText),
+            ("http://[::1]x/", UrlFault::ClearText),
+            ("http://127.0.0.1\\@evil.example/", UrlFault::Host),
+            ("http://evil.example\\127.0.0.1/", UrlFault::Chars),
+            ("https://api.crisp.chat/v1/?x", UrlFault::Chars),
+            ("https://api.crisp.chat/v1/\u{a0}", UrlFault::Chars),
+            ("HTTP://127.0.0.1/", UrlFault::Scheme),
+            ("ws://127.0.0.1/", UrlFault::Scheme),
+            ("http://", UrlFault::Host),
+        ] {
+            let e = base(bad).unwrap_err();
+            let want = fault.message(Schemes { secure: &["https://"], clear: &["http://"] });
+            assert_eq!(
+                (e.param(), e.to_string().contains(&want)),
+                (Some("baseUrl"), true),
+                "{bad}: {e}"
+            );
+        }
+        let e = base("http://api.crisp.chat/v1/").unwrap_err();
+        assert!(e.to_string().contains("http:// would carry the key in clear text"), "{e}");
+    }
+
+    #[test]
     fn bad_configs_name_the_field() {
         let cases = [
             (json!({"key": "k"}), "identifier"),
@@ -676,6 +829,14 @@ mod tests {
             (json!({"identifier": "i:x", "key": "k"}), "identifier"),
             (json!({"identifier": "i", "key": "k", "baseUrl": "ftp://x"}), "baseUrl"),
             (json!({"identifier": "i", "key": "k", "baseUrl": "https://u:p@x/"}), "baseUrl"),
+            (
+                json!({"identifier": "i", "key": "k", "baseUrl": "http://api.crisp.chat/v1/"}),
+                "baseUrl",
+            ),
+            (
+                json!({"accounts": {"eu": {"identifier": "i", "key": "k", "baseUrl": "http://10.0.0.1/v1/"}}}),
+                "accounts.eu.baseUrl",
+            ),
             (json!({"identifier": "i", "key": "k", "timeoutMs": 0}), "timeoutMs"),
             (json!({"identifier": "i", "key": "k", "defaultAccount": "nope"}), "defaultAccount"),
             (json!({"accounts": {"a": {"identifier": "i"}}}), "accounts.a.key"),

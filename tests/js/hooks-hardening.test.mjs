@@ -31,7 +31,11 @@ async function serve(crisp, wrap = (req) => req) {
   return {
     url: `http://127.0.0.1:${server.address().port}/hooks`,
     port: server.address().port,
-    close: () => new Promise((r) => server.close(r)),
+    // Open requests too: a test that failed halfway must not wait on them.
+    close: () => new Promise((r) => {
+      server.close(r);
+      server.closeAllConnections();
+    }),
   };
 }
 
@@ -45,7 +49,9 @@ function post(port, { body, ts, sig }, headers = {}) {
       res.on("end", () => resolve({ status: res.statusCode, code: JSON.parse(Buffer.concat(chunks).toString()).code }));
     });
     req.on("error", reject);
-    req.end(body);
+    // A Buffer, not a string: with a string body Node writes the headers in the body's encoding
+    // (UTF-8), and `\x85` would arrive as the two characters `\xc2\x85`.
+    req.end(Buffer.from(body));
   });
 }
 
@@ -137,6 +143,12 @@ test("hooks: a delivery whose handler failed (500) is accepted when Crisp retrie
   }
 });
 
+/** `promise`, or a failure naming `what` after 5 s. */
+function within(promise, what) {
+  let timer;
+  return Promise.race([promise, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`not within 5 s: ${what}`)), 5000)))]).finally(() => clearTimeout(timer));
+}
+
 test("hooks: two copies of one delivery in flight at once run the handlers once; a failed one is released", async () => {
   const crisp = client();
   let calls = 0;
@@ -155,8 +167,9 @@ test("hooks: two copies of one delivery in flight at once run the handlers once;
       const inside = new Promise((r) => (entered = r));
       const first = post(server.port, d);
       await inside;
-      // The same delivery again, while the first one's handler runs: not run twice.
-      assert.deepEqual(await post(server.port, d), { status: 409, code: "in_flight" });
+      // The same delivery again, while the first one's handler runs: not run twice (were it run,
+      // its handler would wait on a gate nobody opens: `within` fails then, rather than hang).
+      assert.deepEqual(await within(post(server.port, d), "the second copy was answered at once"), { status: 409, code: "in_flight" });
       assert.deepEqual(await crisp.hooks.receive(new TextEncoder().encode(d.body), d.ts, d.sig.toUpperCase()), { status: 409, code: "in_flight", event: null });
       release(outcome);
       assert.deepEqual(await first, outcome ? { status: 200, code: "ok" } : { status: 500, code: "handler_failed" });
@@ -296,7 +309,13 @@ test("hooks.handle: a streamed body is cancelled once past maxBodyBytes; a decla
   const declared = new Request("http://127.0.0.1/hooks", {
     method: "POST",
     duplex: "half",
-    body: new ReadableStream({ pull: () => void (touched = true) }, { highWaterMark: 0 }),
+    body: new ReadableStream({
+      pull(c) {
+        touched = true;
+        c.enqueue(new Uint8Array(10));
+        c.close();
+      },
+    }, { highWaterMark: 0 }),
     headers: { "content-length": String(1 << 30), "x-crisp-request-timestamp": d.ts, "x-crisp-signature": d.sig },
   });
   const r = await crisp.hooks.handle(declared);

@@ -261,22 +261,25 @@ pub struct SocketEndpoint {
 /// [`CrispError::InvalidConfig`] naming `endpoint`, or [`CrispError::InvalidResponse`] naming
 /// `socket.app` in its message.
 pub fn socket_endpoint(url: &str, discovered: bool) -> Result<SocketEndpoint, CrispError> {
-    const SCHEMES: crate::config::Schemes =
-        crate::config::Schemes { secure: &["wss://", "https://"], clear: &["ws://", "http://"] };
+    const SCHEMES: crate::config::Schemes = crate::config::Schemes {
+        secure: &["wss", "https"],
+        clear: &["ws", "http"],
+        message: "must be wss:// or https://, or ws:// or http:// for a server on this machine (127.0.0.0/8, [::1], localhost): the key must not cross the network in clear text",
+    };
     match crate::config::check_url(url, SCHEMES) {
         Ok((scheme, authority, path)) => Ok(SocketEndpoint {
-            origin: [scheme, authority].concat(),
+            origin: [scheme, "://", authority].concat(),
             path: if path.is_empty() { "/" } else { path }.to_owned(),
         }),
         Err(fault) if discovered => Err(CrispError::InvalidResponse {
             endpoint: ENDPOINT,
             status: 200,
-            message: ["GET connect/endpoints: `socket.app` ", &fault.message(SCHEMES)].concat(),
+            message: ["GET connect/endpoints: `socket.app` ", fault.message(SCHEMES)].concat(),
             snippet: String::new(),
         }),
         Err(fault) => Err(CrispError::InvalidConfig {
             field: "endpoint".to_owned(),
-            message: fault.message(SCHEMES),
+            message: fault.message(SCHEMES).to_owned(),
         }),
     }
 }
@@ -837,10 +840,7 @@ mod tests {
             assert!(e.to_string().contains("`socket.app`"), "{bad}: {e}");
         }
         let e = socket_endpoint("ws://app.relay.crisp.chat/", false).unwrap_err();
-        assert!(
-            e.to_string().contains("ws:// and http:// would carry the key in clear text"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("ws:// or http:// for a server on this machine"), "{e}");
         assert_eq!(
             text::socket_endpoint_json("wss://a.example/", true),
             r#"{"ok":true,"origin":"wss://a.example","path":"/"}"#

@@ -20,6 +20,8 @@ if (!existsSync(join(kitDist, "web.js")) || !existsSync(join(kitDist, "crisp_kit
 }
 
 const API = "https://api.crisp.chat/*";
+// The hosts avatars load from (src/avatar.ts decides which URL is loaded; the CSP refuses the rest).
+const IMAGE_HOSTS = JSON.parse(readFileSync(join(here, "src/image-hosts.json"), "utf8"));
 const DASHBOARD = "https://app.crisp.chat/*";
 const common = {
   manifest_version: 3,
@@ -35,8 +37,10 @@ const common = {
   // local sandbox over http and ws on 127.0.0.1 or localhost. Nothing in clear text beyond this machine.
   // `https:` does not cover `wss:` (CSP3; the e2e fails without the relay entry), so another https
   // API origin's own socket is refused and the panel polls there, saying so.
+  // img-src: the panel's own files, `data:`, and Crisp's image hosts only: an avatar URL from any
+  // other host would tell it the operator's IP address and when they looked (src/avatar.ts).
   content_security_policy: {
-    extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'; connect-src 'self' https: wss://*.relay.crisp.chat http://127.0.0.1:* ws://127.0.0.1:* http://localhost:* ws://localhost:*;",
+    extension_pages: `script-src 'self' 'wasm-unsafe-eval'; object-src 'self'; connect-src 'self' https: wss://*.relay.crisp.chat http://127.0.0.1:* ws://127.0.0.1:* http://localhost:* ws://localhost:*; img-src 'self' data: ${IMAGE_HOSTS.join(" ")};`,
   },
   icons: { 16: "icons/16.png", 32: "icons/32.png", 48: "icons/48.png", 128: "icons/128.png" },
   action: { default_title: "crisp-kit sidebar", default_icon: { 16: "icons/16.png", 32: "icons/32.png" } },

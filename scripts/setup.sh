@@ -64,8 +64,12 @@ if [ -n "$want" ]; then
   have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
   if [ "$have" != "$want" ]; then
     say "installing wasm-bindgen-cli $want (about 2 minutes, once)"
-    # No --locked: the registry mirror lacks some versions the CLI's own lock file names.
-    cargo install -q wasm-bindgen-cli --version "$want" >&2
+    # --locked on GitHub's runners (crates.io is complete there): the CLI's own lock file then fixes
+    # every dependency it builds. Not on this project's machines: their registry mirror lacks some
+    # versions that lock file names, and the install fails with --locked (TOOLCHAIN.md).
+    locked=()
+    [ "${GITHUB_ACTIONS:-}" = true ] && locked=(--locked)
+    cargo install -q "${locked[@]}" wasm-bindgen-cli --version "$want" >&2
   fi
 fi
 
@@ -117,13 +121,13 @@ if [ -n "$missing_targets" ]; then
   rustup target add $missing_targets >&2
 fi
 cross_venv="${CRISP_KIT_TOOLS:-$HOME/.cache/crisp-kit}/cross"
-# Exact: the glibc-2.17 target suffix and the darwin linking were checked with these versions.
-zig_wheels="ziglang==0.17.1 cargo-zigbuild==0.24.1"
+# Exact versions, and only the wheels whose sha256 scripts/requirements-cross.txt lists
+# (--require-hashes). The marker names the versions, as before, so a machine set up already is left as is.
+zig_wheels=$(grep -oE '^[a-z-]+==[0-9.]+' scripts/requirements-cross.txt | paste -sd ' ')
 if [ "$(cat "$cross_venv/.wheels" 2>/dev/null)" != "$zig_wheels" ]; then
   say "installing $zig_wheels into $cross_venv (once)"
   python3 -m venv "$cross_venv" >&2 2>/dev/null || { apt_install python3-venv && python3 -m venv "$cross_venv" >&2; }
-  # shellcheck disable=SC2086
-  "$cross_venv/bin/pip" install -q --disable-pip-version-check $zig_wheels >&2
+  "$cross_venv/bin/pip" install -q --disable-pip-version-check --require-hashes -r scripts/requirements-cross.txt >&2
   echo "$zig_wheels" > "$cross_venv/.wheels"
 fi
 

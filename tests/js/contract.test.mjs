@@ -4,6 +4,7 @@
 // typed against the contract at build time (native.ts); the addon has no declarations to check, so
 // this test is where a function added to one crate and not the other fails.
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -51,6 +52,8 @@ test("each module exports its contract's functions, and only those: the addon bo
   assert.deepEqual(functions(await rtmWasm()), rtm, "crisp-kit-wasm-rtm exports");
 });
 
+const SIGNED = createHmac("sha256", "s").update("[1800000000000;{}]").digest("hex");
+
 test("the addon and the real-time wasm module answer alike, and the token stays in the authentication message", async () => {
   const { native } = await backends();
   const rtm = await rtmWasm();
@@ -67,8 +70,19 @@ test("the addon and the real-time wasm module answer alike, and the token stays 
     ["rtmAuthentication", config, "us", "", ""],
     ["checkHook", "s", "1800000000000", new Uint8Array([123, 125]), "00", 1.8e12, 0],
     ["checkHook", "s", "1800000000000", new Uint8Array([123, 125]), "00", 1.8e12, 0.5],
+    // Signed (HMAC-SHA256 of `[1800000000000;{}]` with "s"), in capitals: `mac` comes back in lowercase.
+    ["checkHook", "s", "1800000000000", new Uint8Array([123, 125]), SIGNED.toUpperCase(), 1.8e12, 0],
+    ["checkHook", "s", "1800000000000", new Uint8Array([123, 125]), `${SIGNED}\x85`, 1.8e12, 0],
+    ["rtmHookOptions", 0, undefined],
+    ["rtmHookOptions", 1000, 4096],
+    ["rtmHookOptions", 0, 0.5],
+    ["rtmEndpoint", "wss://app.relay.crisp.chat/", true],
+    ["rtmEndpoint", "ws://app.relay.crisp.chat/", true],
+    ["rtmEndpoint", "http://example.com/", false],
+    ["rtmEndpoint", "http://127.0.0.1:9/socket.io/", false],
   ];
   for (const [f, ...args] of calls) assert.equal(rtm[f](...args), native[f](...args), `${f}(${args.join(", ")})`);
+  assert.equal(JSON.parse(native.checkHook("s", "1800000000000", new Uint8Array([123, 125]), SIGNED.toUpperCase(), 1.8e12, 0)).mac, SIGNED);
   assert.match(rtm.rtmAuthentication(config, null, "", ""), /"password":"s3cret-key"/);
   const refused = rtm.rtmAuthentication(config, "us", "", "");
   assert.match(refused, /unknown_account/);

@@ -236,6 +236,20 @@ pub fn check_hook(
     )
 }
 
+/// The options of `crisp.hooks` with their defaults (`{"ok":true,"windowMs","maxBodyBytes"}`),
+/// or the refusal naming `hooks.windowMs` or `hooks.maxBodyBytes`.
+#[napi]
+pub fn rtm_hook_options(window_ms: f64, max_body_bytes: Option<f64>) -> String {
+    crisp_core::rtm::text::hook_options(window_ms, max_body_bytes)
+}
+
+/// Where the RTM socket connects (`{"ok":true,"origin","path"}`): the `endpoint` option, or the
+/// discovered `socket.app`; clear text only on a loopback host.
+#[napi]
+pub fn rtm_endpoint(url: String, discovered: bool) -> String {
+    crisp_core::rtm::text::socket_endpoint_json(&url, discovered)
+}
+
 /// The RTM `authentication` message for an account of a client configuration (the JSON
 /// `createClient` took), as JSON (it holds the key: send it, never log it), or the refusal. A
 /// plain function, as in crisp-kit-wasm-rtm, whose module holds no client.

@@ -62,6 +62,20 @@ pub fn check_hook(
     text::check_hook_json(secret, timestamp, raw_body, signature, now_ms, window_ms)
 }
 
+/// The options of `crisp.hooks` with their defaults (`{"ok":true,"windowMs","maxBodyBytes"}`),
+/// or the refusal naming `hooks.windowMs` or `hooks.maxBodyBytes`.
+#[wasm_bindgen(js_name = rtmHookOptions)]
+pub fn rtm_hook_options(window_ms: f64, max_body_bytes: Option<f64>) -> String {
+    text::hook_options(window_ms, max_body_bytes)
+}
+
+/// Where the RTM socket connects (`{"ok":true,"origin","path"}`): the `endpoint` option, or the
+/// discovered `socket.app`; clear text only on a loopback host.
+#[wasm_bindgen(js_name = rtmEndpoint)]
+pub fn rtm_endpoint(url: &str, discovered: bool) -> String {
+    text::socket_endpoint_json(url, discovered)
+}
+
 /// The RTM `authentication` message for an account of a client configuration, as JSON (it holds
 /// the key: send it, never log it), or the refusal.
 #[wasm_bindgen(js_name = rtmAuthentication)]

@@ -386,27 +386,115 @@ fn invalid(field: impl Into<String>, message: impl Into<String>) -> CrispError {
     CrispError::InvalidConfig { field: field.into(), message: message.into() }
 }
 
-/// Checks a base URL and brings it to the form `scheme://host[:port]/path/`.
+/// Checks a base URL and brings it to the form `scheme://host[:port]/path/`: `https://`, or
+/// `http://` for a loopback host only (the key travels in every request's `Authorization`).
 pub(crate) fn normalize_base_url(field: &str, url: &str) -> Result<String, CrispError> {
-    let rest =
-        url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).ok_or_else(|| {
-            invalid(field, "must start with https:// (or http:// for a local server)")
-        })?;
-    let host = rest.split('/').next().unwrap_or_default();
-    if host.is_empty() || host.contains('@') {
-        return Err(invalid(field, "must name a host, without credentials"));
-    }
-    if url.contains(['?', '#']) || url.chars().any(|c| c.is_control() || c == ' ') {
-        return Err(invalid(
-            field,
-            "must not hold a query, a fragment, spaces or control characters",
-        ));
-    }
+    check_url(url, BASE_URL).map_err(|fault| invalid(field, fault.message(BASE_URL)))?;
     let mut out = url.to_owned();
     if !out.ends_with('/') {
         out.push('/');
     }
     Ok(out)
+}
+
+/// The REST base URL's schemes.
+const BASE_URL: Schemes = Schemes {
+    secure: &["https"],
+    clear: &["http"],
+    message: "must be https://, or http:// for a server on this machine (127.0.0.0/8, [::1], localhost): the key must not cross the network in clear text",
+};
+
+/// The schemes a URL may have (lowercase, without `://`): `secure` anywhere, `clear` (clear
+/// text) on a loopback host only, and the sentence that says so, for a wrong scheme and for clear
+/// text elsewhere alike (static text, one per use: the browser build's budget is 60 KB gzipped).
+#[derive(Clone, Copy)]
+pub(crate) struct Schemes {
+    pub(crate) secure: &'static [&'static str],
+    pub(crate) clear: &'static [&'static str],
+    pub(crate) message: &'static str,
+}
+
+/// Why [`check_url`] refused a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UrlFault {
+    /// Not one of the schemes (written lowercase).
+    Scheme,
+    /// No host, or credentials in the authority.
+    Host,
+    /// A query, a fragment, a backslash, a space or a control character.
+    Chars,
+    /// A clear-text scheme for a host that is not this machine.
+    ClearText,
+}
+
+impl UrlFault {
+    /// One sentence, naming the schemes.
+    pub(crate) fn message(self, schemes: Schemes) -> &'static str {
+        match self {
+            UrlFault::Scheme | UrlFault::ClearText => schemes.message,
+            UrlFault::Host => "must name a host, without credentials",
+            UrlFault::Chars => {
+                "must not hold a query, a fragment, a backslash, spaces or control characters"
+            }
+        }
+    }
+}
+
+/// A URL crisp-kit connects to, split: its scheme (without `://`), its authority (`host[:port]`)
+/// and the rest (empty, or from the first `/`). Refused: another scheme (lowercase only), no
+/// host, credentials, a query, a fragment, a backslash (WHATWG URLs read it as `/`), spaces,
+/// control characters, and a clear-text scheme for a host that is not a loopback one. The
+/// authority checked here is the one `fetch` and `new URL` will see: theirs ends at the first
+/// `/`, `\`, `?` or `#`, and the last three are refused.
+pub(crate) fn check_url(url: &str, schemes: Schemes) -> Result<(&str, &str, &str), UrlFault> {
+    // strip_prefix, not a substring search: the browser build has no searcher for `://` otherwise.
+    let scheme_of = |list: &'static [&'static str]| {
+        list.iter().find_map(|s| Some((*s, url.strip_prefix(s)?.strip_prefix("://")?)))
+    };
+    let ((scheme, rest), clear) = match (scheme_of(schemes.secure), scheme_of(schemes.clear)) {
+        (Some(found), _) => (found, false),
+        (None, Some(found)) => (found, true),
+        (None, None) => return Err(UrlFault::Scheme),
+    };
+    let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+    if authority.is_empty() || authority.contains('@') {
+        return Err(UrlFault::Host);
+    }
+    if url.contains(['?', '#', '\\', ' ']) || url.chars().any(char::is_control) {
+        return Err(UrlFault::Chars);
+    }
+    if clear && !is_loopback(authority) {
+        return Err(UrlFault::ClearText);
+    }
+    Ok((scheme, authority, path))
+}
+
+/// Whether an authority (`host[:port]`) names this machine: `localhost`, `[::1]`, or `127.`
+/// followed by three more dot-separated decimal numbers; with a numeric port or none. Anything
+/// else (`127.1`, `LOCALHOST`, `localhost.`, `foo.localhost`, a percent-encoded host) is not.
+/// The numbers are not range-checked: a URL parser either reads `127.a.b.c` as an address in
+/// 127.0.0.0/8 or refuses it (then nothing is sent), so no host it reads differently gets through.
+/// (Written for size: the browser build's budget is 60 KB gzipped.)
+pub(crate) fn is_loopback(authority: &str) -> bool {
+    let (host, port) = match authority.strip_prefix("[::1]") {
+        Some(port) => ("[::1]", port),
+        None => authority.split_at(authority.find(':').unwrap_or(authority.len())),
+    };
+    let port_ok = port.is_empty()
+        || (port.len() <= 6
+            && port.len() > 1
+            && port
+                .bytes()
+                .enumerate()
+                .all(|(i, c)| if i == 0 { c == b':' } else { c.is_ascii_digit() }));
+    let mut parts = 0;
+    let ipv4 = host.starts_with("127.")
+        && host.split('.').all(|p| {
+            parts += 1;
+            !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit())
+        })
+        && parts == 4;
+    port_ok && (ipv4 || host == "[::1]" || host == "localhost")
 }
 
 fn credential(field: &str, value: Option<&String>) -> Result<String, CrispError> {
@@ -669,6 +757,63 @@ mod tests {
     }
 
     #[test]
+    fn clear_text_base_urls_are_for_this_machine_only() {
+        let base = |url: &str| normalize_base_url("baseUrl", url);
+        for ok in [
+            "https://api.crisp.chat/v1/",
+            "https://10.0.0.1:8443/v1",
+            "http://127.0.0.1:9/v1/",
+            "http://127.255.0.9/v1/",
+            "http://localhost:3000/v1/",
+            "http://[::1]:9/v1/",
+            "http://[::1]",
+            "http://127.0.0.1",
+        ] {
+            assert!(base(ok).is_ok(), "{ok}: {:?}", base(ok));
+        }
+        for (bad, fault) in [
+            ("http://api.crisp.chat/v1/", UrlFault::ClearText),
+            ("http://10.0.0.1/v1/", UrlFault::ClearText),
+            ("http://128.0.0.1/", UrlFault::ClearText),
+            ("http://127.1/", UrlFault::ClearText),
+            ("http://127.0.0.1.evil.example/", UrlFault::ClearText),
+            ("http://127.+1.0.1/", UrlFault::ClearText),
+            ("http://127.0.0.%31/", UrlFault::ClearText),
+            ("http://localhost./", UrlFault::ClearText),
+            ("http://LOCALHOST/", UrlFault::ClearText),
+            ("http://localhost:/", UrlFault::ClearText),
+            ("http://localhost:123456/", UrlFault::ClearText),
+            ("http://127.0.0.1.1/", UrlFault::ClearText),
+            ("http://127..0.1/", UrlFault::ClearText),
+            ("http://evil.localhost/", UrlFault::ClearText),
+            ("http://localhost:80:80/", UrlFault::ClearText),
+            ("http://localhost:x/", UrlFault::ClearText),
+            ("http://[::2]/", UrlFault::ClearText),
+            ("http://[::1]x/", UrlFault::ClearText),
+            ("http://127.0.0.1\\@evil.example/", UrlFault::Host),
+            ("http://evil.example\\127.0.0.1/", UrlFault::Chars),
+            ("https://api.crisp.chat/v1/?x", UrlFault::Chars),
+            ("https://api.crisp.chat/v1/\u{85}", UrlFault::Chars),
+            ("https://api.crisp.chat/v 1/", UrlFault::Chars),
+            ("HTTP://127.0.0.1/", UrlFault::Scheme),
+            ("ws://127.0.0.1/", UrlFault::Scheme),
+            ("http://", UrlFault::Host),
+        ] {
+            assert_eq!(check_url(bad, BASE_URL).unwrap_err(), fault, "{bad}");
+            let e = base(bad).unwrap_err();
+            let want = fault.message(BASE_URL);
+            assert_eq!(
+                (e.param(), e.to_string().contains(want)),
+                (Some("baseUrl"), true),
+                "{bad}: {e}"
+            );
+        }
+        let e = base("http://api.crisp.chat/v1/").unwrap_err();
+        assert!(e.to_string().contains("http:// for a server on this machine"), "{e}");
+        assert!(e.to_string().contains("must not cross the network in clear text"), "{e}");
+    }
+
+    #[test]
     fn bad_configs_name_the_field() {
         let cases = [
             (json!({"key": "k"}), "identifier"),
@@ -676,6 +821,14 @@ mod tests {
             (json!({"identifier": "i:x", "key": "k"}), "identifier"),
             (json!({"identifier": "i", "key": "k", "baseUrl": "ftp://x"}), "baseUrl"),
             (json!({"identifier": "i", "key": "k", "baseUrl": "https://u:p@x/"}), "baseUrl"),
+            (
+                json!({"identifier": "i", "key": "k", "baseUrl": "http://api.crisp.chat/v1/"}),
+                "baseUrl",
+            ),
+            (
+                json!({"accounts": {"eu": {"identifier": "i", "key": "k", "baseUrl": "http://10.0.0.1/v1/"}}}),
+                "accounts.eu.baseUrl",
+            ),
             (json!({"identifier": "i", "key": "k", "timeoutMs": 0}), "timeoutMs"),
             (json!({"identifier": "i", "key": "k", "defaultAccount": "nope"}), "defaultAccount"),
             (json!({"accounts": {"a": {"identifier": "i"}}}), "accounts.a.key"),

@@ -1,35 +1,83 @@
 //! Web hook signature check: hex HMAC-SHA256 over `"[" + timestamp + ";" + raw body + "]"`.
 
-use std::fmt::Write as _;
-
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// Whether `signature` (hex, as sent in `X-Crisp-Signature`) signs `raw_body` at `timestamp`
-/// (`X-Crisp-Request-Timestamp`) with `secret`. Verifies over the raw bytes, never a re-serialized
-/// object, and compares in constant time.
+/// The 32 bytes of an HMAC-SHA256, as `X-Crisp-Signature` carries them.
+pub type HookMac = [u8; 32];
+
+/// Reads `X-Crisp-Signature`: exactly 64 hex digits (`0-9`, `a-f`, `A-F`), with at most HTTP's
+/// optional whitespace (spaces and tabs, RFC 9110 `OWS`) around them; `None` for anything else.
+///
+/// One spelling per MAC up to letter case and that whitespace, and the caller keys its replay
+/// cache on the decoded bytes, never on the header text: a sign (`+a`), a Unicode space (U+0085,
+/// U+00A0), a non-ASCII digit or a 63rd or 65th digit is refused rather than read as the same
+/// signature.
 #[must_use]
-pub fn verify_hook(secret: &[u8], timestamp: &str, raw_body: &[u8], signature: &str) -> bool {
-    let Some(expected) = decode_hex(signature.trim()) else {
-        return false;
-    };
+pub fn parse_signature(signature: &str) -> Option<HookMac> {
+    let digits = signature.trim_matches([' ', '\t']).as_bytes();
+    if digits.len() != 64 {
+        return None;
+    }
+    let mut mac = [0u8; 32];
+    for (byte, pair) in mac.iter_mut().zip(digits.chunks_exact(2)) {
+        let &[hi, lo] = pair else { return None };
+        *byte = hex_digit(hi)? << 4 | hex_digit(lo)?;
+    }
+    Some(mac)
+}
+
+/// The value of one ASCII hex digit; `None` for any other byte.
+fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// A MAC as 64 lowercase hex digits: the one spelling `sign_hook` writes and `checkHook` answers.
+#[must_use]
+pub fn mac_hex(mac: &HookMac) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in mac {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
+}
+
+/// The MAC `signature` carries when it signs `raw_body` at `timestamp` with `secret` (see
+/// [`verify_hook`]); `None` when it does not, or is not spelled as [`parse_signature`] reads.
+#[must_use]
+pub fn check_signature(
+    secret: &[u8],
+    timestamp: &str,
+    raw_body: &[u8],
+    signature: &str,
+) -> Option<HookMac> {
+    let mac = parse_signature(signature)?;
     if secret.is_empty() || timestamp.is_empty() {
-        return false;
+        return None;
     }
     // `verify_slice` compares in constant time.
-    trace_mac(secret, timestamp, raw_body).verify_slice(&expected).is_ok()
+    trace_mac(secret, timestamp, raw_body).verify_slice(&mac).is_ok().then_some(mac)
+}
+
+/// Whether `signature` (hex, as sent in `X-Crisp-Signature`) signs `raw_body` at `timestamp`
+/// (`X-Crisp-Request-Timestamp`) with `secret`. Verifies over the raw bytes, never a re-serialized
+/// object, and compares in constant time. The signature is read by [`parse_signature`].
+#[must_use]
+pub fn verify_hook(secret: &[u8], timestamp: &str, raw_body: &[u8], signature: &str) -> bool {
+    check_signature(secret, timestamp, raw_body, signature).is_some()
 }
 
 /// The hex signature of a body, for tests and for servers that send hooks (the sandbox).
 #[must_use]
 pub fn sign_hook(secret: &[u8], timestamp: &str, raw_body: &[u8]) -> String {
-    trace_mac(secret, timestamp, raw_body).finalize().into_bytes().iter().fold(
-        String::with_capacity(64),
-        |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        },
-    )
+    mac_hex(&trace_mac(secret, timestamp, raw_body).finalize().into_bytes().into())
 }
 
 /// The HMAC over Crisp's signed trace, `[timestamp;raw body]`: the one place its shape is written.
@@ -42,13 +90,6 @@ fn trace_mac(secret: &[u8], timestamp: &str, raw_body: &[u8]) -> Hmac<Sha256> {
     mac.update(raw_body);
     mac.update(b"]");
     mac
-}
-
-fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() != 64 {
-        return None;
-    }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }
 
 #[cfg(test)]
@@ -67,6 +108,42 @@ mod tests {
         assert!(!verify_hook(b"secret", "1700000000", body, &sig[..62]));
         assert!(!verify_hook(b"secret", "1700000000", body, "zz"));
         assert!(!verify_hook(b"", "1700000000", body, &sig));
+    }
+
+    #[test]
+    fn a_signature_has_one_spelling_up_to_case_and_surrounding_spaces() {
+        let body = b"{}";
+        let sig = sign_hook(b"s", "1", body);
+        let mac = parse_signature(&sig).unwrap();
+        assert_eq!(mac_hex(&mac), sig, "lowercase hex round-trips");
+        assert_eq!(parse_signature(&sig.to_uppercase()), Some(mac), "uppercase is the same MAC");
+        assert_eq!(parse_signature(&[" \t", &sig, "\t "].concat()), Some(mac), "HTTP OWS");
+        assert_eq!(check_signature(b"s", "1", body, &sig.to_uppercase()), Some(mac));
+        // Each of these was read as the same 32 bytes by `trim` + `from_str_radix` before.
+        let plus = ["+", &sig[1..2], &sig[2..]].concat(); // `+a` for `0a` needs a leading 0
+        for bad in [
+            [&sig, "\u{85}"].concat(), // NEL: Rust's `trim` strips it, JS's does not
+            ["\u{85}", &sig].concat(),
+            [&sig, "\u{a0}"].concat(), // NO-BREAK SPACE
+            [&sig, "\u{2028}"].concat(),
+            [&sig, "\n"].concat(), // not OWS
+            [&sig, "\r"].concat(),
+            plus.clone(), // a sign inside a pair
+            ["-", &sig[1..]].concat(),
+            ["+", &sig[..63]].concat(),
+            sig[..63].to_owned(),                    // 63 digits
+            [&sig, "0"].concat(),                    // 65 digits
+            [&sig[..62], "\u{661}\u{662}"].concat(), // Arabic-Indic digits
+            [&sig[..62], "\u{ff10}0"].concat(),      // a fullwidth zero
+            [&sig[..62], "0x"].concat(),
+            [&sig[..32], " ", &sig[33..]].concat(),
+            ["0x", &sig[..62]].concat(),
+            String::new(),
+            " ".repeat(64),
+        ] {
+            assert_eq!(parse_signature(&bad), None, "{bad:?}");
+            assert!(!verify_hook(b"s", "1", body, &bad), "{bad:?}");
+        }
     }
 
     #[test]

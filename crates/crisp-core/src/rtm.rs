@@ -244,6 +244,50 @@ impl ReconnectPolicy {
     }
 }
 
+/// Where the RTM socket connects: what Socket.IO takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SocketEndpoint {
+    /// `scheme://host[:port]`.
+    pub origin: String,
+    /// The Socket.IO `path` (`/` when the URL has none).
+    pub path: String,
+}
+
+/// Checks the RTM socket URL: the `endpoint` option of `crisp.events()`, or (`discovered`) the
+/// `socket.app` that `GET /v1/{tier}/connect/endpoints` answered. `wss://` or `https://`, or
+/// `ws://`/`http://` for a loopback host only: the `authentication` message carries the key.
+///
+/// # Errors
+/// [`CrispError::InvalidConfig`] naming `endpoint`, or [`CrispError::InvalidResponse`] naming
+/// `socket.app` in its message.
+pub fn socket_endpoint(url: &str, discovered: bool) -> Result<SocketEndpoint, CrispError> {
+    const SCHEMES: crate::config::Schemes = crate::config::Schemes {
+        secure: &["wss", "https"],
+        clear: &["ws", "http"],
+        message: "must be wss:// or https://, or ws:// or http:// for a server on this machine (127.0.0.0/8, [::1], localhost): the key must not cross the network in clear text",
+    };
+    match crate::config::check_url(url, SCHEMES) {
+        Ok((scheme, authority, path)) => Ok(SocketEndpoint {
+            origin: [scheme, "://", authority].concat(),
+            path: if path.is_empty() { "/" } else { path }.to_owned(),
+        }),
+        Err(fault) if discovered => Err(CrispError::InvalidResponse {
+            endpoint: ENDPOINT,
+            status: 200,
+            message: ["GET connect/endpoints: `socket.app` ", fault.message(SCHEMES)].concat(),
+            snippet: String::new(),
+        }),
+        Err(fault) => Err(CrispError::InvalidConfig {
+            field: "endpoint".to_owned(),
+            message: fault.message(SCHEMES).to_owned(),
+        }),
+    }
+}
+
+/// The largest web hook body read, by default (1 MiB): hook URLs are public, and Crisp's
+/// deliveries are a few KB.
+pub const HOOK_MAX_BODY_BYTES: u64 = 1 << 20;
+
 /// How far a web hook's `X-Crisp-Request-Timestamp` may be from now, by default (5 minutes).
 pub const HOOK_WINDOW_MS: u64 = 300_000;
 
@@ -281,10 +325,20 @@ pub fn hook_timestamp_ms(timestamp: &str) -> Option<u64> {
     Some(if n < 100_000_000_000 { n.saturating_mul(1000) } else { n })
 }
 
+/// A web hook that passed [`check_hook`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckedHook {
+    /// `X-Crisp-Request-Timestamp`, in milliseconds.
+    pub timestamp_ms: u64,
+    /// The MAC the signature header carried, decoded: what a replay cache keys on (one value
+    /// however the header spelled it).
+    pub mac: hook::HookMac,
+}
+
 /// Checks a received web hook: the signature over the raw body, in constant time, then the
 /// freshness of `X-Crisp-Request-Timestamp` against `now_ms`, within `window_ms` either way.
-/// Answers the timestamp in milliseconds. (A replay inside the window carries a signature already
-/// seen: the caller keeps those for `window_ms` and refuses them again.)
+/// Answers the timestamp in milliseconds and the decoded MAC. (A replay inside the window
+/// carries a MAC already seen: the caller keeps those for `window_ms` and refuses them again.)
 ///
 /// # Errors
 /// The [`HookRefusal`].
@@ -295,33 +349,34 @@ pub fn check_hook(
     signature: Option<&str>,
     now_ms: u64,
     window_ms: u64,
-) -> Result<u64, HookRefusal> {
+) -> Result<CheckedHook, HookRefusal> {
     let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
         return Err(HookRefusal::Missing);
     };
     if timestamp.is_empty() || signature.is_empty() {
         return Err(HookRefusal::Missing);
     }
-    if !hook::verify_hook(secret, timestamp, raw_body, signature) {
-        return Err(HookRefusal::BadSignature);
-    }
+    let mac = hook::check_signature(secret, timestamp, raw_body, signature)
+        .ok_or(HookRefusal::BadSignature)?;
     let ts = hook_timestamp_ms(timestamp).ok_or(HookRefusal::BadTimestamp)?;
     if ts.abs_diff(now_ms) > window_ms {
         return Err(HookRefusal::Stale);
     }
-    Ok(ts)
+    Ok(CheckedHook { timestamp_ms: ts, mac })
 }
 
 /// The JSON-text forms the bindings expose (same shape in Node and the browser); see
 /// [`crate::boundary`].
 pub mod text {
-    use super::{DEFAULT_EVENTS, HOOK_WINDOW_MS, MIN_REBIND_INTERVAL_MS, OPT_IN_EVENTS};
+    use super::OPT_IN_EVENTS;
+    use super::{DEFAULT_EVENTS, HOOK_MAX_BODY_BYTES, HOOK_WINDOW_MS, MIN_REBIND_INTERVAL_MS};
     use super::{ReconnectPolicy, check_hook, subscription};
     use crate::boundary::{error, whole_number};
     use crate::json::Obj;
     use crate::{Client, CrispError};
 
-    /// `{"defaultEvents", "optInEvents", "hookWindowMs", "minRebindMs", "reconnect"}`.
+    /// `{"defaultEvents", "optInEvents", "hookWindowMs", "hookMaxBodyBytes", "minRebindMs",
+    /// "reconnect"}`.
     #[must_use]
     pub fn catalog() -> String {
         let p = ReconnectPolicy::default();
@@ -336,6 +391,7 @@ pub mod text {
             .field("defaultEvents", DEFAULT_EVENTS)
             .field("optInEvents", OPT_IN_EVENTS)
             .field("hookWindowMs", &HOOK_WINDOW_MS)
+            .field("hookMaxBodyBytes", &HOOK_MAX_BODY_BYTES)
             .field("minRebindMs", &MIN_REBIND_INTERVAL_MS)
             .raw("reconnect", &reconnect)
             .end();
@@ -424,6 +480,54 @@ pub mod text {
         }
     }
 
+    /// `{"ok":true,"origin","path"}`: where the RTM socket connects (see
+    /// [`super::socket_endpoint`]), or the refusal naming `endpoint` (or `socket.app`).
+    #[must_use]
+    pub fn socket_endpoint_json(url: &str, discovered: bool) -> String {
+        match super::socket_endpoint(url, discovered) {
+            Ok(e) => {
+                let mut out = String::new();
+                Obj::new(&mut out)
+                    .field("ok", &true)
+                    .field("origin", e.origin.as_str())
+                    .field("path", e.path.as_str())
+                    .end();
+                out
+            }
+            Err(e) => error(&e),
+        }
+    }
+
+    /// `{"ok":true,"windowMs","maxBodyBytes"}`: the options of `crisp.hooks` with their defaults
+    /// (`window_ms` 0: 5 minutes; `max_body_bytes` absent: 1 MiB), or the refusal naming
+    /// `hooks.windowMs` or `hooks.maxBodyBytes` (a fraction, a negative number, NaN, or a
+    /// `maxBodyBytes` of 0).
+    #[must_use]
+    pub fn hook_options(window_ms: f64, max_body_bytes: Option<f64>) -> String {
+        let window = match millis("hooks.windowMs", window_ms) {
+            Ok(0) => HOOK_WINDOW_MS,
+            Ok(w) => w,
+            Err(e) => return error(&e),
+        };
+        let max = match max_body_bytes.map(whole_number) {
+            None => HOOK_MAX_BODY_BYTES,
+            Some(Some(n)) if n >= 1 => n,
+            Some(_) => {
+                return error(&CrispError::InvalidConfig {
+                    field: "hooks.maxBodyBytes".to_owned(),
+                    message: "must be a whole number of bytes, at least 1".to_owned(),
+                });
+            }
+        };
+        let mut out = String::new();
+        Obj::new(&mut out)
+            .field("ok", &true)
+            .field("windowMs", &window)
+            .field("maxBodyBytes", &max)
+            .end();
+        out
+    }
+
     /// A JS number that must be a whole number of milliseconds, or the refusal naming `field`.
     fn millis(field: &str, n: f64) -> Result<u64, CrispError> {
         whole_number(n).ok_or_else(|| CrispError::InvalidConfig {
@@ -460,7 +564,9 @@ pub mod text {
         }
     }
 
-    /// `{"ok":true,"timestampMs":n}` for a signed, fresh hook; otherwise
+    /// `{"ok":true,"timestampMs":n,"mac":"<64 lowercase hex digits>"}` for a signed, fresh hook
+    /// (`mac`: the signature decoded, one spelling whatever the header's; key replays on it);
+    /// otherwise
     /// `{"ok":false,"refusal":"missing"|"bad_timestamp"|"bad_signature"|"stale"}`. Empty
     /// `timestamp`/`signature` mean the header was absent. `window_ms` 0 means the default. A
     /// `window_ms` or `now_ms` that is not a whole, non-negative number is the caller's mistake:
@@ -481,7 +587,11 @@ pub mod text {
         let mut out = String::new();
         match check_hook(secret.as_bytes(), Some(timestamp), raw_body, Some(signature), now, window)
         {
-            Ok(ts) => Obj::new(&mut out).field("ok", &true).field("timestampMs", &ts).end(),
+            Ok(hook) => Obj::new(&mut out)
+                .field("ok", &true)
+                .field("timestampMs", &hook.timestamp_ms)
+                .field("mac", crate::hook::mac_hex(&hook.mac).as_str())
+                .end(),
             Err(r) => Obj::new(&mut out).field("ok", &false).field("refusal", r.code()).end(),
         }
         out
@@ -582,7 +692,23 @@ mod tests {
         let sig = hook::sign_hook(b"s", "1800000000000", body);
         assert_eq!(
             text::check_hook_json("s", "1800000000000", body, &sig, 1.8e12, 0.0),
-            r#"{"ok":true,"timestampMs":1800000000000}"#
+            [r#"{"ok":true,"timestampMs":1800000000000,"mac":""#, &sig, r#""}"#].concat()
+        );
+        // The MAC is answered in one spelling, whatever the header's.
+        assert_eq!(
+            text::check_hook_json("s", "1800000000000", body, &sig.to_uppercase(), 1.8e12, 0.0),
+            [r#"{"ok":true,"timestampMs":1800000000000,"mac":""#, &sig, r#""}"#].concat()
+        );
+        assert_eq!(
+            text::check_hook_json(
+                "s",
+                "1800000000000",
+                body,
+                &[&sig, "\u{85}"].concat(),
+                1.8e12,
+                0.0
+            ),
+            r#"{"ok":false,"refusal":"bad_signature"}"#
         );
         assert_eq!(
             text::check_hook_json("s", "", body, &sig, 1.8e12, 0.0),
@@ -596,7 +722,11 @@ mod tests {
         let now = 1_800_000_000_000;
         let ts = now.to_string();
         let sig = hook::sign_hook(b"s", &ts, body);
-        assert_eq!(check_hook(b"s", Some(&ts), body, Some(&sig), now, HOOK_WINDOW_MS), Ok(now));
+        let mac = hook::parse_signature(&sig).unwrap();
+        assert_eq!(
+            check_hook(b"s", Some(&ts), body, Some(&sig), now, HOOK_WINDOW_MS),
+            Ok(CheckedHook { timestamp_ms: now, mac })
+        );
         // Tampered body, wrong secret, missing headers.
         let mut tampered = body.to_vec();
         tampered[20] ^= 1;
@@ -623,7 +753,10 @@ mod tests {
         // Seconds are read as seconds.
         let secs = (now / 1000).to_string();
         let sig = hook::sign_hook(b"s", &secs, body);
-        assert_eq!(check_hook(b"s", Some(&secs), body, Some(&sig), now, 1000), Ok(now));
+        assert_eq!(
+            check_hook(b"s", Some(&secs), body, Some(&sig), now, 1000).map(|h| h.timestamp_ms),
+            Ok(now)
+        );
         let sig = hook::sign_hook(b"s", "soon", body);
         assert_eq!(
             check_hook(b"s", Some("soon"), body, Some(&sig), now, 1000),
@@ -678,6 +811,67 @@ mod tests {
             text::check_hook_json("s", "1800000000000", body, &sig, 1.8e12 + 1001.0, 1000.0),
             r#"{"ok":false,"refusal":"stale"}"#
         );
+    }
+
+    #[test]
+    fn the_socket_is_encrypted_off_this_machine() {
+        let ok = |url: &str, origin: &str, path: &str| {
+            let e = socket_endpoint(url, false).unwrap();
+            assert_eq!((e.origin.as_str(), e.path.as_str()), (origin, path), "{url}");
+        };
+        ok("wss://app.relay.crisp.chat/", "wss://app.relay.crisp.chat", "/");
+        ok("https://app.relay.crisp.chat", "https://app.relay.crisp.chat", "/");
+        ok("http://127.0.0.1:4000/socket.io/", "http://127.0.0.1:4000", "/socket.io/");
+        ok("ws://localhost:4000/", "ws://localhost:4000", "/");
+        ok("ws://[::1]:9/", "ws://[::1]:9", "/");
+        for bad in [
+            "ws://app.relay.crisp.chat/",
+            "http://app.relay.crisp.chat/",
+            "http://192.168.1.2:4000/",
+            "ftp://app.relay.crisp.chat/",
+            "wss://u:p@app.relay.crisp.chat/",
+            "wss://app.relay.crisp.chat/?EIO=4",
+            "",
+        ] {
+            let e = socket_endpoint(bad, false).unwrap_err();
+            assert_eq!((e.code(), e.param()), ("invalid_config", Some("endpoint")), "{bad}");
+            let e = socket_endpoint(bad, true).unwrap_err();
+            assert_eq!(e.code(), "invalid_response", "{bad}");
+            assert!(e.to_string().contains("`socket.app`"), "{bad}: {e}");
+        }
+        let e = socket_endpoint("ws://app.relay.crisp.chat/", false).unwrap_err();
+        assert!(e.to_string().contains("ws:// or http:// for a server on this machine"), "{e}");
+        assert_eq!(
+            text::socket_endpoint_json("wss://a.example/", true),
+            r#"{"ok":true,"origin":"wss://a.example","path":"/"}"#
+        );
+        assert!(text::socket_endpoint_json("ws://a.example/", true).contains("invalid_response"));
+    }
+
+    #[test]
+    fn hook_options_have_defaults_and_refuse_by_name() {
+        assert_eq!(
+            text::hook_options(0.0, None),
+            r#"{"ok":true,"windowMs":300000,"maxBodyBytes":1048576}"#
+        );
+        assert_eq!(
+            text::hook_options(1000.0, Some(10.0)),
+            r#"{"ok":true,"windowMs":1000,"maxBodyBytes":10}"#
+        );
+        for (window, max, field) in [
+            (0.5, None, "hooks.windowMs"),
+            (-1.0, None, "hooks.windowMs"),
+            (0.0, Some(0.0), "hooks.maxBodyBytes"),
+            (0.0, Some(1.5), "hooks.maxBodyBytes"),
+            (0.0, Some(-1.0), "hooks.maxBodyBytes"),
+            (0.0, Some(f64::NAN), "hooks.maxBodyBytes"),
+            (0.0, Some(f64::INFINITY), "hooks.maxBodyBytes"),
+        ] {
+            let v: serde_json::Value =
+                serde_json::from_str(&text::hook_options(window, max)).unwrap();
+            assert_eq!(v["error"]["param"], field, "{window} {max:?}");
+            assert_eq!(v["error"]["code"], "invalid_config");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 // and the actions an operator takes from here.
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Conversation, ConversationMessage, Crisp, ItemOf, PeopleProfile, WebsiteOperatorListOne } from "crisp-kit/web";
+import { avatarSrc } from "../avatar.js";
 import { contactUrl, conversationUrl } from "../context.js";
 import type { Host } from "../host.js";
 import { type Live, useLive } from "../live.js";
@@ -370,11 +371,12 @@ function ContactCard(props: {
 }) {
   const [broken, setBroken] = useState(false);
   const name = props.name || props.email || "Unknown visitor";
+  const avatar = avatarSrc(props.avatar);
   const place = [props.location?.city, props.location?.country].filter(Boolean).join(", ");
   return (
     <section class="card contact" aria-label="Contact">
       <div class="avatar" aria-hidden="true">
-        {props.avatar && !broken ? <img src={props.avatar} alt="" onError={() => setBroken(true)} /> : initials(name)}
+        {avatar && !broken ? <img src={avatar} alt="" referrerpolicy="no-referrer" onError={() => setBroken(true)} /> : initials(name)}
       </div>
       <div class="contact-main">
         <h2 class="contact-name">

@@ -69,10 +69,23 @@ export interface RtmBinding {
   /** `{"ok":true,"delayMs"}`, or the refusal naming `reconnect.*` (a fraction or a negative delay included). */
   rtmReconnectDelay(baseDelayMs: number, maxDelayMs: number, randomization: number, attempt: number, seed: number): string;
   /**
-   * `{"ok":true,"timestampMs"}` or `{"ok":false,"refusal"}`; empty strings for absent headers;
-   * `{"ok":false,"error"}` for a `windowMs` (or `nowMs`) that is not whole milliseconds.
+   * `{"ok":true,"timestampMs","mac"}` or `{"ok":false,"refusal"}`; empty strings for absent
+   * headers; `{"ok":false,"error"}` for a `windowMs` (or `nowMs`) that is not whole milliseconds.
+   * `mac` is the signature decoded, as 64 lowercase hex digits (one spelling whatever the
+   * header's): what the replay cache keys on.
    */
   checkHook(secret: string, timestamp: string, rawBody: Uint8Array, signature: string, nowMs: number, windowMs: number): string;
+  /**
+   * `{"ok":true,"windowMs","maxBodyBytes"}`: the `hooks` options with their defaults (`windowMs`
+   * 0 and `maxBodyBytes` absent: the defaults), or the refusal naming `hooks.windowMs` or
+   * `hooks.maxBodyBytes`.
+   */
+  rtmHookOptions(windowMs: number, maxBodyBytes: number | null | undefined): string;
+  /**
+   * `{"ok":true,"origin","path"}`: where the RTM socket connects, from the `endpoint` option or
+   * (`discovered`) the `socket.app` of connect/endpoints; `ws:`/`http:` only for a loopback host.
+   */
+  rtmEndpoint(url: string, discovered: boolean): string;
   /**
    * The RTM `authentication` message (`{"ok":true,"message"}`; it holds the key: send it, never log
    * it) for an account of the configuration `createClient` took. Names one per line; empty: the

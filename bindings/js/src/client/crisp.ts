@@ -37,8 +37,15 @@ export interface RetryOptions {
   retryWrites?: boolean;
 }
 
-/** A fetch-compatible function. */
-export type FetchLike = (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }) => Promise<Response>;
+/**
+ * A fetch-compatible function. crisp-kit passes `redirect: "error"`: a redirect is refused, never
+ * followed (it could carry the `Authorization` header to another host); a custom fetch must
+ * honour it.
+ */
+export type FetchLike = (
+  input: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal; redirect: "error" },
+) => Promise<Response>;
 
 /** Options of `new Crisp(...)`. */
 /** One attempt of a request, as a `TransportHook` sees it. */
@@ -105,6 +112,7 @@ export interface EventCatalog {
   defaultEvents: CrispEventName[];
   optInEvents: CrispEventName[];
   hookWindowMs: number;
+  hookMaxBodyBytes: number;
   minRebindMs: number;
   reconnect: { baseDelayMs: number; maxDelayMs: number; randomization: number };
 }
@@ -113,7 +121,11 @@ export interface EventCatalog {
 export interface CrispHooks {
   /** Calls `handler` with each `name` hook's `data`. Returns a function that removes it. */
   on<E extends CrispEventName>(name: E, handler: (data: CrispEventMap[E]) => void | Promise<void>): () => void;
-  /** A fetch-style handler: 200, 401 for a bad, stale or replayed signature, 400 for a bad payload. */
+  /**
+   * A fetch-style handler: 200; 401 for a bad, stale or replayed signature; 409 while the same
+   * delivery is being handled; 413 past `hooks.maxBodyBytes`; 400 for a bad payload; 500 when a
+   * handler threw (not marked seen: Crisp's retry is accepted).
+   */
   handle(request: Request): Promise<Response>;
   /** The same as a Node `(req, res)` handler (node:http; Express without a body parser before it). */
   node(req: NodeRequest, res: NodeResponse): Promise<void>;
@@ -410,7 +422,15 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     if (this.#hooks) return this.#hooks;
     // What the handlers share; the checks and the dispatch live in the events module, loaded on
     // the first delivery (with the real-time core, in a browser).
-    const state: HookState = { rtm: rtmLoad, CrispError, options: this.#hookOptions, seen: new Map(), handlers: new Map(), unchecked: new Set() };
+    const state: HookState = {
+      rtm: rtmLoad,
+      CrispError,
+      options: this.#hookOptions,
+      seen: new Map(),
+      inFlight: new Set(),
+      handlers: new Map(),
+      unchecked: new Set(),
+    };
     const load = () => import("../events/index.js");
     this.#hooks = {
       on(name, handler) {
@@ -566,7 +586,7 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
       // before that refuses it (nothing sent, and its error is the call's).
       let sent = !hook?.attempt;
       try {
-        const init: Parameters<FetchLike>[1] = { method: request.method, headers, signal: attemptSignal.signal };
+        const init: Parameters<FetchLike>[1] = { method: request.method, headers, signal: attemptSignal.signal, redirect: "error" };
         if (request.body !== null) init.body = request.body;
         const response = sent
           ? await this.#fetch(request.url, init)

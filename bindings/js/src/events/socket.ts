@@ -37,7 +37,10 @@ export interface EventsOptions<N extends CrispEventName = CrispEventName> {
   account?: string;
   /** Website ids to narrow the subscription to (Crisp's `rooms`). */
   rooms?: readonly string[];
-  /** The socket URL, skipping discovery through `GET /v1/{tier}/connect/endpoints` (crisp-api's `setRtmHost`). */
+  /**
+   * The socket URL, skipping discovery through `GET /v1/{tier}/connect/endpoints` (crisp-api's
+   * `setRtmHost`): `wss://` or `https://`, or `ws://`/`http://` on a loopback host only.
+   */
   endpoint?: string;
   reconnect?: ReconnectOptions;
 }
@@ -120,9 +123,14 @@ export class EventSubscription<N extends CrispEventName = CrispEventName> {
     // Checked now, so that a bad policy throws here rather than at the first drop.
     const check = this.#errors.refusal(host.binding.rtmReconnectDelay(this.#reconnect.baseDelayMs, this.#reconnect.maxDelayMs, this.#reconnect.randomization, 1, 0));
     if (check) throw check;
-    // Checked now too: an unknown account throws before anything is sent.
+    // Checked now too: an unknown account, or an `endpoint` in clear text off this machine, throws
+    // before anything is sent.
     const auth = this.#errors.refusal(this.#authentication());
     if (auth) throw auth;
+    if (options.endpoint !== undefined) {
+      const endpoint = this.#errors.refusal(host.binding.rtmEndpoint(typeof options.endpoint === "string" ? options.endpoint : "", false));
+      if (endpoint) throw endpoint;
+    }
     this.ready = new Promise<void>((resolve, reject) => {
       const off = this.onStatus((s) => {
         if (s.type === "connected") resolve();
@@ -202,7 +210,7 @@ export class EventSubscription<N extends CrispEventName = CrispEventName> {
 
   async #start(): Promise<void> {
     this.#emit({ type: "connecting" });
-    let url: URL;
+    let url: { origin: string; path: string };
     const io = this.#host.io as IoModule;
     try {
       let endpoint = this.#options.endpoint;
@@ -211,13 +219,19 @@ export class EventSubscription<N extends CrispEventName = CrispEventName> {
         if (typeof data?.socket?.app !== "string") throw this.#errors.make("invalid_response", "GET connect/endpoints gave no `socket.app`");
         endpoint = data.socket.app;
       }
-      url = new URL(endpoint);
+      // crisp-core decides where the socket may go: wss/https, or ws/http on a loopback host only
+      // (the authentication message carries the key).
+      const checked = parse<{ ok: true; origin: string; path: string } | { ok: false; error: ErrorInfo }>(
+        this.#host.binding.rtmEndpoint(endpoint, endpoint !== this.#options.endpoint),
+      );
+      if (!checked.ok) throw this.#errors.of(checked.error);
+      url = checked;
     } catch (error) {
       return this.#fail(error instanceof this.#host.CrispError ? error : this.#errors.make("network", String((error as Error)?.message ?? error)));
     }
     if (this.#closed) return;
     // Reconnection is crisp-core's decision (below), not socket.io-client's.
-    const socket = io.io(url.origin, { path: url.pathname || "/", transports: ["websocket"], reconnection: false, timeout: 10_000 });
+    const socket = io.io(url.origin, { path: url.path, transports: ["websocket"], reconnection: false, timeout: 10_000 });
     this.#socket = socket;
     socket.on("connect", () => {
       const auth = parse<{ ok: true; message: unknown } | { ok: false; error: ErrorInfo }>(this.#authentication());

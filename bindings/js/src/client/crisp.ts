@@ -1,6 +1,7 @@
 import type { Binding, BindingClient, RtmBinding } from "./backend.js";
 import type { EndpointInfo } from "../generated/catalog.generated.js";
 import type { DataOf, EndpointId, ItemOf, PagedEndpointId, ParamsOf, PathValue } from "../generated/endpoints.generated.js";
+import { joinBytes } from "../internal/bytes.js";
 import { CrispError, type ErrorInfo } from "./errors.js";
 import type { EventsOptions, EventSubscription, HookResult, HookState, HooksOptions, NodeRequest, NodeResponse } from "../events/index.js";
 import type { ConversationMessage, CrispEventMap, CrispEventName } from "../generated/types.generated.js";
@@ -233,14 +234,7 @@ async function readBody(response: Response): Promise<Uint8Array> {
     if (first === undefined) first = chunk;
     else (more ??= [first]).push(chunk);
   }
-  if (more === undefined) return first ?? EMPTY;
-  const joined = new Uint8Array(more.reduce((n, chunk) => n + chunk.length, 0));
-  let at = 0;
-  for (const chunk of more) {
-    joined.set(chunk, at);
-    at += chunk.length;
-  }
-  return joined;
+  return more === undefined ? (first ?? EMPTY) : joinBytes(more);
 }
 
 /** A stream chunk that is not a `Uint8Array` (fetch polyfills), as one; anything else is refused. */

@@ -3,6 +3,7 @@
 // `on(event)` handlers as socket events are.
 import type { RtmBinding } from "../client/backend.js";
 import type { ErrorInfo } from "../client/errors.js";
+import { joinBytes } from "../internal/bytes.js";
 import { dispatchTo, type ErrorClass, Errors, type Handler, parse } from "./dispatch.js";
 
 /** Options of `crisp.hooks` (from `new Crisp({ hooks })`). */
@@ -155,18 +156,6 @@ function declaredOver(value: string | null | undefined, max: number): boolean {
   return typeof value === "string" && /^\s*\d+\s*$/.test(value) && Number(value) > max;
 }
 
-/** The bytes of `chunks`, joined. */
-function join(chunks: Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(length);
-  let at = 0;
-  for (const c of chunks) {
-    body.set(c, at);
-    at += c.length;
-  }
-  return body;
-}
-
 function answer(r: HookResult): Response {
   return new Response(JSON.stringify({ ok: r.status === 200, code: r.code }), {
     status: r.status,
@@ -182,7 +171,7 @@ async function readStream(stream: ReadableStream<Uint8Array> | null, max: number
   let length = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return join(chunks, length);
+    if (done) return joinBytes(chunks, length);
     const chunk = value instanceof Uint8Array ? value : new Uint8Array(value as ArrayBufferLike);
     length += chunk.length;
     if (length > max) {
@@ -212,7 +201,7 @@ async function readNode(req: NodeRequest, max: number): Promise<Uint8Array | nul
   let length = 0;
   for (;;) {
     const { done, value } = await it.next();
-    if (done) return join(chunks, length);
+    if (done) return joinBytes(chunks, length);
     const chunk = typeof value === "string" ? new TextEncoder().encode(value) : value;
     length += chunk.length;
     if (length > max) return null;

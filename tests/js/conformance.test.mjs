@@ -198,7 +198,8 @@ describe("the MCP conformance suite against crisp-kit serve's /mcp", { skip }, (
       const r = await runOne(`${full.url}mcp`, "tools-list", { key: keys.writer, origin: new URL(full.url).origin });
       assert.ok(!r.failed, r.failures.join("\n"));
       const listed = r.checks.find((c) => c.id === "tools-list")?.details?.toolCount;
-      assert.ok(listed >= 250, `tools-list saw ${listed} tools`);
+      // Every endpoint but the destructive ones, which a key is offered only when its --allow names them (docs/GATEWAY.md).
+      assert.ok(listed >= 225, `tools-list saw ${listed} tools`);
     } finally {
       await full.stop();
     }

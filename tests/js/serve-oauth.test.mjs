@@ -620,16 +620,18 @@ describe("crisp-kit serve: OAuth 2.1 for remote MCP connectors", { skip: !nodeBa
     assert.equal((await call(asked.access_token, { id: "change_conversation_state", params: { sessionID, body: { state: "resolved" } } })).status, 403);
 
     const limitedKey = (await cli(["serve", "keys", "add", "--keys", keysFile, "--name", "eu-only", "--scope", "read", "--accounts", "eu"])).stdout.trim();
-    let limited = null;
-    for (let i = 0; i < 80 && !limited?.access_token; i++) {
-      // The running gateway reads the changed keys file within a second (8 s at most here: a loaded CI machine).
+    // The running gateway reads the changed keys file within a second: wait until it knows the key
+    // (a REST call answers 401 for an unknown key) before the consent, whose failures are rate-limited.
+    for (let i = 0; i < 80; i++) {
+      const known = await fetch(`${gw.url}api/crisp/get_website`, { method: "POST", headers: { authorization: `Bearer ${limitedKey}` }, body: "{}" });
+      if (known.status !== 401) break;
       await new Promise((r) => setTimeout(r, 100));
-      limited = await grant(limitedKey).catch(() => null);
     }
+    const limited = await grant(limitedKey);
     const refused = await call(limited.access_token, { id: "get_conversation", params: { sessionID } });
     assert.equal(refused.status, 200);
     assert.equal(refused.body.result.isError, true);
-    assert.match(refused.body.result.content[0].text, /may not use the account `default`/);
+    assert.match(refused.body.result.content[0].text, /this key may use none of this gateway's accounts: nothing was sent/);
   });
 
   test("a grant ends when its gateway key is removed, and it never has more than the key (a write key on a read-only gateway gives read)", async () => {
@@ -747,6 +749,9 @@ describe("crisp-kit serve: OAuth 2.1 for remote MCP connectors", { skip: !nodeBa
         };
         const onData = (chunk) => ((stderr += chunk), check());
         const onExit = (code) => reject(new Error(`mcp-remote exited with ${code}: ${stderr}`));
+        // Bounded: a client that never prints what is awaited fails with what it did print.
+        const timer = setTimeout(() => reject(new Error(`mcp-remote did not print ${re} within 60 s: ${stderr}`)), 60_000);
+        timer.unref();
         child.stderr.on("data", onData);
         child.once("exit", onExit);
         check();

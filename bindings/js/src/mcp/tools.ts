@@ -185,6 +185,8 @@ export interface ToolHooks {
   around?<T>(endpoint: EndpointInfo, account: string | undefined, params: Readonly<Record<string, unknown>>, run: () => Promise<T>): Promise<T>;
   /** The refusal text for a write on a read-only instance (default: restart with --allow-writes). */
   writeRefusal?: string;
+  /** The refusal text when this caller may use no configured account (default: the server has no credentials). */
+  noAccount?: string;
   /** The endpoints this caller is shown (tools, search); the others are still refused by `around`. Default: all. */
   shows?(endpoint: EndpointInfo): boolean;
 }
@@ -436,6 +438,7 @@ export class CrispTools {
   #apiFor(account: string | undefined, signal: AbortSignal, what: string): TaskApi {
     const crisp = this.#crisp;
     if (!crisp) {
+      if (this.#hooks.noAccount) throw new Error(`${what}: ${this.#hooks.noAccount}`);
       const cause = this.#configError instanceof CrispError ? errorText(this.#configError) : `Error: ${this.#configError?.message}`;
       throw new Error(`${what}: crisp-kit has no usable credentials, nothing was sent.\n${cause}`);
     }
@@ -509,6 +512,7 @@ export class CrispTools {
       );
     }
     if (!this.#crisp) {
+      if (this.#hooks.noAccount) throw new Error(`${e.id}: ${this.#hooks.noAccount}`);
       const cause = this.#configError instanceof CrispError ? errorText(this.#configError) : `Error: ${this.#configError?.message}`;
       throw new Error(
         `${e.id}: crisp-kit mcp has no usable credentials, nothing was sent.\n${cause}\n` +

@@ -601,7 +601,12 @@ export class Gateway {
       tools = new CrispTools(
         view?.options ?? this.#base,
         { ...this.settings.mcp, ...(variant ? { toolsets: variant.toolsets } : {}), allowWrites: write, ...(view ? { account: view.defaultAccount ?? undefined } : {}) },
-        { around: this.#around.bind(this), shows: view ? (e) => shows(key, e) : shownToEveryKey, writeRefusal },
+        {
+          around: this.#around.bind(this),
+          shows: view ? (e) => shows(key, e) : shownToEveryKey,
+          writeRefusal,
+          ...(view && view.defaultAccount === null ? { noAccount: "this key may use none of this gateway's accounts: nothing was sent" } : {}),
+        },
       );
       // Bounded: one entry per distinct restriction in the keys file (which the operator writes) and path.
       if (this.#keyTools.size >= 1000) this.#keyTools.clear();

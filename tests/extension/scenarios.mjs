@@ -290,6 +290,8 @@ export function extensionSuite(launch, browser) {
     const tagOf = (name) => h.panel.evaluate((n) => document.querySelector(`[data-field="${n}"]`)?.tagName.toLowerCase(), name);
     // The picker offers every message type of the union; each type shows its own fields.
     const picker = h.panel.getByLabel(/^type \(/);
+    // The form is built by a lazily loaded chunk: wait for it before reading the page directly.
+    await picker.waitFor();
     const union = schemaTable("SCHEMA_TYPES").ConversationMessageNew.anyOf.map((m) => m.$ref.replace("#/types/", ""));
     const expectedTags = union.map((t) => schemaTable("SCHEMA_TYPES")[t].properties.type.enum[0]);
     assert.deepEqual(await h.panel.evaluate(() => [...document.querySelector("[data-discriminator]").options].map((o) => o.value)), expectedTags);

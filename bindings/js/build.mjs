@@ -76,13 +76,19 @@ for (const { src, esm, cjs } of entries) {
     ...(src === "compat.ts" ? { footer: { js: "module.exports = Object.assign(module.exports.default, module.exports);" } } : {}),
   });
 }
+const sharedCatalog = {
+  name: "shared-catalog",
+  setup: (b) => b.onResolve({ filter: /\/generated\/schemas\.generated\.js$/ }, () => ({ path: "./catalog.js", external: true })),
+};
 await build({
   ...common,
   entryPoints: [join(here, "src", "cli", "index.ts")],
   format: "esm",
   outfile: join(here, "dist", "cli.js"),
   banner: { js: "#!/usr/bin/env node" },
-  plugins: [self("index.js")],
+  // The schema tables are crisp-kit/catalog's (dist/catalog.js), loaded from there rather than
+  // bundled a second time into the CLI.
+  plugins: [self("index.js"), sharedCatalog],
   // `crisp-kit mcp` imports the MCP SDK lazily: an optional peer dependency, never bundled.
   // `crisp-kit serve --redis` imports `redis` lazily, the same way; socket.io-client as above.
   external: ["@modelcontextprotocol/sdk", "@modelcontextprotocol/sdk/*", "redis", "socket.io-client"],

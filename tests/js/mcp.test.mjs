@@ -393,7 +393,7 @@ describe("npx crisp-kit mcp", { skip: !nodeBackend && "Node-only surface" }, () 
     mkdirSync(join(pkg, "dist"), { recursive: true });
     mkdirSync(join(pkg, "native"), { recursive: true });
     writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "crisp-kit", type: "module" }));
-    for (const f of ["dist/cli.js", "dist/index.js", "native/crisp-kit.node"]) copyFileSync(join(root, "bindings/js", f), join(pkg, f));
+    for (const f of ["dist/cli.js", "dist/index.js", "dist/catalog.js", "native/crisp-kit.node"]) copyFileSync(join(root, "bindings/js", f), join(pkg, f));
     const missing = await new Promise((resolve) => {
       execFile(process.execPath, [join(pkg, "dist/cli.js"), "mcp"], { env: { PATH: process.env.PATH, ...sandboxEnv() } }, (error, stdout, stderr) =>
         resolve({ code: error ? error.code : 0, stdout, stderr }),

@@ -84,3 +84,36 @@ fn shared_routes_coexist() {
     assert_eq!(shared.len(), 4, "{shared:?}");
     assert!(shared.iter().all(|(_, ids)| ids.len() == 2));
 }
+
+#[test]
+fn destructive_endpoints_are_the_writes_that_destroy() {
+    use crisp_core::catalog::{ENDPOINTS, Endpoint, Method};
+    let destructive = |id: &str| Endpoint::find(id).unwrap().is_destructive();
+    // Named by what they do: removing, deleting, blocking, aborting.
+    for id in [
+        "remove_conversation",
+        "batch_remove_people",
+        "block_incoming_messages_for_conversation",
+        "delete_website",
+    ] {
+        assert!(destructive(id), "{id} destroys");
+    }
+    // Writes that change, add or send, and every read: not destructive.
+    for id in [
+        "send_message_in_conversation",
+        "update_conversation_metas",
+        "get_conversation",
+        "list_conversations",
+    ] {
+        assert!(!destructive(id), "{id} does not destroy");
+    }
+    // Every DELETE write is, whatever its name; no read is, whatever its name.
+    for e in ENDPOINTS {
+        if e.write && e.method == Method::Delete {
+            assert!(e.is_destructive(), "{} is a DELETE", e.id);
+        }
+        if !e.write {
+            assert!(!e.is_destructive(), "{} only reads", e.id);
+        }
+    }
+}

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crisp_core::catalog::{Group, Method, Paging, PathKind, QueryType, Status};
+use crisp_core::catalog::{ENDPOINTS, Group, Method, Paging, PathKind, QueryType, Status};
 use crisp_core::error::ErrorCode;
 
 pub const PATH: &str = "bindings/js/src/generated/catalog.generated.ts";
@@ -96,7 +96,39 @@ pub fn render() -> String {
            status: EndpointStatus;\n  \
            deprecated: boolean;\n  \
            paging: Paging;\n\
-         }\n",
+         }\n\n",
     );
+    out.push_str(
+        "/** Each path parameter rule's JSON Schema (as the MCP tools and `/_endpoints` show it), and\n\
+          * whether a call may leave the parameter out (`website`: only when the account has a website). */\n\
+         export const PATH_KINDS: Readonly<Record<PathKind, { schema: Readonly<Record<string, unknown>>; hasDefault: boolean }>> = {\n",
+    );
+    for kind in PathKind::ALL {
+        let _ = writeln!(
+            out,
+            "  {}: {{ schema: {}, hasDefault: {} }},",
+            kind.as_str(),
+            kind.json_schema(),
+            kind.has_default()
+        );
+    }
+    out.push_str(
+        "};\n\n/** Each query type's JSON Schema (a parameter's `range` adds its bounds). */\n\
+         export const QUERY_TYPES: Readonly<Record<QueryType, Readonly<Record<string, unknown>>>> = {\n",
+    );
+    for ty in QueryType::ALL {
+        let _ = writeln!(out, "  {}: {},", ty.as_str(), ty.json_schema());
+    }
+    out.push_str(
+        "};\n\n\
+         /** The writes that destroy what no other call brings back (they delete, remove, expunge, flush,\n\
+          * clear, block or abort): the MCP tools' destructive hint, and what a gateway key must allow\n\
+          * by name. */\n\
+         export const DESTRUCTIVE_ENDPOINTS: ReadonlySet<EndpointId> = new Set<EndpointId>([\n",
+    );
+    for e in ENDPOINTS.iter().filter(|e| e.is_destructive()) {
+        let _ = writeln!(out, "  {:?},", e.id);
+    }
+    out.push_str("]);\n");
     out
 }

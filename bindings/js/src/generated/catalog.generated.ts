@@ -132,3 +132,61 @@ export interface EndpointInfo {
   deprecated: boolean;
   paging: Paging;
 }
+
+/** Each path parameter rule's JSON Schema (as the MCP tools and `/_endpoints` show it), and
+* whether a call may leave the parameter out (`website`: only when the account has a website). */
+export const PATH_KINDS: Readonly<Record<PathKind, { schema: Readonly<Record<string, unknown>>; hasDefault: boolean }>> = {
+  website: { schema: {"type":"string","description":"The website id."}, hasDefault: true },
+  page: { schema: {"type":"integer","minimum":1,"description":"1-based page number (default 1)"}, hasDefault: true },
+  integer: { schema: {"type":"integer","minimum":0,"description":"The message fingerprint: a whole number."}, hasDefault: false },
+  id: { schema: {"type":"string"}, hasDefault: false },
+  segments: { schema: {"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"description":"Several path segments: \"a/b\" or [\"a\", \"b\"]."}, hasDefault: false },
+};
+
+/** Each query type's JSON Schema (a parameter's `range` adds its bounds). */
+export const QUERY_TYPES: Readonly<Record<QueryType, Readonly<Record<string, unknown>>>> = {
+  str: {"type":"string"},
+  int: {"type":"integer"},
+  number: {"type":"number"},
+  bool: {"type":"boolean","description":"sent as 1 or 0"},
+  json: {"description":"a string, or JSON (array or object), sent JSON-encoded"},
+};
+
+/** The writes that destroy what no other call brings back (they delete, remove, expunge, flush,
+* clear, block or abort): the MCP tools' destructive hint, and what a gateway key must allow
+* by name. */
+export const DESTRUCTIVE_ENDPOINTS: ReadonlySet<EndpointId> = new Set<EndpointId>([
+  "abort_ongoing_call_session_for_conversation",
+  "abort_website_deletion",
+  "batch_block_conversations",
+  "batch_remove_conversations",
+  "batch_remove_people",
+  "block_incoming_messages_for_conversation",
+  "cancel_helpdesk_history_change",
+  "clear_blocked_visitors_in_rule",
+  "delete_helpdesk",
+  "delete_helpdesk_locale",
+  "delete_helpdesk_locale_article",
+  "delete_helpdesk_locale_article_alternate",
+  "delete_helpdesk_locale_category",
+  "delete_helpdesk_locale_section",
+  "delete_helpdesk_redirection",
+  "delete_helpdesk_tree_path",
+  "delete_inbox",
+  "delete_suggested_conversation_data_key",
+  "delete_suggested_conversation_segment",
+  "delete_suggested_people_data_key",
+  "delete_suggested_people_event",
+  "delete_suggested_people_segment",
+  "delete_team",
+  "delete_website",
+  "flush_last_active_website_operators",
+  "remove_campaign",
+  "remove_campaign_template",
+  "remove_conversation",
+  "remove_message_in_conversation",
+  "remove_people_profile",
+  "unlink_operator_from_website",
+  "unsubscribe_plan_from_website",
+  "unsubscribe_plugin_from_website",
+]);

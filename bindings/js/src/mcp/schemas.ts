@@ -3,6 +3,7 @@
 // crisp_describe_endpoint all show.
 import type { EndpointInfo } from "../index.js";
 import { ENDPOINT_SCHEMAS, SCHEMA_TYPE_NAMES, SCHEMA_TYPES, type ShapeSchema } from "../generated/schemas.generated.js";
+import { PATH_KINDS, QUERY_TYPES } from "../generated/catalog.generated.js";
 import { DEFAULT_CALL_PAGES, type McpSettings } from "./settings.js";
 
 
@@ -16,14 +17,6 @@ export interface AccountContext {
   /** Name no account and no website (the gateway's public catalog): say only whether a default exists. */
   anonymous?: boolean;
 }
-
-const QUERY_TYPES: Record<EndpointInfo["query_params"][number]["type"], JsonSchema> = {
-  str: { type: "string" },
-  int: { type: "integer" },
-  number: { type: "number" },
-  bool: { type: "boolean", description: "sent as 1 or 0" },
-  json: { description: "a string, or JSON (array or object), sent JSON-encoded" },
-};
 
 /** What an endpoint answers (its `data`), as a JSON Schema with its types, or why it is not known. */
 export function answerShape(e: EndpointInfo): JsonSchema {
@@ -48,7 +41,7 @@ export type PathKind = EndpointInfo["path_kinds"][number];
 /** Whether a call may leave this path parameter out (the catalog's rule: `page` defaults to 1,
  * `website` to the account's website when one is configured). */
 export function pathOptional(kind: PathKind | undefined, ctx: AccountContext): boolean {
-  return kind === "page" || (kind === "website" && websiteOptional(ctx));
+  return kind !== undefined && PATH_KINDS[kind].hasDefault && (kind !== "website" || websiteOptional(ctx));
 }
 
 /** A JSON Schema with the named types it refers to, as `$defs` beside it (`#/types/X` becomes
@@ -79,22 +72,18 @@ export function inlined(schema: ShapeSchema): ShapeSchema {
   return ref && SCHEMA_TYPES[ref] ? SCHEMA_TYPES[ref] : schema;
 }
 
-function pathParamSchema(name: string, kind: PathKind | undefined, ctx: AccountContext): JsonSchema {
-  if (kind === "page") return { type: "integer", minimum: 1, description: "1-based page number (default 1)" };
-  if (kind === "integer") return { type: "integer", minimum: 0, description: `The ${name === "fingerprint" ? "message fingerprint" : name}: a whole number.` };
-  if (kind === "segments") return { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }], description: "Several path segments: \"a/b\" or [\"a\", \"b\"]." };
+/** A path parameter's schema: its rule's, from the catalog; for `website`, which default applies. */
+function pathParamSchema(kind: PathKind | undefined, ctx: AccountContext): JsonSchema {
+  const schema: JsonSchema = { ...PATH_KINDS[kind ?? "id"].schema };
   if (kind === "website") {
     const defaults = Object.entries(ctx.websites).filter(([, w]) => w !== null);
-    return {
-      type: "string",
-      description: defaults.length && ctx.anonymous
+    if (defaults.length) {
+      schema.description = ctx.anonymous
         ? "The website id. Optional when the account has a default website."
-        : defaults.length
-        ? `The website id. Optional: defaults to the account's website (${defaults.map(([a, w]) => `${a}: ${w}`).join(", ")}).`
-        : "The website id.",
-    };
+        : `The website id. Optional: defaults to the account's website (${defaults.map(([a, w]) => `${a}: ${w}`).join(", ")}).`;
+    }
   }
-  return { type: "string" };
+  return schema;
 }
 
 /** The JSON Schema of an endpoint's params (path params, `query`, `body`), as `Crisp.call` takes them. */
@@ -103,7 +92,7 @@ export function paramsSchema(e: EndpointInfo, ctx: AccountContext): JsonSchema {
   const required: string[] = [];
   const defs: Record<string, JsonSchema> = {};
   e.path_params.forEach((p, i) => {
-    properties[p] = pathParamSchema(p, e.path_kinds[i], ctx);
+    properties[p] = pathParamSchema(e.path_kinds[i], ctx);
     if (!pathOptional(e.path_kinds[i], ctx)) required.push(p);
   });
   if (e.query_params.length > 0) {

@@ -188,7 +188,44 @@ catalog_enum! {
     }
 }
 
+impl QueryType {
+    /// The JSON Schema of a value of this type, as a call takes it (the MCP tools and the
+    /// gateway's `/_endpoints` show it; a `range` adds its bounds).
+    #[must_use]
+    pub const fn json_schema(self) -> &'static str {
+        match self {
+            QueryType::Str => r#"{"type":"string"}"#,
+            QueryType::Int => r#"{"type":"integer"}"#,
+            QueryType::Number => r#"{"type":"number"}"#,
+            QueryType::Bool => r#"{"type":"boolean","description":"sent as 1 or 0"}"#,
+            QueryType::Json => {
+                r#"{"description":"a string, or JSON (array or object), sent JSON-encoded"}"#
+            }
+        }
+    }
+}
+
 impl PathKind {
+    /// The JSON Schema of a path parameter of this kind, as a call takes it. Whether it may be left
+    /// out is [`PathKind`]'s default (`page`; `website` when the account has one), which the
+    /// renderer decides with the accounts in hand.
+    #[must_use]
+    pub const fn json_schema(self) -> &'static str {
+        match self {
+            PathKind::Website => r#"{"type":"string","description":"The website id."}"#,
+            PathKind::Page => {
+                r#"{"type":"integer","minimum":1,"description":"1-based page number (default 1)"}"#
+            }
+            PathKind::Integer => {
+                r#"{"type":"integer","minimum":0,"description":"The message fingerprint: a whole number."}"#
+            }
+            PathKind::Id => r#"{"type":"string"}"#,
+            PathKind::Segments => {
+                r#"{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}],"description":"Several path segments: \"a/b\" or [\"a\", \"b\"]."}"#
+            }
+        }
+    }
+
     /// The rule for a path parameter of that name (`rest`: it may fill several segments).
     #[must_use]
     pub fn of(name: &str, rest: bool) -> PathKind {
@@ -370,6 +407,19 @@ impl Endpoint {
             Segment::Rest(n) => Some((n, PathKind::of(n, true))),
             Segment::Literal(_) => None,
         })
+    }
+
+    /// Whether the endpoint is a write that destroys what another call cannot bring back: it
+    /// deletes, removes, expunges, flushes, clears, blocks or aborts. The MCP tools' destructive
+    /// hint and the gateway's rule (refused unless a key allows the endpoint by name) read this
+    /// one decision, through the generated TypeScript (`DESTRUCTIVE_ENDPOINTS`).
+    #[must_use]
+    pub fn is_destructive(&self) -> bool {
+        const WORDS: [&str; 7] =
+            ["remove", "delete", "expunge", "flush", "clear", "block", "abort"];
+        self.write
+            && (self.method == Method::Delete
+                || self.id.split('_').any(|word| WORDS.contains(&word)))
     }
 
     /// The query parameter of that name, if the endpoint takes it.

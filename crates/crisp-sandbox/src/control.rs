@@ -1,6 +1,9 @@
 //! The control API under `/_sandbox/` (faults, the request log, sockets, hooks, reset) and the
-//! simulations the demo and the tests drive (a visitor's message, typing): each simulation is a
-//! call built as if it had come through `/v1/`, so it is checked, answered and emitted the same.
+//! simulations the demo and the tests drive (a visitor's message, typing, a new session). A
+//! simulation that writes is a call built as if it had come through `/v1/`: the same handler
+//! answers it and returns its events, pushed by the same [`run`]. What only a visitor's side
+//! causes (`message:compose:send`, `session:request:initiated`) is pushed here, through the same
+//! [`crate::rtm::Rtm::push`].
 use std::sync::atomic::Ordering;
 
 use hyper::body::Incoming;
@@ -8,11 +11,10 @@ use hyper::header::HeaderValue;
 use hyper::{Request, Response};
 use serde_json::{Value, json};
 
-use crate::api::{self, ApiError, Call};
+use crate::api::{self, ApiError, Call, Event};
 use crate::faults::{Bucket, FaultSpec, Faults};
 use crate::service::{
-    Out, State, envelope, error_response, json_response, lock, now_ms, parse_json, read_body,
-    write_and_emit,
+    Out, State, envelope, error_response, json_response, lock, now_ms, parse_json, read_body, run,
 };
 
 /// A call built by the control API, as if it had come through `/v1/`.
@@ -31,7 +33,7 @@ fn simulated(
         params.push(("sessionID", session_id.to_owned()));
     }
     let call = Call { endpoint, params, query: Vec::new(), body };
-    write_and_emit(state, &call)
+    run(state, &call)
 }
 
 fn session_param(body: &Value) -> Result<String, ApiError> {
@@ -82,16 +84,16 @@ fn simulate(state: &State, what: &str, body: Value) -> Response<Out> {
                 data["excerpt"] = x.into();
             }
             drop(store);
-            state.rtm.emit("message:compose:send", data);
+            state.rtm.push(vec![Event { name: "message:compose:send", data }]);
             Ok(json!({"session_id": session_id}))
         })(),
         "new-session" => (|| {
             let reply = simulated(state, "create_new_conversation", "", Value::Null)?;
             let session_id = reply.data["session_id"].as_str().unwrap_or_default().to_owned();
-            state.rtm.emit(
-                "session:request:initiated",
-                json!({"session_id": session_id, "inbox_id": null}),
-            );
+            state.rtm.push(vec![Event {
+                name: "session:request:initiated",
+                data: json!({"session_id": session_id, "inbox_id": null}),
+            }]);
             if let Some(content) = body["content"].as_str().filter(|c| !c.is_empty()) {
                 simulated(
                     state,

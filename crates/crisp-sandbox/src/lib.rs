@@ -1,8 +1,9 @@
 //! crisp-sandbox: a local Crisp REST API v1 server on 127.0.0.1.
 //!
 //! It routes with crisp-core's catalog, so every endpoint answers under `/v1/`; it keeps a seeded,
-//! realistic in-memory store; and it injects faults on demand through `/_sandbox/`. It is the
-//! demo's default data source and the real peer of the integration tests and benchmarks.
+//! realistic in-memory store; it serves Crisp's RTM API (a Socket.IO endpoint and signed web
+//! hooks) with the events the writes cause; and it injects faults on demand through `/_sandbox/`.
+//! It is the demo's default data source and the real peer of the integration tests and benchmarks.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {

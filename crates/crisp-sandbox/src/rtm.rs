@@ -3,8 +3,11 @@
 //! A client connects to `/socket.io/` (announced by `GET /v1/{tier}/connect/endpoints` as
 //! `data.socket.app`), emits `authentication` `{tier, username, password, events[, rooms]}` and is
 //! answered `authenticated`, or `unauthorized` and then disconnected. An authenticated socket joins
-//! one room per event name it asked for; [`Rtm::emit`] sends an event to that room and POSTs it to
+//! one room per event name it asked for; [`Rtm::push`] sends each event to that room and POSTs it to
 //! every registered web hook, signed as Crisp signs plugin hooks.
+//!
+//! Which events a call causes is not decided here: each `/v1/` handler returns its own with its
+//! answer ([`crate::api::Reply::events`]), and the control API's simulations build theirs.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -20,6 +23,8 @@ use socketioxide::extract::{Data, SocketRef};
 use socketioxide::handler::ConnectHandler;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+
+use crate::api::Event;
 
 /// Where the Socket.IO endpoint lives (engineioxide matches the path by prefix).
 pub const SOCKET_PATH: &str = "/socket.io";
@@ -136,9 +141,16 @@ impl Rtm {
         n
     }
 
+    /// Sends the events, in order, each as [`Rtm::emit`] does.
+    pub fn push(&self, events: Vec<Event>) {
+        for e in events {
+            self.emit(e.name, e.data);
+        }
+    }
+
     /// Sends `event` with `data` (its `website_id` added when missing) to the sockets subscribed to
     /// it and to every web hook registered for it.
-    pub fn emit(&self, event: &str, mut data: Value) {
+    fn emit(&self, event: &str, mut data: Value) {
         if let Value::Object(m) = &mut data {
             m.entry("website_id").or_insert_with(|| self.website_id.clone().into());
         }
@@ -333,138 +345,4 @@ async fn post(out: &Outgoing) -> Result<u16, String> {
     let status = resp.status().as_u16();
     let _ = resp.into_body().collect().await;
     Ok(status)
-}
-
-/// What a conversation looked like before a write, to tell what the write changed.
-pub struct Before {
-    state: Option<String>,
-    inbox_id: Value,
-}
-
-/// Reads what [`derive`] compares against, for the writes that change a conversation.
-pub fn before(store: &crate::store::Store, call: &crate::api::Call) -> Option<Before> {
-    let c = store.conv(call.p("sessionID"))?;
-    Some(Before {
-        state: c.c.get("state").and_then(Value::as_str).map(str::to_owned),
-        inbox_id: c.c.get("inbox_id").cloned().unwrap_or(Value::Null),
-    })
-}
-
-/// The events a successful REST write emits, as Crisp would send them: an operator message is
-/// `message:received`, a visitor message `message:send`, a state change `session:set_state`, ...
-#[allow(clippy::too_many_lines)] // one arm per write that has an event
-pub fn derive(
-    store: &crate::store::Store,
-    call: &crate::api::Call,
-    before: Option<&Before>,
-    reply: &Value,
-) -> Vec<(&'static str, Value)> {
-    let session_id = call.p("sessionID");
-    let conv = store.conv(session_id);
-    let session = |extra: Value| {
-        let mut base = json!({
-            "website_id": store.website_id,
-            "session_id": session_id,
-            "inbox_id": conv.and_then(|c| c.c.get("inbox_id").cloned()).unwrap_or(Value::Null),
-        });
-        if let (Value::Object(b), Value::Object(e)) = (&mut base, extra) {
-            b.extend(e);
-        }
-        base
-    };
-    let mut out = Vec::new();
-    let state_change = |out: &mut Vec<(&'static str, Value)>| {
-        let now = conv.and_then(|c| c.c.get("state")).and_then(Value::as_str);
-        if let (Some(now), Some(b)) = (now, before)
-            && b.state.as_deref() != Some(now)
-        {
-            out.push(("session:set_state", session(json!({"state": now}))));
-        }
-    };
-    match call.endpoint.id {
-        "send_message_in_conversation" => {
-            let fp = reply["fingerprint"].as_u64();
-            if let Some(m) = conv.and_then(|c| {
-                c.messages.iter().rev().find(|m| m["fingerprint"].as_u64() == fp && fp.is_some())
-            }) {
-                let mut m = m.clone();
-                if let Value::Object(o) = &mut m {
-                    for private in ["read", "delivered", "edited"] {
-                        o.remove(private);
-                    }
-                }
-                let event = if m["from"] == "user" { "message:send" } else { "message:received" };
-                out.push((event, session(m)));
-            }
-            state_change(&mut out);
-        }
-        "update_message_in_conversation" => {
-            let fp: Option<u64> = call.p("fingerprint").parse().ok();
-            let content = call.body.get("content").cloned().unwrap_or(Value::Null);
-            out.push(("message:updated", session(json!({"fingerprint": fp, "content": content}))));
-        }
-        "remove_message_in_conversation" => {
-            let fp: Option<u64> = call.p("fingerprint").parse().ok();
-            out.push(("message:removed", session(json!({"fingerprint": fp}))));
-        }
-        "change_conversation_state" => state_change(&mut out),
-        "block_incoming_messages_for_conversation" => {
-            let blocked = conv.and_then(|c| c.c.get("is_blocked").cloned()).unwrap_or_default();
-            out.push(("session:set_block", session(json!({"is_blocked": blocked}))));
-        }
-        "update_verify_status_for_conversation" => {
-            let verified = conv.and_then(|c| c.c.get("is_verified").cloned()).unwrap_or_default();
-            out.push((
-                "session:update_verify",
-                session(json!({"is_verified": verified, "verifications": []})),
-            ));
-        }
-        "update_conversation_inbox" => {
-            let previous = before.map_or(Value::Null, |b| b.inbox_id.clone());
-            out.push(("session:set_inbox", session(json!({"previous_inbox_id": previous}))));
-        }
-        "remove_conversation" => {
-            let inbox = before.map_or(Value::Null, |b| b.inbox_id.clone());
-            out.push((
-                "session:removed",
-                json!({"website_id": store.website_id, "session_id": session_id, "inbox_id": inbox}),
-            ));
-        }
-        "compose_message_in_conversation" => {
-            let mut e = json!({
-                "type": call.body.get("type").cloned().unwrap_or_else(|| "start".into()),
-                "timestamp": now_ms(),
-            });
-            if let Some(x) = call.body.get("excerpt") {
-                e["excerpt"] = x.clone();
-            }
-            if let Some(op) = store.operators.first() {
-                e["user"] = json!({
-                    "user_id": op["details"]["user_id"],
-                    "nickname": format!(
-                        "{} {}",
-                        op["details"]["first_name"].as_str().unwrap_or(""),
-                        op["details"]["last_name"].as_str().unwrap_or("")
-                    ),
-                });
-            }
-            out.push(("message:compose:receive", session(e)));
-        }
-        "add_new_people_profile" => {
-            let id = reply["people_id"].clone();
-            let email = call.body.get("email").cloned().unwrap_or(Value::Null);
-            out.push((
-                "people:profile:created",
-                json!({"website_id": store.website_id, "people_id": id, "email": email}),
-            ));
-        }
-        "remove_people_profile" => {
-            out.push((
-                "people:profile:removed",
-                json!({"website_id": store.website_id, "people_id": call.p("peopleID")}),
-            ));
-        }
-        _ => {}
-    }
-    out
 }

@@ -1,5 +1,5 @@
 //! The HTTP pipeline: CORS, `/_sandbox/` handed to control.rs, and for `/v1/`: log, rate limit, faults, auth,
-//! routing, validation, handler, envelope.
+//! routing, validation, handler, the events the handler returned pushed to rtm.rs, envelope.
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -470,8 +470,7 @@ fn answer(
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
     let call = Call { endpoint, params, query, body };
-    let result =
-        api::validate(&call, &state.website_id).and_then(|()| write_and_emit(state, &call));
+    let result = api::validate(&call, &state.website_id).and_then(|()| run(state, &call));
     let mut r = match result {
         Ok(reply) => {
             let body = match &reply.raw {
@@ -488,28 +487,10 @@ fn answer(
     (r, Some(endpoint.id))
 }
 
-/// Runs the call; a successful write emits its events (sockets and web hooks).
-pub(crate) fn write_and_emit(state: &State, call: &Call) -> Result<api::Reply, ApiError> {
-    let write = call.endpoint.method != Method::Get && call.endpoint.method != Method::Head;
-    let before = write
-        .then(|| {
-            crate::rtm::before(
-                &state.store.read().unwrap_or_else(std::sync::PoisonError::into_inner),
-                call,
-            )
-        })
-        .flatten();
-    let reply = api::handle(&state.store, call, now_ms())?;
-    if write {
-        let events = crate::rtm::derive(
-            &state.store.read().unwrap_or_else(std::sync::PoisonError::into_inner),
-            call,
-            before.as_ref(),
-            &reply.data,
-        );
-        for (name, data) in events {
-            state.rtm.emit(name, data);
-        }
-    }
+/// Runs the call, then pushes the events its handler returned (sockets and web hooks), so that
+/// they go out once the answer is decided and before it is sent. A refused call causes none.
+pub(crate) fn run(state: &State, call: &Call) -> Result<api::Reply, ApiError> {
+    let mut reply = api::handle(&state.store, call, now_ms())?;
+    state.rtm.push(std::mem::take(&mut reply.events));
     Ok(reply)
 }

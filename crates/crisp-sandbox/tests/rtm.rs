@@ -1,6 +1,7 @@
 //! Real time from the sandbox's side: where the socket is announced, and signed web hooks
 //! delivered over real HTTP to a listener on 127.0.0.1. (The Socket.IO endpoint itself is tested
-//! with real clients, crisp-kit's and crisp-api's, in tests/js/events.test.mjs.)
+//! with real clients, crisp-kit's and crisp-api's, in tests/js/events.test.mjs, and the events each
+//! write pushes to a socket in tests/events.rs.)
 
 mod common;
 

@@ -36,6 +36,7 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
                 reason: "processing",
                 data: json!({"sessions": ids.len()}),
                 raw: None,
+                events: Vec::new(),
             })
         }
         "batch_remove_people" => {
@@ -49,6 +50,7 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
                 reason: "processing",
                 data: json!({"people": ids.len()}),
                 raw: None,
+                events: Vec::new(),
             })
         }
         _ => generic::write(s, call),

@@ -92,7 +92,13 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
                 "created_at": now,
                 "updated_at": now,
             }));
-            Ok(Reply { status: 201, reason: "added", data: json!({"campaign_id": id}), raw: None })
+            Ok(Reply {
+                status: 201,
+                reason: "added",
+                data: json!({"campaign_id": id}),
+                raw: None,
+                events: Vec::new(),
+            })
         }
         "remove_campaign" => {
             let id = call.p("campaignID");

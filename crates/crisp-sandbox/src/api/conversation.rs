@@ -1,4 +1,5 @@
-//! `website.conversation`: conversations, their messages and their state.
+//! `website.conversation`: conversations, their messages and their state, and the events the writes
+//! cause (`message:*`, `session:*`), built here from the state each write leaves.
 
 use serde_json::{Value, json};
 
@@ -136,16 +137,21 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
                 reason: "added",
                 data: json!({"session_id": session_id}),
                 raw: None,
+                events: Vec::new(),
             })
         }
         "remove_conversation" => {
+            let session_id = call.p("sessionID");
             let i = *s
                 .conv_index
-                .get(call.p("sessionID"))
-                .ok_or_else(|| ApiError::not_found("conversation", call.p("sessionID")))?;
-            s.conversations.remove(i);
+                .get(session_id)
+                .ok_or_else(|| ApiError::not_found("conversation", session_id))?;
+            let removed = s.conversations.remove(i);
             s.reindex();
-            done(call, json!({}))
+            let inbox = removed.c.get("inbox_id").cloned().unwrap_or(Value::Null);
+            let event =
+                json!({"website_id": s.website_id, "session_id": session_id, "inbox_id": inbox});
+            Ok(done(call, json!({}))?.with("session:removed", event))
         }
         "send_message_in_conversation" => send_message(s, call, now),
         "update_message_in_conversation" => {
@@ -162,9 +168,10 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
                 .iter_mut()
                 .find(|m| m["fingerprint"].as_u64() == Some(n))
                 .ok_or_else(|| ApiError::not_found("message", &fp))?;
-            m["content"] = content;
+            m["content"] = content.clone();
             m["edited"] = Value::Bool(true);
-            done(call, json!({}))
+            let event = session_event(s, call, json!({"fingerprint": n, "content": content}));
+            Ok(done(call, json!({}))?.with("message:updated", event))
         }
         "remove_message_in_conversation" => {
             let fp = call.p("fingerprint").to_owned();
@@ -175,7 +182,8 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
             if before == c.messages.len() {
                 return Err(ApiError::not_found("message", &fp));
             }
-            done(call, json!({}))
+            let event = session_event(s, call, json!({"fingerprint": n}));
+            Ok(done(call, json!({}))?.with("message:removed", event))
         }
         "change_conversation_state" => {
             let state = call.req_str("state")?.to_owned();
@@ -185,8 +193,9 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
                     "must be pending, unresolved or resolved",
                 ));
             }
+            let before = state_of(s, call);
             set_state(conv_mut(s, call)?, &state, now);
-            done(call, json!({}))
+            Ok(state_changed(done(call, json!({}))?, s, call, before.as_deref()))
         }
         "update_conversation_metas" => {
             let metas = call.obj().clone();
@@ -250,14 +259,16 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
                 .bool_field("blocked")?
                 .ok_or_else(|| ApiError::invalid("body.blocked", "is required"))?;
             conv_mut(s, call)?.c["is_blocked"] = b.into();
-            done(call, json!({}))
+            let event = session_event(s, call, json!({"is_blocked": b}));
+            Ok(done(call, json!({}))?.with("session:set_block", event))
         }
         "update_verify_status_for_conversation" => {
             let b = call
                 .bool_field("verified")?
                 .ok_or_else(|| ApiError::invalid("body.verified", "is required"))?;
             conv_mut(s, call)?.c["is_verified"] = b.into();
-            done(call, json!({}))
+            let event = session_event(s, call, json!({"is_verified": b, "verifications": []}));
+            Ok(done(call, json!({}))?.with("session:update_verify", event))
         }
         "update_conversation_inbox" => {
             let inbox = call.str_field("inbox_id")?.map(str::to_owned);
@@ -266,8 +277,11 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
             {
                 return Err(ApiError::not_found("inbox", i));
             }
-            conv_mut(s, call)?.c["inbox_id"] = inbox.into();
-            done(call, json!({}))
+            let c = conv_mut(s, call)?;
+            let previous = c.c.get("inbox_id").cloned().unwrap_or(Value::Null);
+            c.c["inbox_id"] = inbox.into();
+            let event = session_event(s, call, json!({"previous_inbox_id": previous}));
+            Ok(done(call, json!({}))?.with("session:set_inbox", event))
         }
         "mark_messages_read_in_conversation" => {
             let from = call.req_str("from")?.to_owned();
@@ -299,6 +313,11 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
             }
             conv_mut(s, call)?.c["participants"] = p;
             done(call, json!({}))
+        }
+        "compose_message_in_conversation" => {
+            let reply = generic::write(s, call)?;
+            let event = compose_event(s, call, now);
+            Ok(reply.with("message:compose:receive", event))
         }
         "update_conversation_open_state" => {
             let open = call.bool_field("opened")?.unwrap_or(true);
@@ -418,7 +437,63 @@ fn messages_page(s: &Store, call: &Call) -> R {
         reason: "resolved",
         data: Value::Array(slice.to_vec()),
         raw: None,
+        events: Vec::new(),
     })
+}
+
+/// A conversation event's payload: `{website_id, session_id, inbox_id}` (the inbox as the write
+/// left it) and `extra`'s fields.
+fn session_event(s: &Store, call: &Call, extra: Value) -> Value {
+    let session_id = call.p("sessionID");
+    let inbox = s.conv(session_id).and_then(|c| c.c.get("inbox_id").cloned());
+    let mut base = json!({
+        "website_id": s.website_id,
+        "session_id": session_id,
+        "inbox_id": inbox.unwrap_or(Value::Null),
+    });
+    if let (Value::Object(b), Value::Object(e)) = (&mut base, extra) {
+        b.extend(e);
+    }
+    base
+}
+
+/// The conversation's state, read before a write that may change it.
+fn state_of(s: &Store, call: &Call) -> Option<String> {
+    s.conv(call.p("sessionID"))?.c.get("state")?.as_str().map(str::to_owned)
+}
+
+/// The reply, with `session:set_state` when the write moved the state away from `before`.
+fn state_changed(reply: Reply, s: &Store, call: &Call, before: Option<&str>) -> Reply {
+    let now = s.conv(call.p("sessionID")).and_then(|c| c.c.get("state")).and_then(Value::as_str);
+    match now {
+        Some(now) if before != Some(now) => {
+            let event = session_event(s, call, json!({"state": now}));
+            reply.with("session:set_state", event)
+        }
+        _ => reply,
+    }
+}
+
+/// `message:compose:receive`: an operator (the first one) typing, with the body's type and excerpt.
+fn compose_event(s: &Store, call: &Call, now: u64) -> Value {
+    let mut e = json!({
+        "type": call.body.get("type").cloned().unwrap_or_else(|| "start".into()),
+        "timestamp": now,
+    });
+    if let Some(x) = call.body.get("excerpt") {
+        e["excerpt"] = x.clone();
+    }
+    if let Some(op) = s.operators.first() {
+        e["user"] = json!({
+            "user_id": op["details"]["user_id"],
+            "nickname": format!(
+                "{} {}",
+                op["details"]["first_name"].as_str().unwrap_or(""),
+                op["details"]["last_name"].as_str().unwrap_or("")
+            ),
+        });
+    }
+    session_event(s, call, e)
 }
 
 pub(super) fn set_state(c: &mut Conv, state: &str, now: u64) {
@@ -495,6 +570,7 @@ fn send_message(s: &mut Store, call: &Call, now: u64) -> R {
         .collect();
     let given_user = call.obj().get("user").cloned();
     let mentions = call.obj().get("mentions").cloned().unwrap_or_else(|| json!([]));
+    let before = state_of(s, call);
     let c = conv_mut(s, call)?;
     let user = match (given_user, from.as_str()) {
         (Some(u @ Value::Object(_)), _) => u,
@@ -516,6 +592,14 @@ fn send_message(s: &mut Store, call: &Call, now: u64) -> R {
         "user": user, "stamped": true, "read": "", "delivered": "", "mentions": mentions,
         "edited": false,
     });
+    // The event carries the message as sent, without what only the stored copy tracks.
+    let mut sent = message.clone();
+    if let Value::Object(o) = &mut sent {
+        for private in ["read", "delivered", "edited"] {
+            o.remove(private);
+        }
+    }
+    let event = if from == "user" { "message:send" } else { "message:received" };
     c.messages.push(message);
     if ty == "text" {
         c.c["last_message"] = c.messages.last().map_or(Value::Null, |m| m["content"].clone());
@@ -546,10 +630,13 @@ fn send_message(s: &mut Store, call: &Call, now: u64) -> R {
         s.conversations.insert(0, c);
         s.reindex();
     }
-    Ok(Reply {
+    let reply = Reply {
         status: 202,
         reason: "dispatched",
         data: json!({"fingerprint": fingerprint}),
         raw: None,
-    })
+        events: Vec::new(),
+    }
+    .with(event, session_event(s, call, sent));
+    Ok(state_changed(reply, s, call, before.as_deref()))
 }

@@ -162,7 +162,13 @@ pub(super) fn write(s: &mut Store, call: &Call) -> R {
         | "export_helpdesk_locale_articles_kb"
         | "import_external_helpdesk_to_locale"
         | "import_external_helpdesk_to_locale_kb" => {
-            return Ok(Reply { status: 202, reason: "processing", data: json!({}), raw: None });
+            return Ok(Reply {
+                status: 202,
+                reason: "processing",
+                data: json!({}),
+                raw: None,
+                events: Vec::new(),
+            });
         }
         _ => json!({}),
     };

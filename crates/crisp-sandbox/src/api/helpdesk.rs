@@ -191,7 +191,13 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
                 "updated_at": now,
                 "published_at": null,
             }));
-            Ok(Reply { status: 201, reason: "added", data: json!({"article_id": id}), raw: None })
+            Ok(Reply {
+                status: 201,
+                reason: "added",
+                data: json!({"article_id": id}),
+                raw: None,
+                events: Vec::new(),
+            })
         }
         "save_helpdesk_locale_article"
         | "update_helpdesk_locale_article"
@@ -243,7 +249,13 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
                 "created_at": now,
                 "updated_at": now,
             }));
-            Ok(Reply { status: 201, reason: "added", data: json!({"category_id": id}), raw: None })
+            Ok(Reply {
+                status: 201,
+                reason: "added",
+                data: json!({"category_id": id}),
+                raw: None,
+                events: Vec::new(),
+            })
         }
         _ => generic::write(s, call),
     }

@@ -1,5 +1,6 @@
 //! The `/v1/` endpoints: validation against the catalog, then a handler per stateful endpoint and
-//! a well-formed envelope for every other one.
+//! a well-formed envelope for every other one. A write's handler also returns the real-time events
+//! it caused ([`Reply::events`]); the service pushes them once the answer is decided.
 
 use std::sync::{LazyLock, RwLock};
 
@@ -34,6 +35,23 @@ pub struct Reply {
     pub data: Value,
     /// `data` already serialized (used instead of `data` when set).
     pub raw: Option<String>,
+    /// The events the call caused, in the order Crisp sends them (none for most calls).
+    pub events: Vec<Event>,
+}
+
+/// A real-time event (Socket.IO and web hooks): its name and its payload, as Crisp sends them.
+pub struct Event {
+    pub name: &'static str,
+    pub data: Value,
+}
+
+impl Reply {
+    /// The answer, with one more event it causes.
+    #[must_use]
+    fn with(mut self, name: &'static str, data: Value) -> Reply {
+        self.events.push(Event { name, data });
+        self
+    }
 }
 
 /// A refusal, answered as `{error: true, reason, data: {message, param?}}`.
@@ -79,12 +97,18 @@ type R = Result<Reply, ApiError>;
 
 #[allow(clippy::unnecessary_wraps)] // the handlers' shape: `return ok(..)` reads like `Err(..)`
 fn ok(data: Value) -> R {
-    Ok(Reply { status: 200, reason: "resolved", data, raw: None })
+    Ok(Reply { status: 200, reason: "resolved", data, raw: None, events: Vec::new() })
 }
 
 #[allow(clippy::unnecessary_wraps)] // as `ok`
 fn ok_raw(json: String) -> R {
-    Ok(Reply { status: 200, reason: "resolved", data: Value::Null, raw: Some(json) })
+    Ok(Reply {
+        status: 200,
+        reason: "resolved",
+        data: Value::Null,
+        raw: Some(json),
+        events: Vec::new(),
+    })
 }
 
 #[allow(clippy::unnecessary_wraps)] // as `ok`
@@ -94,7 +118,7 @@ fn done(call: &Call, data: Value) -> R {
         Method::Delete => "deleted",
         _ => "updated",
     };
-    Ok(Reply { status: 200, reason, data, raw: None })
+    Ok(Reply { status: 200, reason, data, raw: None, events: Vec::new() })
 }
 
 impl Call {

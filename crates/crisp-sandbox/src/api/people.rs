@@ -1,4 +1,5 @@
-//! `website.people`: people profiles, their data, events and subscriptions.
+//! `website.people`: people profiles, their data, events and subscriptions, and the real-time events
+//! creating and removing a profile cause (`people:profile:created` / `:removed`).
 
 use serde_json::{Map, Value, json};
 
@@ -118,7 +119,15 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
                 },
             );
             s.reindex();
-            Ok(Reply { status: 201, reason: "added", data: json!({"people_id": id}), raw: None })
+            let event = json!({"website_id": s.website_id, "people_id": id, "email": email});
+            let reply = Reply {
+                status: 201,
+                reason: "added",
+                data: json!({"people_id": id}),
+                raw: None,
+                events: Vec::new(),
+            };
+            Ok(reply.with("people:profile:created", event))
         }
         "save_people_profile" | "update_people_profile" => {
             let body = call.obj().clone();
@@ -152,7 +161,8 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
                 .ok_or_else(|| ApiError::not_found("people profile", call.p("peopleID")))?;
             s.people.remove(i);
             s.reindex();
-            done(call, json!({}))
+            let event = json!({"website_id": s.website_id, "people_id": call.p("peopleID")});
+            Ok(done(call, json!({}))?.with("people:profile:removed", event))
         }
         "save_people_data" | "update_people_data" => {
             // `{}` is an object: an empty (or absent) data object clears on save and changes
@@ -178,7 +188,13 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
             person_mut(s, call)?
                 .events
                 .push(json!({"text": text, "data": data, "color": color, "timestamp": now}));
-            Ok(Reply { status: 200, reason: "added", data: json!({}), raw: None })
+            Ok(Reply {
+                status: 200,
+                reason: "added",
+                data: json!({}),
+                raw: None,
+                events: Vec::new(),
+            })
         }
         "update_people_subscription_status" => {
             let b = call

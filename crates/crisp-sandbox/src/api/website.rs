@@ -77,7 +77,13 @@ pub(super) fn write(s: &mut Store, call: &Call, now: u64) -> R {
                 "created_at": now,
                 "updated_at": now,
             }));
-            Ok(Reply { status: 201, reason: "added", data: json!({"inbox_id": id}), raw: None })
+            Ok(Reply {
+                status: 201,
+                reason: "added",
+                data: json!({"inbox_id": id}),
+                raw: None,
+                events: Vec::new(),
+            })
         }
         "save_inbox" => {
             let body = call.obj().clone();

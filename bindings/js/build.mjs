@@ -134,6 +134,8 @@ for (const file of readdirSync(join(here, "dist")).filter((f) => /^web.*\.js$/.t
 }
 
 const tsc = join(root, "node_modules", ".bin", "tsc");
+// Declarations for what the package's exports reach (tsconfig.build.json includes the four entries):
+// the CLI, the MCP server and the gateway are commands, not imports, and ship no types.
 run(tsc, ["-p", join(here, "tsconfig.build.json")]);
 // The same declarations again for `require`: under dist/cjs, whose package.json says commonjs, so
 // TypeScript (node16, bundler) reads them as CommonJS, as the .cjs files they describe are.

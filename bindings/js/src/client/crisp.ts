@@ -1,4 +1,4 @@
-import type { Binding, BindingClient, RtmBinding } from "./backend.js";
+import { type Binding, type BindingClient, DISCOVERY, type RtmBinding } from "./backend.js";
 import type { EndpointInfo } from "../generated/catalog.generated.js";
 import type { DataOf, EndpointId, ItemOf, PagedEndpointId, ParamsOf, PathValue } from "../generated/endpoints.generated.js";
 import { joinBytes } from "../internal/bytes.js";
@@ -409,11 +409,10 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
         io,
         CrispError,
         authentication: (account, events, rooms) => rtm.rtmAuthentication(this.#config, account ?? null, events, rooms),
-        // `GET /v1/{tier}/connect/endpoints`, as crisp-api asks it: the catalog has the plugin
-        // route, and the user and website tiers ask the same path under their name. Sent like any
-        // read (retries, timeout, the transport hook).
-        connectEndpoints: (account) =>
-          this.#send("plugin_get_connect_endpoints", {}, { account }, true, this.listAccounts().find((a) => (account === undefined ? a.default : a.id === account))?.tier),
+        // The account's discovery request, decided by crisp-core (`GET {tier}/connect/endpoints`,
+        // answered as the catalog's plugin route). Sent like any read (retries, timeout, the
+        // transport hook).
+        connectEndpoints: (account) => this.#send("plugin_get_connect_endpoints", {}, { account }, true, true),
       },
       options,
     );
@@ -537,13 +536,18 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     }
   }
 
-  /** What one call sends: the request `buildRequest` shows, unredacted, as lines from crisp-core. */
-  #prepare(endpoint: string, params: unknown, account: string | undefined): Outgoing {
+  /**
+   * What one call sends: the request `buildRequest` shows, unredacted, as lines from crisp-core.
+   * With `discovery`, the account's real-time discovery request instead (answered as `endpoint`).
+   */
+  #prepare(endpoint: string, params: unknown, account: string | undefined, discovery: boolean): Outgoing {
     const index = endpointIndex(endpoint);
     const paramsJson = JSON.stringify(params ?? {});
     // An id the catalog lacks: `build` gives the core's refusal.
     const text =
-      index < 0 ? this.#client.build(endpoint, paramsJson, account ?? null, true) : backend().prepare(this.#client.id, index, paramsJson, account ?? null);
+      index < 0
+        ? this.#client.build(endpoint, paramsJson, account ?? null, true)
+        : backend().prepare(this.#client.id, discovery ? DISCOVERY : index, paramsJson, account ?? null);
     if (text.charCodeAt(0) === 123 /* "{": a refusal */) throw new CrispError(parse<Failed>(text).error);
     const a = text.indexOf("\n");
     const b = text.indexOf("\n", a + 1);
@@ -559,9 +563,8 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   }
 
   /** The answer: its `data` alone when `dataOnly` (what `call` returns), else all of it. */
-  async #send(endpoint: string, params: unknown, options: CallOptions | undefined, dataOnly: boolean, tier?: Tier): Promise<DecodedOk | unknown> {
-    const request = this.#prepare(endpoint, params, options?.account);
-    if (tier) request.url = request.url.replace(/plugin(?=\/connect\/endpoints$)/, tier);
+  async #send(endpoint: string, params: unknown, options: CallOptions | undefined, dataOnly: boolean, discovery = false): Promise<DecodedOk | unknown> {
+    const request = this.#prepare(endpoint, params, options?.account, discovery);
     const { headers } = request;
     const timeoutMs = this.#timeoutMs;
     const signal = options?.signal;

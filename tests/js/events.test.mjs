@@ -76,6 +76,31 @@ test("events: a simulated visitor message arrives as message:send over the RTM s
   }
 });
 
+// No socket needed: the discovery is over once the hook hears its outcome.
+test("events: each tier's account discovers the socket at crisp-core's `{tier}/connect/endpoints`, through the transport hook", async () => {
+  const account = (tier) => ({ identifier: sb.identifier, key: sb.key, tier, websiteId: sb.website_id, baseUrl: sb.url });
+  const urls = [];
+  const hooked = [];
+  let told;
+  const crisp = new Crisp({
+    accounts: { u: account("user"), w: account("website"), p: account("plugin") },
+    defaultAccount: "u",
+    fetch: (url, init) => (urls.push(url), fetch(url, init)),
+    transport: { outcome: (o) => (hooked.push([o.endpoint, o.account, o.status]), told()) },
+  });
+  for (const name of [undefined, "w", "p"]) {
+    const discovered = new Promise((resolve) => (told = resolve));
+    const sub = await crisp.events({ events: ["message:send"], reconnect: FAST, ...(name ? { account: name } : {}) });
+    try {
+      await discovered;
+    } finally {
+      sub.close();
+    }
+  }
+  assert.deepEqual(urls.map((u) => u.slice(sb.url.length)), ["user/connect/endpoints", "website/connect/endpoints", "plugin/connect/endpoints"]);
+  assert.deepEqual(hooked, [["plugin_get_connect_endpoints", "u", 200], ["plugin_get_connect_endpoints", "w", 200], ["plugin_get_connect_endpoints", "p", 200]]);
+});
+
 test("events: the async iterator yields operator messages and state changes made through REST", socketTest, async () => {
   const crisp = client();
   const sub = await crisp.events({ events: ["message:received", "session:set_state"], reconnect: FAST });

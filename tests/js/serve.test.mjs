@@ -21,6 +21,7 @@ let sessionID;
 let tmp;
 let keysFile;
 let auditFile;
+let accountsFile; // two accounts on the sandbox's one token
 let gw; // the main gateway
 const keys = {};
 const running = new Set();
@@ -89,10 +90,10 @@ before(async () => {
   keys.writer = await addKey("writer", "write");
   keys.second = await addKey("second-only", "write", ["--accounts", "second"]);
   // Two accounts on the sandbox's one token: "main" (default) and "second".
-  const config = join(tmp, "accounts.json");
+  accountsFile = join(tmp, "accounts.json");
   const account = { identifier: sandbox.identifier, key: sandbox.key, tier: "plugin", websiteId: sandbox.website_id, baseUrl: sandbox.url };
-  writeFileSync(config, JSON.stringify({ accounts: { main: account, second: account }, defaultAccount: "main" }));
-  gw = await startGateway(["--keys", keysFile, "--allow-writes", "--audit", auditFile], { CRISP_KIT_CONFIG: config });
+  writeFileSync(accountsFile, JSON.stringify({ accounts: { main: account, second: account }, defaultAccount: "main" }));
+  gw = await startGateway(["--keys", keysFile, "--allow-writes", "--audit", auditFile], { CRISP_KIT_CONFIG: accountsFile });
 });
 after(async () => {
   await gw?.stop();
@@ -434,6 +435,74 @@ describe("npx crisp-kit serve", { skip: !nodeBackend && "Node-only surface" }, (
       assert.match(metrics, /^crisp_gateway_retries_total\{account="default"\} 1$/m);
       assert.match(metrics, /^crisp_gateway_upstream_requests_total\{account="default",status="429"\} 1$/m);
     } finally {
+      await single.stop();
+    }
+  });
+
+  test("two accounts on one token share its queue: a 429 answered to one pauses the other", async () => {
+    const single = await startGateway(["--keys", keysFile, "--concurrency", "1", "--key-concurrency", "16"], { CRISP_KIT_CONFIG: accountsFile });
+    try {
+      await sandbox.control("faults", { method: "POST", body: JSON.stringify({ kind: "status", status: 429, retry_after: 1, endpoint: "get_conversation", count: 1 }) });
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => post(single.url, "api/crisp/get/conversation", { sessionID, account: i % 2 ? "second" : "main" }, keys.reader)),
+      );
+      assert.deepEqual(results.map((r) => r.status), Array(6).fill(200));
+      const log = await sandbox.requests();
+      assert.equal(log[0].status, 429);
+      assert.equal(log.length, 7); // the 6 calls and one retry
+      // Whichever account was answered 429, the other's calls waited for Retry-After too.
+      assert.ok(log.slice(1).every((r) => r.status === 200 && r.received_at >= log[0].received_at + 1000), JSON.stringify(log.map((r) => [r.seq, r.received_at, r.status])));
+      const metrics = await (await fetch(`${single.url}metrics`, { headers: { authorization: `Bearer ${keys.reader}` } })).text();
+      assert.match(metrics, /^crisp_gateway_crisp_rate_limited_total\{account="main,second"\} 1$/m);
+      assert.match(metrics, /^crisp_gateway_retries_total\{account="main,second"\} 1$/m);
+    } finally {
+      await single.stop();
+    }
+  });
+
+  test("every way an attempt ends gives its slot back once: bad body, reset, 503, timeout, caller gone (sent or queued)", async () => {
+    const config = join(tmp, "short-timeout.json");
+    writeFileSync(config, JSON.stringify({ identifier: sandbox.identifier, key: sandbox.key, tier: "plugin", websiteId: sandbox.website_id, baseUrl: sandbox.url, timeoutMs: 500 }));
+    const single = await startGateway(["--keys", keysFile, "--concurrency", "1", "--key-concurrency", "16"], { CRISP_KIT_CONFIG: config });
+    const metric = async (re) => {
+      const text = await (await fetch(`${single.url}metrics`, { headers: { authorization: `Bearer ${keys.reader}` } })).text();
+      return Number(re.exec(text)?.[1] ?? 0);
+    };
+    const inFlight = () => metric(/^crisp_gateway_upstream_in_flight\{account="default"\} (-?\d+)$/m);
+    const keyTurns = () => metric(/^crisp_gateway_queue_wait_seconds_count\{stage="key"\} (\d+)$/m);
+    /** Polls until `f()` answers `want` (at most 200 times, 10 ms apart). */
+    const until = async (f, want) => {
+      for (let i = 0; i < 200 && (await f()) !== want; i++) await new Promise((r) => setTimeout(r, 10));
+      return f();
+    };
+    const fault = (spec) => sandbox.control("faults", { method: "POST", body: JSON.stringify({ endpoint: "get_conversation", ...spec }) });
+    const get = (init) => post(single.url, "api/crisp/get/conversation", { sessionID }, keys.reader, init);
+    try {
+      for (const spec of [{ kind: "truncate", count: 3 }, { kind: "reset", count: 3 }, { kind: "status", status: 503, count: 3 }, { kind: "latency", latency_ms: 2000, count: 3 }]) {
+        await fault(spec);
+        assert.notEqual((await get()).status, 200, spec.kind);
+        assert.equal(await inFlight(), 0, `${spec.kind}: a slot is still held`);
+        await sandbox.control("faults", { method: "DELETE" });
+      }
+      // The caller goes away while its request is at Crisp, and while another call waits for the
+      // turn: the first gives its slot back, the second never had one.
+      await fault({ kind: "latency", latency_ms: 3000, count: 3 });
+      const sent = new AbortController();
+      const first = get({ signal: sent.signal }).catch((e) => e);
+      assert.equal(await until(inFlight, 1), 1);
+      const turns = await keyTurns();
+      const queued = new AbortController();
+      const second = get({ signal: queued.signal }).catch((e) => e);
+      assert.equal(await until(keyTurns, turns + 1), turns + 1); // past the key's cap: in the token's queue
+      queued.abort();
+      sent.abort();
+      assert.equal((await first).name, "AbortError");
+      assert.equal((await second).name, "AbortError");
+      assert.equal(await until(inFlight, 0), 0, "the slots are not given back exactly once");
+      assert.equal((await get()).status, 200);
+      assert.equal(await inFlight(), 0);
+    } finally {
+      await sandbox.control("faults", { method: "DELETE" });
       await single.stop();
     }
   });

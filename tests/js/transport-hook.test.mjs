@@ -30,6 +30,7 @@ function recorded(extra = {}) {
   const outcomes = [];
   const crisp = new Crisp({
     ...sandbox.options,
+    ...(extra.timeoutMs ? { timeoutMs: extra.timeoutMs } : {}),
     retry: { baseDelayMs: 5, maxDelayMs: 20 },
     transport: {
       async attempt(info, send) {
@@ -46,8 +47,11 @@ describe("transport hook", () => {
   test("one attempt, done: the endpoint, the default account, the method", async () => {
     const { crisp, attempts, outcomes } = recorded();
     await crisp.call("get_conversation", { sessionID });
-    assert.deepEqual(attempts, [{ endpoint: "get_conversation", account: "default", attempt: 1, method: "GET" }]);
+    const [{ signal, ...info }] = attempts;
+    assert.deepEqual([info, attempts.length], [{ endpoint: "get_conversation", account: "default", attempt: 1, method: "GET" }, 1]);
+    assert.ok(signal instanceof AbortSignal && !signal.aborted);
     assert.equal(outcomes.length, 1);
+    assert.equal(outcomes[0].signal, signal, "the outcome carries its attempt's signal");
     assert.equal(outcomes[0].decision, "done");
     assert.equal(outcomes[0].status, 200);
   });
@@ -97,6 +101,33 @@ describe("transport hook", () => {
     await assert.rejects(crisp.call("get_conversation", { sessionID }), (e) => e.code === "network");
     assert.ok(outcomes.every((o) => o.status === null));
     assert.equal(outcomes.at(-1).decision, "stop");
+  });
+
+  test("the attempt's signal: a timeout while the hook holds the attempt is the attempt's timeout (a read is retried)", async () => {
+    const { crisp, attempts, outcomes } = recorded({
+      timeoutMs: 200,
+      // The first attempt is held until its signal says it is over; the next is sent.
+      attempt: (info, send) =>
+        info.attempt > 1 ? send() : new Promise((_, reject) => info.signal.addEventListener("abort", () => reject(info.signal.reason), { once: true })),
+    });
+    await crisp.call("get_conversation", { sessionID });
+    assert.deepEqual(outcomes.map((o) => [o.attempt, o.status, o.decision]), [[1, null, "retry"], [2, 200, "done"]]);
+    assert.ok(outcomes.every((o, i) => o.signal === attempts[i].signal), "each outcome carries its own attempt's signal");
+    assert.notEqual(attempts[0].signal, attempts[1].signal);
+    assert.equal((await sandbox.requests()).length, 1, "the held attempt was never sent");
+  });
+
+  test("the caller's cancellation aborts the attempt's signal while the hook holds it: aborted, nothing sent", async () => {
+    const controller = new AbortController();
+    const { crisp, outcomes } = recorded({
+      attempt: (info) => {
+        queueMicrotask(() => controller.abort());
+        return new Promise((_, reject) => info.signal.addEventListener("abort", () => reject(info.signal.reason), { once: true }));
+      },
+    });
+    await assert.rejects(crisp.call("get_conversation", { sessionID }, { signal: controller.signal }), (e) => e.code === "aborted");
+    assert.deepEqual(outcomes.map((o) => [o.status, o.decision]), [[null, "stop"]]);
+    assert.deepEqual(await sandbox.requests(), []);
   });
 
   test("the account a call names is the attempt's account", async () => {

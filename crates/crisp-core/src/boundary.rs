@@ -86,6 +86,10 @@ pub fn endpoint_index(id: &str) -> Option<u32> {
     Endpoint::index(id).and_then(|i| u32::try_from(i).ok())
 }
 
+/// The `endpoint` number that makes [`prepare`] give an account's real-time discovery request,
+/// `GET {tier}/connect/endpoints` (see [`crate::request::discovery`]): no catalog position.
+pub const DISCOVERY: u32 = u32::MAX;
+
 /// `prepare`: the request [`build`] makes, as lines for the transport to send on every call:
 /// method, URL, the number of its header set in [`transport`], then the body (empty when there is
 /// none), each after a `\n`. A refusal is the `{"ok":false,...}` JSON of [`build`], told apart by
@@ -93,19 +97,29 @@ pub fn endpoint_index(id: &str) -> Option<u32> {
 /// control characters, and JSON escapes them.
 /// `endpoint` is the number [`endpoint_index`] gives.
 ///
+/// `endpoint` may also be [`DISCOVERY`]: the account's real-time discovery request
+/// ([`crate::request::discovery`]), whose params are the catalog's plugin route's (none: `{}`).
+///
 /// It exists because every call pays for it: one string split is cheaper in JS than parsing the
 /// request object `build` describes, and what is the same for every call of a client (headers,
 /// timeout) is read once, from [`transport`].
 #[must_use]
 pub fn prepare(client: &Client, endpoint: u32, params_json: &str, account: Option<&str>) -> String {
-    let Some(endpoint) = Endpoint::at(endpoint as usize) else {
+    let discovery = endpoint == DISCOVERY;
+    let index = if discovery {
+        Endpoint::index(crate::request::discovery::ENDPOINT).unwrap_or(usize::MAX)
+    } else {
+        endpoint as usize
+    };
+    let Some(endpoint) = Endpoint::at(index) else {
         return error(&CrispError::UnknownEndpoint {
             endpoint: ["#", &u64::from(endpoint).to_string()].concat(),
         });
     };
     let planned = params(Some(endpoint), params_json).and_then(|params| {
         let options = CallOptions { account };
-        crate::request::plan(client.settings(), endpoint, &params, options).map_err(|e| error(&e))
+        crate::request::plan(client.settings(), endpoint, &params, options, discovery)
+            .map_err(|e| error(&e))
     });
     match planned {
         Ok(request) => {
@@ -391,7 +405,52 @@ mod tests {
         let get = ix("get_conversation");
         assert_eq!(prepare(&c, get, "{}", None), build(&c, "get_conversation", "{}", None, false));
         assert_eq!(prepare(&c, get, "{", None), build(&c, "get_conversation", "{", None, false));
-        assert!(prepare(&c, u32::MAX, "{}", None).contains(r#""code":"unknown_endpoint""#));
+        assert!(prepare(&c, u32::MAX - 1, "{}", None).contains(r#""code":"unknown_endpoint""#));
+    }
+
+    #[test]
+    fn prepare_discovery_is_the_accounts_tier_route() {
+        use crate::Tier;
+        use crate::request::discovery;
+        let c = create(
+            r#"{"identifier":"i","key":"k",
+                "accounts":{"eu":{"identifier":"e","key":"f","tier":"plugin","baseUrl":"http://127.0.0.1:9/v1"},
+                            "us":{"identifier":"u","key":"v","tier":"website"}}}"#,
+        )
+        .unwrap();
+        for (account, url, tier) in [
+            (None, "https://api.crisp.chat/v1/user/connect/endpoints", Tier::User),
+            (Some("eu"), "http://127.0.0.1:9/v1/plugin/connect/endpoints", Tier::Plugin),
+            (Some("us"), "https://api.crisp.chat/v1/website/connect/endpoints", Tier::Website),
+        ] {
+            let prepared = prepare(&c, DISCOVERY, "{}", account);
+            let lines: Vec<&str> = prepared.split('\n').collect();
+            // The account's read headers: the set the catalog's plugin route is sent with.
+            let plugin = prepare(&c, ix(discovery::ENDPOINT), "{}", account);
+            let set = plugin.split('\n').nth(2).unwrap();
+            assert_eq!(lines, ["GET", url, set, ""], "{account:?}");
+            let below = url.split_once("/v1/").unwrap().1;
+            assert_eq!(discovery::tier_of(below), Some(tier));
+        }
+        // The plugin tier's is the catalog's route, a read.
+        let row = Endpoint::find(discovery::ENDPOINT).unwrap();
+        assert_eq!((row.path, row.method.as_str()), ("/plugin/connect/endpoints", "GET"));
+        let refused: Value =
+            serde_json::from_str(&prepare(&c, DISCOVERY, "{}", Some("nope"))).unwrap();
+        assert_eq!(refused["error"]["code"], "unknown_account");
+        assert_eq!(refused["error"]["endpoint"], discovery::ENDPOINT);
+        for other in [
+            "website/w/connect/endpoints",
+            "plugin/connect/endpoints/",
+            "connect/endpoints",
+            "/user/connect/endpoints",
+            "users/connect/endpoints",
+            "user/connect/endpoint",
+            "user",
+            "",
+        ] {
+            assert_eq!(discovery::tier_of(other), None, "{other}");
+        }
     }
 
     #[test]

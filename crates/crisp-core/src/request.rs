@@ -145,7 +145,50 @@ pub fn build(
 ) -> Result<Request, CrispError> {
     let endpoint = Endpoint::find(endpoint_id)
         .ok_or_else(|| CrispError::UnknownEndpoint { endpoint: endpoint_id.to_owned() })?;
-    plan(settings, endpoint, params, options).map(Planned::into_request)
+    plan(settings, endpoint, params, options, false).map(Planned::into_request)
+}
+
+/// Where an account's real-time (Socket.IO) endpoint is found: `GET {tier}/connect/endpoints`
+/// under its base URL, as crisp-api asks it. That is the catalog's `plugin_get_connect_endpoints`
+/// route with the account's tier in place of its first segment (`plugin`), and the answer is the
+/// catalog route's for every tier. The client sends it ([`discovery()`], `boundary::prepare`);
+/// the sandbox answers it ([`discovery::tier_of`]).
+pub mod discovery {
+    use crate::catalog::Endpoint;
+    use crate::config::Tier;
+
+    /// The catalog endpoint whose route (after the tier) and answer the discovery has.
+    pub const ENDPOINT: &str = "plugin_get_connect_endpoints";
+
+    /// The tier whose discovery route `path` is (`path` below the base URL, without a leading
+    /// `/`: `user/connect/endpoints`), or `None` for any other path.
+    #[must_use]
+    pub fn tier_of(path: &str) -> Option<Tier> {
+        let route = Endpoint::find(ENDPOINT)?.path; // `/plugin/connect/endpoints`
+        let after_tier = &route[1 + route[1..].find('/')?..];
+        let (tier, rest) = path.split_at(path.find('/')?);
+        if rest != after_tier {
+            return None;
+        }
+        match tier {
+            "user" => Some(Tier::User),
+            "website" => Some(Tier::Website),
+            "plugin" => Some(Tier::Plugin),
+            _ => None,
+        }
+    }
+}
+
+/// The discovery request of an account (the default one when `account` is `None`): see
+/// [`discovery`].
+///
+/// # Errors
+/// The account is unknown.
+pub fn discovery(settings: &Settings, account: Option<&str>) -> Result<Request, CrispError> {
+    // The catalog has it (boundary's tests say so).
+    let endpoint = Endpoint::find(discovery::ENDPOINT)
+        .ok_or_else(|| CrispError::UnknownEndpoint { endpoint: discovery::ENDPOINT.to_owned() })?;
+    plan(settings, endpoint, &Value::Null, CallOptions { account }, true).map(Planned::into_request)
 }
 
 /// A request decided, still borrowing its account: [`build`] makes a [`Request`] of it, and
@@ -198,6 +241,7 @@ pub(crate) fn plan<'a>(
     endpoint: &'static Endpoint,
     params: &Value,
     options: CallOptions<'_>,
+    tier_route: bool,
 ) -> Result<Planned<'a>, CrispError> {
     let id = endpoint.id;
     if endpoint.status == crate::catalog::Status::ClientLocal {
@@ -226,9 +270,11 @@ pub(crate) fn plan<'a>(
 
     let mut url = String::with_capacity(account.base_url.len() + endpoint.path.len() + 64);
     url.push_str(account.base_url.trim_end_matches('/'));
-    for segment in endpoint.segments() {
+    for (i, segment) in endpoint.segments().enumerate() {
         url.push('/');
         match segment {
+            // The discovery request: the account's tier in place of the route's (`plugin`).
+            Segment::Literal(_) if tier_route && i == 0 => url.push_str(account.tier.as_str()),
             Segment::Literal(s) => url.push_str(s),
             Segment::Param(name) => {
                 let value = path_value(endpoint, account, params, name)?;

@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use bytes::Bytes;
 use crisp_core::Method;
+use crisp_core::request::discovery;
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -384,9 +385,9 @@ async fn v1(
         _ => {}
     }
 
-    let mut r = if method == Some(Method::Get) && CONNECT_ENDPOINTS.contains(&below) {
-        // `website/connect/endpoints` and `user/connect/endpoints` (what crisp-api asks) have no
-        // catalog row; the plugin one has. All three say where the Socket.IO endpoint is.
+    let mut r = if method == Some(Method::Get) && discovery::tier_of(below).is_some() {
+        // `GET {tier}/connect/endpoints`, crisp-core's discovery request (what crisp-api asks):
+        // only the plugin one has a catalog row. All three say where the Socket.IO endpoint is.
         connect_endpoints(auth_ok, tier.as_deref(), host.as_deref())
     } else {
         answer(state, method, route, body, raw_query.as_deref(), auth_ok, tier.as_deref())
@@ -417,9 +418,6 @@ async fn v1(
     with_head(r.0, head)
 }
 
-const CONNECT_ENDPOINTS: [&str; 3] =
-    ["website/connect/endpoints", "plugin/connect/endpoints", "user/connect/endpoints"];
-
 /// `data.socket.app` is this server's Socket.IO endpoint, reached by the name the client used.
 fn connect_endpoints(
     auth_ok: bool,
@@ -434,7 +432,7 @@ fn connect_endpoints(
     let base = format!("http://{}", host.unwrap_or("127.0.0.1"));
     let app = format!("{base}{}/", crate::rtm::SOCKET_PATH);
     let data = json!({"socket": {"app": app, "stream": app}, "rescue": {"socket": {"app": app}}});
-    let id = if tier == Some(b"plugin") { Some("plugin_get_connect_endpoints") } else { None };
+    let id = if tier == Some(b"plugin") { Some(discovery::ENDPOINT) } else { None };
     (json_response(200, envelope(false, "resolved", &data)), id)
 }
 

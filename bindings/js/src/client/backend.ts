@@ -9,6 +9,12 @@
 // `crisp.events()` or the first web hook), so that a REST-only page downloads none of it.
 // tests/js/contract.test.mjs checks that each module exports these names and nothing else.
 
+/**
+ * The `endpoint` number that makes `prepare` give an account's real-time discovery request, as
+ * crisp-core decides it (`crisp_core::boundary::DISCOVERY`): no catalog position.
+ */
+export const DISCOVERY = 0xffff_ffff;
+
 /** A configured client inside a backend. */
 export interface BindingClient {
   /** The number `prepare` takes for this client (valid while this object is held). */
@@ -41,7 +47,8 @@ export interface Binding {
   /**
    * What `build` makes, as `\n`-separated lines: method, URL, the number of its header set in
    * `transport`, body (empty for none); or the refusal JSON (`{` first). `client` is
-   * `BindingClient.id`, `endpoint` from `endpointIndex`. A plain function of numbers, not a
+   * `BindingClient.id`, `endpoint` from `endpointIndex`, or `DISCOVERY` for the account's
+   * real-time discovery request (`GET {tier}/connect/endpoints`; `paramsJson` unread). A plain function of numbers, not a
    * method: it runs on every call, and that is the cheapest crossing both backends have.
    */
   prepare(client: number, endpoint: number, paramsJson: string, account: string | null | undefined): string;

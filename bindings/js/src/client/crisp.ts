@@ -1,4 +1,4 @@
-import type { Binding, BindingClient, RtmBinding } from "./backend.js";
+import { type Binding, type BindingClient, DISCOVERY, type RtmBinding } from "./backend.js";
 import type { EndpointInfo } from "../generated/catalog.generated.js";
 import type { DataOf, EndpointId, ItemOf, PagedEndpointId, ParamsOf, PathValue } from "../generated/endpoints.generated.js";
 import { joinBytes } from "../internal/bytes.js";
@@ -58,6 +58,12 @@ export interface AttemptInfo {
   attempt: number;
   /** GET and HEAD are reads (retried by crisp-core); any other method is sent once. */
   method: string;
+  /**
+   * This attempt's signal: aborted when the caller cancels or the attempt's timeout passes (the
+   * time a hook holds the attempt back counts). The same object is in this attempt's outcome, so
+   * a hook can pair each outcome with its attempt.
+   */
+  signal: AbortSignal;
 }
 
 /** What crisp-core decided once an attempt ended. */
@@ -75,8 +81,9 @@ export interface AttemptOutcome extends AttemptInfo {
 /**
  * Takes part in every attempt of every request: `attempt` runs it (call `send` when it may
  * leave, e.g. after a queue's turn; throw to refuse it, and the call rejects with that error,
- * nothing sent), and `outcome` hears crisp-core's decision (with the `Retry-After` it read). The
- * gateway's per-token queue is one; none is set by default.
+ * nothing sent), and `outcome` hears crisp-core's decision (with the `Retry-After` it read): once
+ * for every attempt begun, after the answer's body was read. The gateway's per-token
+ * queue is one; none is set by default.
  */
 export interface TransportHook {
   attempt?(info: AttemptInfo, send: () => Promise<Response>): Promise<Response>;
@@ -209,6 +216,7 @@ interface Outgoing {
 type Step<T> = { action: "next"; next: T } | { action: "done" } | { action: "limit" };
 
 const TIMEOUT = Symbol("timeout");
+const NO_ANSWER = Symbol("no answer");
 const NO_PAGE: DecodedOk["page"] = Object.freeze({ items: null, oldestTimestamp: null });
 const EMPTY = new Uint8Array(0);
 // ignoreBOM keeps a leading U+FEFF in the text, so that JSON.parse refuses it as the core does.
@@ -401,11 +409,10 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
         io,
         CrispError,
         authentication: (account, events, rooms) => rtm.rtmAuthentication(this.#config, account ?? null, events, rooms),
-        // `GET /v1/{tier}/connect/endpoints`, as crisp-api asks it: the catalog has the plugin
-        // route, and the user and website tiers ask the same path under their name. Sent like any
-        // read (retries, timeout, the transport hook).
-        connectEndpoints: (account) =>
-          this.#send("plugin_get_connect_endpoints", {}, { account }, true, this.listAccounts().find((a) => (account === undefined ? a.default : a.id === account))?.tier),
+        // The account's discovery request, decided by crisp-core (`GET {tier}/connect/endpoints`,
+        // answered as the catalog's plugin route). Sent like any read (retries, timeout, the
+        // transport hook).
+        connectEndpoints: (account) => this.#send("plugin_get_connect_endpoints", {}, { account }, true, true),
       },
       options,
     );
@@ -529,13 +536,18 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     }
   }
 
-  /** What one call sends: the request `buildRequest` shows, unredacted, as lines from crisp-core. */
-  #prepare(endpoint: string, params: unknown, account: string | undefined): Outgoing {
+  /**
+   * What one call sends: the request `buildRequest` shows, unredacted, as lines from crisp-core.
+   * With `discovery`, the account's real-time discovery request instead (answered as `endpoint`).
+   */
+  #prepare(endpoint: string, params: unknown, account: string | undefined, discovery: boolean): Outgoing {
     const index = endpointIndex(endpoint);
     const paramsJson = JSON.stringify(params ?? {});
     // An id the catalog lacks: `build` gives the core's refusal.
     const text =
-      index < 0 ? this.#client.build(endpoint, paramsJson, account ?? null, true) : backend().prepare(this.#client.id, index, paramsJson, account ?? null);
+      index < 0
+        ? this.#client.build(endpoint, paramsJson, account ?? null, true)
+        : backend().prepare(this.#client.id, discovery ? DISCOVERY : index, paramsJson, account ?? null);
     if (text.charCodeAt(0) === 123 /* "{": a refusal */) throw new CrispError(parse<Failed>(text).error);
     const a = text.indexOf("\n");
     const b = text.indexOf("\n", a + 1);
@@ -551,9 +563,8 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   }
 
   /** The answer: its `data` alone when `dataOnly` (what `call` returns), else all of it. */
-  async #send(endpoint: string, params: unknown, options: CallOptions | undefined, dataOnly: boolean, tier?: Tier): Promise<DecodedOk | unknown> {
-    const request = this.#prepare(endpoint, params, options?.account);
-    if (tier) request.url = request.url.replace(/plugin(?=\/connect\/endpoints$)/, tier);
+  async #send(endpoint: string, params: unknown, options: CallOptions | undefined, dataOnly: boolean, discovery = false): Promise<DecodedOk | unknown> {
+    const request = this.#prepare(endpoint, params, options?.account, discovery);
     const { headers } = request;
     const timeoutMs = this.#timeoutMs;
     const signal = options?.signal;
@@ -561,13 +572,15 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
     const { plainDataStart } = backend();
     const hook = this.#transport;
     const info = hook && { endpoint: endpoint as EndpointId, account: options?.account ?? this.#defaultAccount, method: request.method };
-    /** Tells the transport hook how an attempt ended. */
-    const told = (attempt: number, status: number | null, decision: AttemptOutcome["decision"], retryAfterMs: number | null = null, delayMs: number | null = null) =>
-      hook?.outcome?.({ ...info!, attempt, status, decision, retryAfterMs, delayMs });
+    let current: AttemptInfo | undefined;
+    /** Tells the transport hook how the current attempt ended. */
+    const told = (status: number | null, decision: AttemptOutcome["decision"], retryAfterMs: number | null = null, delayMs: number | null = null) =>
+      hook?.outcome?.({ ...current!, status, decision, retryAfterMs, delayMs });
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw this.#transportError(endpoint, "aborted", "", timeoutMs);
-      let failure: ErrorInfo;
-      let outcome: "status" | "network" | "timeout";
+      // Both set on every path that does not return (definite assignment the compiler cannot see).
+      let failure!: ErrorInfo;
+      let outcome!: "status" | "network" | "timeout";
       let status = 0;
       // One controller per attempt: the timeout and the caller's signal each end this attempt
       // only. (On Node 20 this is cheaper than AbortSignal.timeout, which also registers the
@@ -576,15 +589,18 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
       const onAbort = signal ? () => attemptSignal.abort(signal.reason) : undefined;
       if (onAbort) signal!.addEventListener("abort", onAbort, { once: true });
       const timer = setTimeout(abortForTimeout, timeoutMs, attemptSignal);
+      if (hook) current = { ...info!, attempt, signal: attemptSignal.signal };
       // With a transport hook, the attempt leaves when the hook calls `send`; a hook that throws
       // before that refuses it (nothing sent, and its error is the call's).
       let sent = !hook?.attempt;
+      /** The answer, told to the hook and returned once this attempt's timer is cleared. */
+      let answer: unknown = NO_ANSWER;
       try {
         const init: Parameters<FetchLike>[1] = { method: request.method, headers, signal: attemptSignal.signal, redirect: "error" };
         if (request.body !== null) init.body = request.body;
         const response = sent
           ? await this.#fetch(request.url, init)
-          : await hook!.attempt!({ ...info!, attempt }, () => ((sent = true), this.#fetch(request.url, init)));
+          : await hook!.attempt!(current!, () => ((sent = true), this.#fetch(request.url, init)));
         status = response.status;
         const body = head ? EMPTY : await readBody(response);
         // The common answer, read once by V8: the core finds where `data` sits, JSON.parse reads
@@ -593,34 +609,37 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
         if (start >= 0) {
           try {
             const data: unknown = JSON.parse(utf8.decode(body.subarray(start, body.length - 1)));
-            told(attempt, status, "done");
-            return dataOnly ? data : { ok: true, status, data, page: NO_PAGE };
+            answer = dataOnly ? data : { ok: true, status, data, page: NO_PAGE };
           } catch {
             // not one value: decode says what it is
           }
         }
-        const decoded = parse<DecodedOk | Failed>(
-          this.#client.decode(
-            endpoint,
-            status,
-            response.headers.get("retry-after"),
-            response.headers.get("bloom-status"),
-            Date.now(),
-            body,
-          ),
-        );
-        if (decoded.ok) {
-          told(attempt, status, "done");
-          return dataOnly ? decoded.data : decoded;
+        if (answer === NO_ANSWER) {
+          const decoded = parse<DecodedOk | Failed>(
+            this.#client.decode(
+              endpoint,
+              status,
+              response.headers.get("retry-after"),
+              response.headers.get("bloom-status"),
+              Date.now(),
+              body,
+            ),
+          );
+          if (decoded.ok) answer = dataOnly ? decoded.data : decoded;
+          else {
+            failure = decoded.error;
+            outcome = "status";
+          }
         }
-        failure = decoded.error;
-        outcome = "status";
       } catch (error) {
-        if (signal?.aborted || !sent) {
-          told(attempt, null, "stop");
+        // Cancelled by the caller, or refused by the hook (not a timeout while it held the
+        // attempt back: that is a timeout, as when Crisp is slow): the call ends here.
+        const timedOut = attemptSignal.signal.aborted && attemptSignal.signal.reason === TIMEOUT;
+        if (signal?.aborted || (!sent && !timedOut)) {
+          told(null, "stop");
           throw signal?.aborted ? this.#transportError(endpoint, "aborted", "", timeoutMs) : error;
         }
-        if (attemptSignal.signal.aborted && attemptSignal.signal.reason === TIMEOUT) {
+        if (timedOut) {
           outcome = "timeout";
           failure = parse<ErrorInfo>(backend().transportError(endpoint, "timeout", "", timeoutMs));
         } else {
@@ -631,10 +650,14 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
         clearTimeout(timer);
         if (onAbort) signal!.removeEventListener("abort", onAbort);
       }
+      if (answer !== NO_ANSWER) {
+        told(status, "done");
+        return answer;
+      }
       const decision = parse<{ action: "retry"; delayMs: number } | { action: "stop" }>(
         this.#client.retry(request.method, attempt, outcome, status, failure.retryAfterMs, Math.floor(Math.random() * 2 ** 52)),
       );
-      told(attempt, outcome === "status" ? status : null, decision.action, failure.retryAfterMs, decision.action === "retry" ? decision.delayMs : null);
+      told(outcome === "status" ? status : null, decision.action, failure.retryAfterMs, decision.action === "retry" ? decision.delayMs : null);
       if (decision.action === "stop") throw new CrispError(failure);
       try {
         await sleep(decision.delayMs, signal);

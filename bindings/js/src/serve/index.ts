@@ -10,7 +10,7 @@ import { destructive } from "../mcp/annotations.js";
 import { isSdkMissing } from "../mcp/stdio.js";
 import { parseMcpArgs } from "../mcp/settings.js";
 import { addKey, hashOf, KeyFileError, KeyRing, type KeyRecord, newKey, readKeys, removeKey } from "./keys.js";
-import { connectRedis, Limiter, parseRate, tokenId } from "./limiter.js";
+import { accountQueues, connectRedis, Limiter, parseRate } from "./limiter.js";
 import { Metrics } from "./metrics.js";
 import { isLoopback, parseAllowOrigins, parsePublicUrl } from "./origin.js";
 import { Gateway, type HttpSdk } from "./server.js";
@@ -221,22 +221,6 @@ function runKeys(argv: string[]): void {
   throw new UsageError(`keys takes add, list or remove, got \`${action ?? ""}\``);
 }
 
-/** `Authorization` values crisp-core sends per account, to name the queues in metrics. */
-function accountLabels(options: CrispOptions, names: { id: string; baseUrl: string }[]): Map<string, string> {
-  const labels = new Map<string, string>();
-  const basic = (identifier?: string, key?: string) => (identifier && key ? `Basic ${Buffer.from(`${identifier}:${key}`).toString("base64")}` : null);
-  const entries: [string, string | null][] = [["default", basic(options.identifier, options.key)]];
-  for (const [id, a] of Object.entries(options.accounts ?? {})) entries.push([id, basic(a?.identifier, a?.key)]);
-  for (const [id, auth] of entries) {
-    const account = names.find((n) => n.id === id);
-    if (!auth || !account) continue;
-    const tid = tokenId(account.baseUrl, auth);
-    // Two accounts on one token share its queue; the label says both.
-    labels.set(tid, labels.has(tid) ? `${labels.get(tid)},${id}` : id);
-  }
-  return labels;
-}
-
 async function serve(argv: string[], options: CrispOptions): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -358,9 +342,9 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
       log,
     });
   }
-  // Labels need the accounts, which need a client: the gateway's own, built below, lists them.
-  const labels = new Map<string, string>();
-  const limiter = new Limiter({ concurrency, rate, redis, redisPrefix: "crisp-kit:limit:", labels, metrics, log });
+  // Each account's queue, decided once from the configuration (the accounts as crisp-core lists them).
+  const queues = accountQueues(options, new Crisp(options).listAccounts());
+  const limiter = new Limiter({ concurrency, rate, redis, redisPrefix: "crisp-kit:limit:", queues, metrics, log });
   const gateway = new Gateway(
     options,
     { allowWrites: mcp.allowWrites, mcp, keyConcurrency, maxBody, maxQueue, requestTimeoutMs, audit, sdk, sdkMissing: SERVE_SDK_MISSING, publicUrl, allowOrigins, oauth },
@@ -369,7 +353,6 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
     metrics,
     log,
   );
-  for (const [k, v] of accountLabels(options, gateway.accounts)) labels.set(k, v);
   for (const k of keys.records) {
     for (const a of k.accounts ?? []) if (!gateway.accounts.some((x) => x.id === a)) log(`key \`${k.name}\` names the account \`${a}\`, which is not configured`);
   }

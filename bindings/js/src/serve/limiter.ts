@@ -1,30 +1,22 @@
 // One Crisp token, many callers: every request to Crisp passes through its token's queue.
 //
-// The gateway hands crisp-kit's `Crisp` client a `fetch` (the transport seam) that waits for the
-// token's turn before each attempt. crisp-kit still decides everything about a call, retries
-// included (crisp-core's policy: reads retried on 420/429/5xx with backoff and `Retry-After`,
-// writes sent once); the queue only decides *when* an attempt may leave:
-// - at most `concurrency` requests in flight per token;
+// The limiter is the gateway's `Crisp` clients' transport hook (`TransportHook`): each attempt
+// waits for its token's turn before it is sent. crisp-kit still decides everything about a call,
+// retries included (crisp-core's policy: reads retried on 420/429/5xx with backoff and
+// `Retry-After`, writes sent once); the queue only decides *when* an attempt may leave:
+// - at most `concurrency` requests in flight per token (from the turn until the answer is read);
 // - at most `rate` requests a second, a token bucket holding `burst` (when a rate is set);
-// - after Crisp answers 429 or 420, nobody on that token sends until `Retry-After` has passed
-//   (1 s when Crisp gives none): one caller's rate limit pauses all of them, so that ten agents
-//   sharing a token back off together instead of each burning the token in turn.
-// The queue is first come, first served. With `--redis`, the bucket and the pause live in Redis
-// (one Lua script, Redis' own clock), so that replicas share one token's budget; the in-flight cap
-// stays per process.
-import { AsyncLocalStorage } from "node:async_hooks";
+// - after Crisp answers 429 or 420, nobody on that token sends until `Retry-After` (as crisp-core
+//   read it) has passed (1 s when Crisp gives none): one caller's rate limit pauses all of them,
+//   so that ten agents sharing a token back off together instead of each burning the token in turn.
+// The queue is first come, first served. Which queue an account uses is decided once, at startup,
+// from the configuration (`accountQueues`): accounts that share a token share its queue. With
+// `--redis`, the bucket and the pause live in Redis (one Lua script, Redis' own clock), so that
+// replicas share one token's budget; the in-flight cap stays per process.
 import { createHash } from "node:crypto";
-import type { FetchLike } from "../client/crisp.js";
+import type { AccountInfo, AttemptInfo, AttemptOutcome, CrispOptions, TransportHook } from "../client/crisp.js";
 import { isMissingPackage } from "../internal/optional.js";
 import type { Metrics } from "./metrics.js";
-
-/** What a call carries through crisp-kit to the transport. */
-export interface CallContext {
-  /** The last request's method and URL: the same again is a retry (a page walk changes the URL). */
-  last: string;
-}
-
-export const callContext = new AsyncLocalStorage<CallContext>();
 
 export interface RateSpec {
   /** Requests per second. */
@@ -270,21 +262,39 @@ class TokenQueue {
   }
 }
 
-function header(headers: Record<string, string>, name: string): string {
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
-  return "";
+/** One queue: its id (in Redis keys: a digest, never the key) and its label (the accounts' names). */
+export interface QueueName {
+  id: string;
+  label: string;
 }
 
-/** `Retry-After` in ms: seconds, or an HTTP date; null when absent or unreadable. */
-function retryAfterMs(value: string | null): number | null {
-  if (!value) return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+/**
+ * Each account's queue, from the configuration: one per token (where it goes and its
+ * credentials), so that accounts sharing a token share its queue; the label names them all. The
+ * id is a digest of the origin and the `Authorization` crisp-core sends, the same in every
+ * replica (and the same as before the limiter was a transport hook: replicas of either version
+ * share Redis keys).
+ */
+export function accountQueues(options: CrispOptions, accounts: Pick<AccountInfo, "id" | "baseUrl">[]): Map<string, QueueName> {
+  const basic = (identifier?: string, key?: string) => (identifier && key ? `Basic ${Buffer.from(`${identifier}:${key}`).toString("base64")}` : null);
+  const credentials = new Map<string, string | null>([["default", basic(options.identifier, options.key)]]);
+  for (const [id, a] of Object.entries(options.accounts ?? {})) credentials.set(id, basic(a?.identifier, a?.key));
+  const byToken = new Map<string, QueueName>();
+  const queues = new Map<string, QueueName>();
+  for (const account of accounts) {
+    const auth = credentials.get(account.id);
+    if (!auth) continue;
+    const id = tokenId(account.baseUrl, auth);
+    const queue = byToken.get(id);
+    if (queue) queue.label = `${queue.label},${account.id}`;
+    else byToken.set(id, { id, label: account.id });
+    queues.set(account.id, byToken.get(id)!);
+  }
+  return queues;
 }
 
-/** The queue's id for a request: a digest of where it goes and its Authorization, never the key. */
-export function tokenId(url: string, authorization: string): string {
+/** A digest of where requests go and their Authorization: never the key. */
+function tokenId(url: string, authorization: string): string {
   let origin = url;
   try {
     origin = new URL(url).origin;
@@ -299,12 +309,10 @@ export interface LimiterOptions {
   rate: RateSpec | null;
   redis: RedisLike | null;
   redisPrefix: string;
-  /** Token ids to account names, for metrics. */
-  labels: Map<string, string>;
+  /** Each account's queue, from `accountQueues`. */
+  queues: Map<string, QueueName>;
   metrics: Metrics;
   log: (line: string) => void;
-  /** The real transport (default: the global fetch). */
-  fetch?: FetchLike;
 }
 
 /** Pause after a 429/420 without `Retry-After`. */
@@ -316,59 +324,63 @@ const DEFAULT_PAUSE_MS = 1000;
  */
 export const MAX_PAUSE_MS = 60_000;
 
-export class Limiter {
+/** The transport hook of the gateway's clients: each attempt waits for its token's turn. */
+export class Limiter implements TransportHook {
   readonly #queues = new Map<string, TokenQueue>();
   readonly #store: BucketStore;
   readonly #options: LimiterOptions;
-  readonly #fetch: FetchLike;
+  /**
+   * The attempts that hold a slot, by their signal (the same object in the attempt and its
+   * outcome). The slot is given back when the outcome comes: crisp-kit tells it once for every
+   * attempt, however it ended (answered and read, network failure, timeout, cancellation), after
+   * the body was read. An attempt that never got its turn (cancelled or timed out in the queue)
+   * holds none.
+   */
+  readonly #held = new Map<AbortSignal, TokenQueue>();
 
   constructor(options: LimiterOptions) {
     this.#options = options;
     this.#store = options.redis ? new RedisStore(options.redis, options.rate, options.redisPrefix, options.log) : new LocalStore(options.rate);
-    this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
   }
 
-  #queue(id: string): TokenQueue {
-    let q = this.#queues.get(id);
+  #queue(account: string): TokenQueue {
+    // An account the configuration does not list has no request to send (crisp-core refuses it
+    // first); should one come, it gets a queue of its own.
+    const name = this.#options.queues.get(account) ?? { id: `account:${account}`, label: account };
+    let q = this.#queues.get(name.id);
     if (!q) {
-      q = new TokenQueue(id, this.#options.labels.get(id) ?? "unknown", this.#options.concurrency, this.#store, this.#options.metrics);
-      this.#queues.set(id, q);
+      q = new TokenQueue(name.id, name.label, this.#options.concurrency, this.#store, this.#options.metrics);
+      this.#queues.set(name.id, q);
     }
     return q;
   }
 
-  /** The transport handed to crisp-kit: each attempt waits for its token's turn. */
-  readonly fetch: FetchLike = async (url, init) => {
-    const q = this.#queue(tokenId(url, header(init.headers, "authorization")));
+  readonly attempt = async (info: AttemptInfo, send: () => Promise<Response>): Promise<Response> => {
+    const q = this.#queue(info.account);
     const metrics = this.#options.metrics;
-    const account = { account: q.label };
     const started = performance.now();
-    await q.acquire(init.signal);
+    // Rejects when the attempt is cancelled or times out while it waits: no slot, nothing sent.
+    await q.acquire(info.signal);
+    this.#held.set(info.signal, q);
     metrics.queueWait.observe({ stage: "account" }, (performance.now() - started) / 1000);
-    const ctx = callContext.getStore();
-    if (ctx) {
-      const self = `${init.method} ${url}`;
-      if (ctx.last === self) metrics.retries.inc(account);
-      ctx.last = self;
-    }
-    let response: Response;
-    try {
-      response = await this.#fetch(url, init);
-    } catch (e) {
-      metrics.upstream.inc({ ...account, status: "0" });
-      q.release();
-      throw e;
-    }
-    metrics.upstream.inc({ ...account, status: String(response.status) });
-    if (response.status === 429 || response.status === 420) {
-      metrics.rateLimited.inc(account);
-      // Paused before this slot is given back: the next in line must see the pause.
-      const asked = retryAfterMs(response.headers.get("retry-after")) ?? DEFAULT_PAUSE_MS;
-      if (asked > MAX_PAUSE_MS) this.#options.log(`Crisp asked ${q.label} to wait ${Math.round(asked / 1000)} s (Retry-After); pausing ${MAX_PAUSE_MS / 1000} s, the most`);
-      await q.pause(Math.min(asked, MAX_PAUSE_MS));
-    }
-    q.release();
-    return response;
+    if (info.attempt > 1) metrics.retries.inc({ account: q.label });
+    return send();
+  };
+
+  readonly outcome = (o: AttemptOutcome): void => {
+    const q = this.#held.get(o.signal);
+    if (!q) return; // never had its turn: nothing was sent
+    this.#held.delete(o.signal);
+    const account = { account: q.label };
+    const metrics = this.#options.metrics;
+    metrics.upstream.inc({ ...account, status: String(o.status ?? 0) });
+    if (o.status !== 429 && o.status !== 420) return q.release();
+    metrics.rateLimited.inc(account);
+    // Paused before this slot is given back: the next in line must see the pause.
+    const asked = o.retryAfterMs ?? DEFAULT_PAUSE_MS;
+    if (asked > MAX_PAUSE_MS) this.#options.log(`Crisp asked ${q.label} to wait ${Math.round(asked / 1000)} s (Retry-After); pausing ${MAX_PAUSE_MS / 1000} s, the most`);
+    const release = () => q.release();
+    void q.pause(Math.min(asked, MAX_PAUSE_MS)).then(release, release);
   };
 
   close(): void {

@@ -17,7 +17,7 @@ import { CrispTools, redactor } from "../mcp/tools.js";
 import { type McpVariant, mcpVariant } from "./mcp-paths.js";
 import type { KeyRecord, KeyRing } from "./keys.js";
 import { keyOptions, refusal, restricted, shownToEveryKey, shows, visibleAccounts } from "./policy.js";
-import { callContext, type Limiter } from "./limiter.js";
+import type { Limiter } from "./limiter.js";
 import type { Metrics } from "./metrics.js";
 import { OAUTH_PATHS, OAuthServer } from "./oauth/index.js";
 import { OriginGuard } from "./origin.js";
@@ -172,10 +172,10 @@ export class Gateway {
     this.#catalog = Crisp.endpoints();
     this.#byId = new Map(this.#catalog.map((e) => [e.id, e]));
     const retry = { maxRetryAfterMs: MAX_RETRY_AFTER_MS, ...options.retry };
-    const base = { ...options, retry, fetch: limiter.fetch, ...(settings.mcp.account ? { defaultAccount: settings.mcp.account } : {}) };
+    const base = { ...options, retry, transport: limiter, ...(settings.mcp.account ? { defaultAccount: settings.mcp.account } : {}) };
     // Read-only twice over, as the stdio server: refused here first, and by the client itself.
     this.#crisp = new Crisp({ ...base, readOnly: !settings.allowWrites });
-    this.#planner = new Crisp({ ...base, fetch: () => Promise.reject(new Error("the planner never sends")) });
+    this.#planner = new Crisp({ ...base, transport: undefined, fetch: () => Promise.reject(new Error("the planner never sends")) });
     this.#accounts = this.#crisp.listAccounts();
     this.#defaultAccount = this.#accounts.find((a) => a.default)?.id ?? null;
     this.#base = base;
@@ -530,7 +530,7 @@ export class Gateway {
     // Whether the request may have reached Crisp: all but crisp-core's refusals before sending.
     let sent = true;
     try {
-      return await callContext.run({ last: "" }, run);
+      return await run();
     } catch (e) {
       status = e instanceof CrispError ? statusOf(e) : 500;
       if (e instanceof CrispError && ERROR_CODE_INFO[e.code]?.sent === "no") sent = false;

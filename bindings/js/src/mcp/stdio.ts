@@ -5,7 +5,7 @@
 //
 // stdout is the protocol channel: nothing else is ever written there. Logs go to stderr.
 import type { CrispOptions } from "../index.js";
-import { isMissingPackage } from "../internal/optional.js";
+import { loadSdk } from "./sdk.js";
 import { packageVersion } from "../internal/version.js";
 import { type McpSettings, parseMcpArgs } from "./settings.js";
 import { capabilitiesOf, registerExtras } from "./extras.js";
@@ -56,39 +56,6 @@ It is an optional peer dependency of crisp-kit (kept out of the package to keep 
                                  npx -y -p crisp-kit -p @modelcontextprotocol/sdk crisp-kit mcp
 `;
 
-interface Sdk {
-  Server: typeof import("@modelcontextprotocol/sdk/server/index.js").Server;
-  StdioServerTransport: typeof import("@modelcontextprotocol/sdk/server/stdio.js").StdioServerTransport;
-  ListToolsRequestSchema: typeof import("@modelcontextprotocol/sdk/types.js").ListToolsRequestSchema;
-  CallToolRequestSchema: typeof import("@modelcontextprotocol/sdk/types.js").CallToolRequestSchema;
-  types: typeof import("@modelcontextprotocol/sdk/types.js");
-}
-
-
-/** Whether an import failed because the optional MCP SDK is not installed. */
-export function isSdkMissing(error: unknown): boolean {
-  return isMissingPackage(error, "@modelcontextprotocol/sdk");
-}
-
-async function loadSdk(): Promise<Sdk | null> {
-  try {
-    const [server, stdio, types] = await Promise.all([
-      import("@modelcontextprotocol/sdk/server/index.js"),
-      import("@modelcontextprotocol/sdk/server/stdio.js"),
-      import("@modelcontextprotocol/sdk/types.js"),
-    ]);
-    return {
-      Server: server.Server,
-      StdioServerTransport: stdio.StdioServerTransport,
-      ListToolsRequestSchema: types.ListToolsRequestSchema,
-      CallToolRequestSchema: types.CallToolRequestSchema,
-      types,
-    };
-  } catch (error) {
-    if (isSdkMissing(error)) return null;
-    throw error;
-  }
-}
 
 /** Runs `crisp-kit mcp` until stdin closes. `options` are the client options the CLI reads. */
 export async function runMcp(argv: string[], options: CrispOptions): Promise<void> {
@@ -103,7 +70,7 @@ export async function runMcp(argv: string[], options: CrispOptions): Promise<voi
     process.stdout.write(MCP_HELP);
     return;
   }
-  const sdk = await loadSdk();
+  const sdk = await loadSdk(() => import("@modelcontextprotocol/sdk/server/stdio.js"));
   if (!sdk) {
     process.stderr.write(SDK_MISSING);
     process.exit(2);
@@ -132,7 +99,7 @@ export async function runMcp(argv: string[], options: CrispOptions): Promise<voi
     void clientLog.send((n) => server.notification(n), "error", `protocol error: ${error.message}`).finally(() => (reporting = false));
   };
 
-  const transport = new sdk.StdioServerTransport();
+  const transport = new sdk.transport.StdioServerTransport();
   let closing = false;
   const shutdown = () => {
     if (closing) return;

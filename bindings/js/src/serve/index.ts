@@ -7,7 +7,7 @@ import { Crisp, CrispError, type CrispOptions } from "../index.js";
 import { UsageError, wholeFlag } from "../internal/flags.js";
 import { nearest } from "../internal/suggest.js";
 import { destructive } from "../mcp/annotations.js";
-import { isSdkMissing } from "../mcp/stdio.js";
+import { loadSdk } from "../mcp/sdk.js";
 import { parseMcpArgs } from "../mcp/settings.js";
 import { addKey, hashOf, KeyFileError, KeyRing, type KeyRecord, newKey, readKeys, removeKey } from "./keys.js";
 import { accountQueues, connectRedis, Limiter, parseRate } from "./limiter.js";
@@ -115,25 +115,6 @@ function log(line: string): void {
   process.stderr.write(`crisp-kit serve: ${line}\n`);
 }
 
-async function loadHttpSdk(): Promise<HttpSdk | null> {
-  try {
-    const [server, http, types] = await Promise.all([
-      import("@modelcontextprotocol/sdk/server/index.js"),
-      import("@modelcontextprotocol/sdk/server/streamableHttp.js"),
-      import("@modelcontextprotocol/sdk/types.js"),
-    ]);
-    return {
-      Server: server.Server,
-      StreamableHTTPServerTransport: http.StreamableHTTPServerTransport,
-      ListToolsRequestSchema: types.ListToolsRequestSchema,
-      CallToolRequestSchema: types.CallToolRequestSchema,
-      types,
-    };
-  } catch (error) {
-    if (isSdkMissing(error)) return null;
-    throw error;
-  }
-}
 
 /**
  * A comma-separated flag: null when not given. Given but empty (`--accounts ""`, an unset
@@ -308,7 +289,7 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
   }
   const keys = new KeyRing(values.keys ?? null, records, log);
 
-  const sdk = await loadHttpSdk();
+  const sdk = await loadSdk(() => import("@modelcontextprotocol/sdk/server/streamableHttp.js"));
   // OAuth needs the SDK (its handlers) and a URL clients can reach: --public-url, or a loopback bind.
   let oauthOff: string | null = null;
   if (values["no-oauth"]) oauthOff = "off (--no-oauth)";
@@ -338,7 +319,6 @@ async function serve(argv: string[], options: CrispOptions): Promise<void> {
       keys,
       settings: { ...DEFAULT_OAUTH, accessTtlSec, cimdAllowLoopback: values["oauth-cimd-loopback"] === true },
       allowWrites: mcp.allowWrites,
-      catalog: Crisp.endpoints(),
       log,
     });
   }

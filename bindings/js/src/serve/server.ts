@@ -17,19 +17,14 @@ import { CrispTools, redactor } from "../mcp/tools.js";
 import { type McpVariant, mcpVariant } from "./mcp-paths.js";
 import type { KeyRecord, KeyRing } from "./keys.js";
 import { keyOptions, refusal, restricted, shownToEveryKey, shows, visibleAccounts } from "./policy.js";
+import type { Sdk } from "../mcp/sdk.js";
 import type { Limiter } from "./limiter.js";
 import type { Metrics } from "./metrics.js";
 import { OAUTH_PATHS, OAuthServer } from "./oauth/index.js";
 import { OriginGuard } from "./origin.js";
 
 /** The MCP SDK's parts the gateway uses, loaded lazily by the caller (an optional peer). */
-export interface HttpSdk {
-  Server: typeof import("@modelcontextprotocol/sdk/server/index.js").Server;
-  StreamableHTTPServerTransport: typeof import("@modelcontextprotocol/sdk/server/streamableHttp.js").StreamableHTTPServerTransport;
-  ListToolsRequestSchema: typeof import("@modelcontextprotocol/sdk/types.js").ListToolsRequestSchema;
-  CallToolRequestSchema: typeof import("@modelcontextprotocol/sdk/types.js").CallToolRequestSchema;
-  types: typeof import("@modelcontextprotocol/sdk/types.js");
-}
+export type HttpSdk = Sdk<typeof import("@modelcontextprotocol/sdk/server/streamableHttp.js")>;
 
 export interface GatewaySettings {
   allowWrites: boolean;
@@ -674,7 +669,7 @@ export class Gateway {
     // Plain JSON answers, unless the key's client asked for log lines and this POST calls a tool:
     // then an SSE stream, the one way lines reach it before the result (clients accept both).
     const stream = clientLog.wanted && carriesToolCall(message);
-    const transport = new sdk.StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !stream });
+    const transport = new sdk.transport.StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !stream });
     res.once("close", () => {
       void transport.close();
       void server.close();

@@ -11,7 +11,6 @@
 import { createRequire } from "node:module";
 import type http from "node:http";
 import { timingSafeEqual } from "node:crypto";
-import type { EndpointInfo } from "../../index.js";
 import type { KeyRecord, KeyRing } from "../keys.js";
 import { CimdError, CimdFetcher, isCimdClientId } from "./cimd.js";
 import { consentPage, messagePage, pageHeaders } from "./consent.js";
@@ -140,7 +139,6 @@ export class OAuthServer {
     readonly keys: KeyRing,
     readonly settings: OAuthSettings,
     readonly allowWrites: boolean,
-    readonly byId: Map<string, EndpointInfo>,
     readonly log: (line: string) => void,
     readonly now: () => number,
   ) {
@@ -152,12 +150,11 @@ export class OAuthServer {
     keys: KeyRing;
     settings: OAuthSettings;
     allowWrites: boolean;
-    catalog: EndpointInfo[];
     log: (line: string) => void;
     now?: () => number;
   }): Promise<OAuthServer> {
     const libs = await loadLibs();
-    return new OAuthServer(libs, options.store, options.keys, options.settings, options.allowWrites, new Map(options.catalog.map((e) => [e.id, e])), options.log, options.now ?? Date.now);
+    return new OAuthServer(libs, options.store, options.keys, options.settings, options.allowWrites, options.log, options.now ?? Date.now);
   }
 
   /** The public base URL (`--public-url`, else the bound address), known once the gateway listens. */

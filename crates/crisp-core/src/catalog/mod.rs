@@ -58,6 +58,28 @@ fn all() -> &'static [Endpoint] {
     &packed::ENDPOINTS
 }
 
+/// An endpoint's position by id: a search of the table, or in the browser build of the packed
+/// text's lines (one row read per endpoint used, not the whole catalog).
+#[cfg(not(target_arch = "wasm32"))]
+fn position(id: &str) -> Option<usize> {
+    ENDPOINTS.binary_search_by(|e| e.id.cmp(id)).ok()
+}
+
+#[cfg(target_arch = "wasm32")]
+fn position(id: &str) -> Option<usize> {
+    packed::index(id)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn row(index: usize) -> Option<&'static Endpoint> {
+    ENDPOINTS.get(index)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn row(index: usize) -> Option<&'static Endpoint> {
+    packed::at(index)
+}
+
 catalog_enum! {
     /// An HTTP method used by the Crisp API.
     pub enum Method {
@@ -306,20 +328,20 @@ impl Endpoint {
     /// Finds an endpoint by id.
     #[must_use]
     pub fn find(id: &str) -> Option<&'static Endpoint> {
-        Self::index(id).map(|i| &all()[i])
+        position(id).and_then(row)
     }
 
     /// An endpoint's position in the catalog, which [`Endpoint::at`] reads back: the bindings'
     /// per-call functions take this number, so that a call does not search the catalog for its id.
     #[must_use]
     pub fn index(id: &str) -> Option<usize> {
-        all().binary_search_by(|e| e.id.cmp(id)).ok()
+        position(id)
     }
 
     /// The endpoint at a position [`Endpoint::index`] gave.
     #[must_use]
     pub fn at(index: usize) -> Option<&'static Endpoint> {
-        all().get(index)
+        row(index)
     }
 
     /// The HTTP method, or `None` for a client-local endpoint.

@@ -113,7 +113,7 @@ pub fn prepare(client: &Client, endpoint: u32, params_json: &str, account: Optio
     };
     let Some(endpoint) = Endpoint::at(index) else {
         return error(&CrispError::UnknownEndpoint {
-            endpoint: ["#", &u64::from(endpoint).to_string()].concat(),
+            endpoint: ["#", &crate::json::u64_text(u64::from(endpoint))].concat(),
         });
     };
     let planned = params(Some(endpoint), params_json).and_then(|params| {

@@ -448,7 +448,7 @@ impl fmt::Display for CrispError {
             }
             CrispError::Api(a) => {
                 // Through u64: one integer formatter in the browser build, not one per type.
-                status_text = u64::from(a.status).to_string();
+                status_text = crate::json::u64_text(u64::from(a.status));
                 for part in [a.endpoint, ": Crisp answered ", &status_text, " `", &a.reason, "`"] {
                     f.write_str(part)?;
                 }
@@ -458,14 +458,14 @@ impl fmt::Display for CrispError {
                 }
                 match a.retry_after_ms {
                     Some(ms) => {
-                        ms_text = ms.to_string();
+                        ms_text = crate::json::u64_text(ms);
                         &[" (retry after ", &ms_text, " ms)"]
                     }
                     None => &[],
                 }
             }
             CrispError::InvalidResponse { endpoint, status, message, snippet } => {
-                status_text = u64::from(*status).to_string();
+                status_text = crate::json::u64_text(u64::from(*status));
                 for part in [endpoint, ": unreadable answer (HTTP ", &status_text, "): ", message] {
                     f.write_str(part)?;
                 }
@@ -481,7 +481,7 @@ impl fmt::Display for CrispError {
             }
             CrispError::Network { endpoint, message } => &[endpoint, ": network error: ", message],
             CrispError::Timeout { endpoint, timeout_ms } => {
-                ms_text = timeout_ms.to_string();
+                ms_text = crate::json::u64_text(*timeout_ms);
                 &[endpoint, ": no answer within ", &ms_text, " ms"]
             }
             CrispError::Aborted { endpoint } => &[endpoint, ": cancelled by the caller"],

@@ -74,7 +74,7 @@ impl Number {
 
 impl From<u64> for Number {
     fn from(n: u64) -> Self {
-        Number(n.to_string().into())
+        Number(u64_text(n).into())
     }
 }
 
@@ -243,7 +243,7 @@ impl fmt::Display for Error {
         // Pieces, not `write!`: the browser build links no `fmt::write` (60 KB budget).
         f.write_str(self.message)?;
         f.write_str(" at byte ")?;
-        f.write_str(&(self.offset as u64).to_string())
+        f.write_str(&u64_text(self.offset as u64))
     }
 }
 
@@ -819,6 +819,42 @@ pub fn push_u64(out: &mut String, n: u64) {
     }
 }
 
+/// `n` in decimal: what `n.to_string()` gives, without linking core's integer formatter (and
+/// its digit table) into the browser build, whose budget is 60 KB gzipped.
+#[must_use]
+pub fn u64_text(n: u64) -> String {
+    let mut out = String::new();
+    push_u64(&mut out, n);
+    out
+}
+
+/// `n` in decimal, `-` first when negative: what `n.to_string()` gives (see [`u64_text`]).
+#[must_use]
+pub fn i64_text(n: i64) -> String {
+    let mut out = String::new();
+    if n < 0 {
+        out.push('-');
+    }
+    push_u64(&mut out, n.unsigned_abs());
+    out
+}
+
+/// What `text.parse::<u64>()` reads (an optional `+`, then ASCII digits, in range), without
+/// core's generic integer parsers (see [`u64_text`]).
+#[must_use]
+pub fn parse_u64(text: &str) -> Option<u64> {
+    Number(text.strip_prefix('+').unwrap_or(text).into()).as_u64()
+}
+
+/// What `text.parse::<i64>()` reads (an optional `+` or `-`, then ASCII digits, in range).
+#[must_use]
+pub fn parse_i64(text: &str) -> Option<i64> {
+    match text.strip_prefix('-') {
+        Some(digits) => 0i64.checked_sub_unsigned(Number(digits.into()).as_u64()?),
+        None => i64::try_from(parse_u64(text)?).ok(),
+    }
+}
+
 /// serde_json's value as this module's (tests compare with serde_json's `json!`).
 #[cfg(test)]
 pub(crate) fn from_serde(v: &serde_json::Value) -> Value {
@@ -922,6 +958,57 @@ mod tests {
         );
         assert_eq!(raw_fields("[1]", ["data"]).unwrap_err().kind, ErrorKind::Shape);
         assert_eq!(raw_fields("{\"data\":", ["data"]).unwrap_err().kind, ErrorKind::Eof);
+    }
+
+    #[test]
+    fn integers_read_and_write_as_std_does() {
+        for n in [0, 1, 9, 10, 99, 100, u64::MAX - 1, u64::MAX] {
+            assert_eq!(u64_text(n), n.to_string());
+        }
+        for n in [0, 7, -7, 10, -10, i64::MAX, i64::MIN, i64::MIN + 1] {
+            assert_eq!(i64_text(n), n.to_string());
+        }
+        for text in [
+            "",
+            "+",
+            "-",
+            "0",
+            "+0",
+            "-0",
+            "007",
+            "+12",
+            "-12",
+            "1 ",
+            " 1",
+            "1_0",
+            "++1",
+            "+-1",
+            "-+1",
+            "--1",
+            "1e3",
+            "1.0",
+            "٣",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "18446744073709551615",
+            "18446744073709551616",
+            "+18446744073709551615",
+        ] {
+            assert_eq!(parse_i64(text), text.parse::<i64>().ok(), "{text:?}");
+            assert_eq!(parse_u64(text), text.parse::<u64>().ok(), "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn integer_text_agrees_with_std(text in "[-+]{0,2}[0-9]{0,21}", n: i64) {
+            proptest::prop_assert_eq!(parse_i64(&text), text.parse::<i64>().ok());
+            proptest::prop_assert_eq!(parse_u64(&text), text.parse::<u64>().ok());
+            proptest::prop_assert_eq!(i64_text(n), n.to_string());
+            proptest::prop_assert_eq!(u64_text(n.unsigned_abs()), n.unsigned_abs().to_string());
+        }
     }
 
     proptest::proptest! {

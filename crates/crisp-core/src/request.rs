@@ -342,7 +342,7 @@ fn path_value<'a>(
         Some(Value::Number(n)) => match as_integer(n) {
             Some(i) if kind == PathKind::Page && i < 1 => Err(invalid("must be 1 or more")),
             Some(i) if whole && i < 0 => Err(invalid("must be a whole number, 0 or more")),
-            Some(i) => Ok(Cow::Owned(i.to_string())),
+            Some(i) => Ok(Cow::Owned(crate::json::i64_text(i))),
             None if whole => Err(invalid("must be a whole number")),
             None => Err(invalid("must be a string or a whole number")),
         },
@@ -433,7 +433,9 @@ fn push_rest(
             url.push('/');
         }
         if let Some(problem) = segment_problem(part) {
-            return Err(invalid(["segment ", &(i as u64 + 1).to_string(), " ", problem].concat()));
+            return Err(invalid(
+                ["segment ", &crate::json::u64_text(i as u64 + 1), " ", problem].concat(),
+            ));
         }
         url.extend(utf8_percent_encode(part, SEGMENT));
     }
@@ -512,10 +514,10 @@ fn query_value(
         (QueryType::Bool, _) => Err(invalid("must be true or false")),
         (QueryType::Int, Value::Number(n)) => {
             let i = as_integer(n).ok_or_else(|| invalid("must be a whole number"))?;
-            in_range(param, i).map(|()| i.to_string()).map_err(|m| invalid(&m))
+            in_range(param, i).map(|()| crate::json::i64_text(i)).map_err(|m| invalid(&m))
         }
-        (QueryType::Int, Value::String(s)) if s.parse::<i64>().is_ok() => {
-            in_range(param, s.parse().unwrap_or_default())
+        (QueryType::Int, Value::String(s)) if crate::json::parse_i64(s).is_some() => {
+            in_range(param, crate::json::parse_i64(s).unwrap_or_default())
                 .map(|()| s.clone())
                 .map_err(|m| invalid(&m))
         }
@@ -534,11 +536,11 @@ fn in_range(param: &QueryParam, value: i64) -> Result<(), String> {
     match param.range {
         Some((min, max)) if value < i64::from(min) || value > i64::from(max) => Err([
             "must be between ",
-            &u64::from(min).to_string(),
+            &crate::json::u64_text(u64::from(min)),
             " and ",
-            &u64::from(max).to_string(),
+            &crate::json::u64_text(u64::from(max)),
             " (got ",
-            &value.to_string(),
+            &crate::json::i64_text(value),
             ")",
         ]
         .concat()),

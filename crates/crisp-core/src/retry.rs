@@ -177,7 +177,7 @@ pub(crate) fn splitmix64(mut x: u64) -> u64 {
 #[must_use]
 pub fn parse_retry_after(value: &str, now_unix_ms: Option<u64>) -> Option<u64> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
+    if let Some(secs) = crate::json::parse_u64(value) {
         return Some(secs.saturating_mul(1000));
     }
     if let Some(secs) = crate::decimal::parse_finite(value) {

@@ -119,7 +119,7 @@ pub fn subscription(names: Option<&[&str]>) -> Result<Vec<&'static str>, CrispEr
             return Err(CrispError::InvalidParam {
                 endpoint: ENDPOINT,
                 // Pieces, not `format!`: the browser build links no `fmt::write` (60 KB budget).
-                param: ["events[", &(i as u64).to_string(), "]"].concat(),
+                param: ["events[", &crate::json::u64_text(i as u64), "]"].concat(),
                 message: [
                     "`",
                     *name,

@@ -39,7 +39,7 @@ fn expected(code: &str) -> String {
         "n" => "must be a number".into(),
         "b" => "must be true or false".into(),
         // `e:a/b/c`: the values as they are, `/` between them.
-        _ => ["must be one of ", code.trim_start_matches("e:")].concat(),
+        _ => ["must be one of ", code.strip_prefix("e:").unwrap_or(code)].concat(),
     }
 }
 

@@ -8,7 +8,7 @@
 //! the text leaves those fields empty and [`implied_title`] and [`implied_doc`] write them.
 
 #[cfg(any(target_arch = "wasm32", test))]
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use super::Status;
 #[cfg(any(target_arch = "wasm32", test))]
@@ -64,10 +64,35 @@ pub fn implied_doc(title: &str, status: Status) -> String {
     out
 }
 
-/// The catalog, read once from the packed text.
+/// The packed text's lines, one per endpoint, in id order (split at first use).
+#[cfg(any(target_arch = "wasm32", test))]
+static LINES: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| include_str!("packed.txt").lines().collect());
+
+/// Each line read into its endpoint when first asked for. A call needs one endpoint: reading all
+/// 265 rows (titles and doc lines written out) before the first call cost the Node wasm backend's
+/// cold start about 3 ms of unoptimised wasm.
+#[cfg(any(target_arch = "wasm32", test))]
+static ROWS: LazyLock<Vec<OnceLock<Endpoint>>> =
+    LazyLock::new(|| LINES.iter().map(|_| OnceLock::new()).collect());
+
+/// The position of the endpoint `id` (a binary search on the lines' ids).
+#[cfg(any(target_arch = "wasm32", test))]
+pub(crate) fn index(id: &str) -> Option<usize> {
+    LINES.binary_search_by(|line| line.split_once('|').map_or(*line, |(own, _)| own).cmp(id)).ok()
+}
+
+/// The endpoint at a position, read from its line the first time.
+#[cfg(any(target_arch = "wasm32", test))]
+pub(crate) fn at(index: usize) -> Option<&'static Endpoint> {
+    let line = LINES.get(index)?;
+    Some(ROWS[index].get_or_init(|| row(line)))
+}
+
+/// The whole catalog (for the listing), every row read.
 #[cfg(any(target_arch = "wasm32", test))]
 pub(crate) static ENDPOINTS: LazyLock<Vec<Endpoint>> =
-    LazyLock::new(|| include_str!("packed.txt").lines().map(row).collect());
+    LazyLock::new(|| (0..LINES.len()).filter_map(at).copied().collect());
 
 #[cfg(any(target_arch = "wasm32", test))]
 /// The `n`th item of `all` (an enum's `ALL`, in declaration order), counting from the character
@@ -157,5 +182,19 @@ mod tests {
         for (p, t) in packed.iter().zip(super::super::table::ENDPOINTS) {
             assert_eq!(format!("{p:?}"), format!("{t:?}"));
         }
+    }
+
+    #[test]
+    fn rows_are_found_and_read_one_at_a_time() {
+        let table = super::super::table::ENDPOINTS;
+        // Backwards, so that rows are read out of order, each before the whole list is.
+        for (i, t) in table.iter().enumerate().rev() {
+            assert_eq!(super::index(t.id), Some(i), "{}", t.id);
+            assert_eq!(format!("{:?}", super::at(i).unwrap()), format!("{t:?}"));
+        }
+        for miss in ["", "a", "zzz", "get_conversationx", "get_conversatio", "get_conversation|"] {
+            assert_eq!(super::index(miss), None, "{miss}");
+        }
+        assert!(super::at(table.len()).is_none());
     }
 }

@@ -45,6 +45,11 @@ const CONFIG = JSON.stringify({
   accounts: { eu: { identifier: "id-2", key: "k2", tier: "website", websiteId: WEBSITE } },
 });
 const bytes = (text) => new TextEncoder().encode(text);
+/** The `Authorization` of CONFIG's accounts, as a client's `transport()` header sets hold them. */
+const AUTH = {
+  default: `Basic ${Buffer.from("id-1:s3cret-key").toString("base64")}`,
+  eu: `Basic ${Buffer.from("id-2:k2").toString("base64")}`,
+};
 const SIGNED = createHmac("sha256", "s").update("[1800000000000;{}]").digest("hex");
 const HOOK = ["s", "1800000000000", bytes("{}")];
 const PLAIN = bytes('{"error":false,"reason":"resolved","data":{"a":1}}');
@@ -129,11 +134,14 @@ const realTime = [
   ["rtmReconnectDelay", 100, -1, 0.5, 1, 0],
   ["rtmReconnectDelay", 100, 400, 2, 1, 0],
   ...ODD_NUMBERS.map((seed) => ["rtmReconnectDelay", 100, 400, 0.5, 2, seed]),
-  ["rtmAuthentication", CONFIG, null, "message:send", ""],
-  ["rtmAuthentication", CONFIG, "eu", "", "w1\nw2"],
-  ["rtmAuthentication", CONFIG, "us", "", ""],
-  ["rtmAuthentication", CONFIG, undefined, "nope", ""],
-  ["rtmAuthentication", "{", null, "", ""],
+  // The tier and token of a REST client's header set for the account (as the façade passes them), or none.
+  ["rtmAuthentication", null, "plugin", AUTH.default, "message:send", ""],
+  ["rtmAuthentication", "eu", "website", AUTH.eu, "", "w1\nw2"],
+  ["rtmAuthentication", "us", "", "", "", ""],
+  ["rtmAuthentication", undefined, "plugin", AUTH.default, "nope", ""],
+  ["rtmAuthentication", null, "gold", AUTH.default, "", ""],
+  ["rtmAuthentication", null, "plugin", "Basic !!", "", ""],
+  ["rtmAuthentication", null, "plugin", `Bearer ${AUTH.default.slice(6)}`, "", ""],
   ["checkHook", ...HOOK, "00", 1.8e12, 0],
   ["checkHook", ...HOOK, SIGNED, 1.8e12, 0.5],
   // Signed (HMAC-SHA256 of `[1800000000000;{}]` with "s"), in capitals: `mac` comes back in lowercase.
@@ -203,10 +211,18 @@ test("every function answers the same on both backends, bad input included", asy
   assert.equal(native.verifyHook(...HOOK, SIGNED), true);
   assert.equal(JSON.parse(clients[1].build("get_conversation", "{}", null, false)).error.param, "sessionID");
   assert.equal(JSON.parse(clients[1].build("get_conversation", '{"sessionID":"s"}', "us", false)).error.code, "unknown_account");
-  const refused = rtm.rtmAuthentication(CONFIG, "us", "", "");
+  const refused = rtm.rtmAuthentication("us", "", "", "", "");
   assert.match(refused, /unknown_account/);
-  assert.doesNotMatch(refused, /s3cret|k2/, "a refusal never carries a key");
-  assert.match(rtm.rtmAuthentication(CONFIG, null, "", ""), /"password":"s3cret-key"/);
+  for (const [tier, token] of [["gold", AUTH.default], ["plugin", "Basic !!"]]) {
+    const bad = rtm.rtmAuthentication(null, tier, token, "", "");
+    assert.match(bad, /"param":"authorization"/);
+    assert.doesNotMatch(bad, /s3cret|aWQtMTpzM2NyZXQta2V5/, "a refusal never carries a key");
+  }
+  // The façade's inputs come from the client: its header sets hold exactly these values.
+  const sets = JSON.parse(clients[1].transport()).headers;
+  assert.deepEqual([sets[0]["X-Crisp-Tier"], sets[0].Authorization, sets[2]["X-Crisp-Tier"], sets[2].Authorization], ["plugin", AUTH.default, "website", AUTH.eu]);
+  const message = JSON.parse(rtm.rtmAuthentication(null, "plugin", AUTH.default, "", "")).message;
+  assert.deepEqual([message.tier, message.username, message.password], ["plugin", "id-1", "s3cret-key"]);
 });
 
 test("prepare takes a client's number: the same request from both, and the same refusal for a number with no client", async () => {

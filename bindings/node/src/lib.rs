@@ -215,14 +215,17 @@ pub fn rtm_endpoint(url: String, discovered: bool) -> String {
     contract::rtm_endpoint(&url, discovered)
 }
 
-/// The RTM `authentication` message for an account of a client configuration (the JSON
-/// `createClient` took), as JSON (it holds the key: send it, never log it), or the refusal.
+/// The RTM `authentication` message (`{"ok":true,"message"}`; it holds the key: send it, never
+/// log it) for the account a REST client resolved: `tier` and `authorization` are the
+/// `X-Crisp-Tier` and `Authorization` of that client's header set for it (`transport`), empty for
+/// an account the client does not have (the refusal names `account`).
 #[napi]
 pub fn rtm_authentication(
-    config_json: String,
     account: Option<String>,
+    tier: String,
+    authorization: String,
     events: String,
     rooms: String,
 ) -> String {
-    contract::rtm_authentication(&config_json, account.as_deref(), &events, &rooms)
+    contract::rtm_authentication(account.as_deref(), &tier, &authorization, &events, &rooms)
 }

@@ -69,14 +69,17 @@ pub fn rtm_endpoint(url: &str, discovered: bool) -> String {
     contract::rtm_endpoint(url, discovered)
 }
 
-/// The RTM `authentication` message for an account of a client configuration, as JSON (it holds
-/// the key: send it, never log it), or the refusal.
+/// The RTM `authentication` message (`{"ok":true,"message"}`; it holds the key: send it, never
+/// log it) for the account a REST client resolved: `tier` and `authorization` are the
+/// `X-Crisp-Tier` and `Authorization` of that client's header set for it (`transport`), empty for
+/// an account the client does not have (the refusal names `account`).
 #[wasm_bindgen(js_name = rtmAuthentication)]
 pub fn rtm_authentication(
-    config_json: &str,
     account: Option<String>,
+    tier: &str,
+    authorization: &str,
     events: &str,
     rooms: &str,
 ) -> String {
-    contract::rtm_authentication(config_json, account.as_deref(), events, rooms)
+    contract::rtm_authentication(account.as_deref(), tier, authorization, events, rooms)
 }

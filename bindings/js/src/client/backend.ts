@@ -99,11 +99,14 @@ export interface RtmBinding {
    */
   rtmEndpoint(url: string, discovered: boolean): string;
   /**
-   * The RTM `authentication` message (`{"ok":true,"message"}`; it holds the key: send it, never log
-   * it) for an account of the configuration `createClient` took. Names one per line; empty: the
-   * default events / no rooms.
+   * The RTM `authentication` message (`{"ok":true,"message"}`; it holds the key: send it, never
+   * log it) for the account a REST client resolved: `tier` and `authorization` are the
+   * `X-Crisp-Tier` and `Authorization` of that client's header set for the account
+   * (`BindingClient.transport`), so the configuration is not read again; empty strings for an
+   * account the client does not have (the refusal names `account`). Names one per line; empty:
+   * the default events / no rooms.
    */
-  rtmAuthentication(configJson: string, account: string | null | undefined, events: string, rooms: string): string;
+  rtmAuthentication(account: string | null | undefined, tier: string, authorization: string, events: string, rooms: string): string;
 }
 
 type Fn = (...args: never[]) => unknown;

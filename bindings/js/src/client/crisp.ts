@@ -356,15 +356,11 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   readonly #headerSets: Record<string, string>[];
   readonly #hookOptions: HooksOptions | undefined;
   #hooks: CrispHooks | undefined;
-  /** The configuration as the core took it: the real-time module builds the socket's
-   * `authentication` message from it (it holds the keys, as the header sets do; never logged). */
-  readonly #config: string;
 
   constructor(options: O) {
     const { fetch: fetchImpl, hooks, transport, ...config } = options;
     this.#hookOptions = hooks;
-    this.#config = JSON.stringify(config);
-    const created = backend().createClient(this.#config);
+    const created = backend().createClient(JSON.stringify(config));
     if (typeof created === "string") throw new CrispError(parse<Failed>(created).error);
     this.#client = created;
     const shared = parse<{ timeoutMs: number; headers: Record<string, string>[] }>(created.transport());
@@ -408,7 +404,12 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
         binding: rtm,
         io,
         CrispError,
-        authentication: (account, events, rooms) => rtm.rtmAuthentication(this.#config, account ?? null, events, rooms),
+        // From this client's own header set for the account (tier and token, as the core resolved
+        // them), not from the configuration read again; empty for an account it does not have.
+        authentication: (account, events, rooms) => {
+          const set = this.#accountHeaders(account);
+          return rtm.rtmAuthentication(account ?? null, set?.["X-Crisp-Tier"] ?? "", set?.["Authorization"] ?? "", events, rooms);
+        },
         // The account's discovery request, decided by crisp-core (`GET {tier}/connect/endpoints`,
         // answered as the catalog's plugin route). Sent like any read (retries, timeout, the
         // transport hook).
@@ -416,6 +417,18 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
       },
       options,
     );
+  }
+
+  /**
+   * The header set of an account (the default one for `undefined`), as crisp-core resolves the
+   * account: the one its discovery request is sent with (`prepare(…, DISCOVERY)`); undefined when
+   * the client has no account of that name.
+   */
+  #accountHeaders(account: string | undefined): Record<string, string> | undefined {
+    const text = backend().prepare(this.#client.id, DISCOVERY, "{}", account ?? null);
+    if (text.charCodeAt(0) === 123 /* "{": a refusal */) return undefined;
+    const b = text.indexOf("\n", text.indexOf("\n") + 1);
+    return this.#headerSets[Number(text.slice(b + 1, text.indexOf("\n", b + 1)))];
   }
 
   /** Receives Crisp web hooks (needs `hooks: { secret }` in the options); see `CrispHooks`. */

@@ -222,15 +222,17 @@ pub fn rtm_endpoint(url: &str, discovered: bool) -> String {
     text::socket_endpoint_json(url, discovered)
 }
 
-/// `rtmAuthentication`.
+/// `rtmAuthentication`: from the REST client's header set for the account (see
+/// [`text::authentication_from`]).
 #[must_use]
 pub fn rtm_authentication(
-    config_json: &str,
     account: Option<&str>,
+    tier: &str,
+    authorization: &str,
     events: &str,
     rooms: &str,
 ) -> String {
-    text::authentication_for(config_json, account, events, rooms)
+    text::authentication_from(account, tier, authorization, events, rooms)
 }
 
 #[cfg(test)]

@@ -36,6 +36,8 @@ const functions = (module) =>
     .filter((k) => typeof module[k] === "function" && !["BindingClient", "default", "initSync"].includes(k))
     .sort();
 
+/** backend.ts's DISCOVERY: the `endpoint` number of an account's real-time discovery request. */
+const DISCOVERY = 0xffffffff;
 const WEBSITE = "8c842203-7ed8-4e29-a608-7cf78a7d2fcc";
 const CONFIG = JSON.stringify({
   identifier: "id-1",
@@ -71,7 +73,8 @@ const rest = (ix) => [
   ["plainDataStart", ix("get_conversation"), 200, PLAIN],
   ["plainDataStart", ix("get_conversation"), 404, PLAIN],
   ["plainDataStart", ix("get_conversation"), 200, bytes("not json")],
-  ["plainDataStart", 0xffffffff, 200, PLAIN],
+  ["plainDataStart", 0xfffffffe, 200, PLAIN],
+  ["plainDataStart", DISCOVERY, 200, PLAIN],
   ...["network", "timeout", "aborted", "other"].map((kind) => ["transportError", "get_conversation", kind, "socket hang up", 1500]),
   ...ODD_NUMBERS.map((ms) => ["transportError", "no_such_endpoint", "timeout", "", ms]),
   ["pageWalkStart", 0, 0, 0],
@@ -242,9 +245,13 @@ test("prepare takes a client's number: the same request from both, and the same 
       [client.id, get, "{", null],
       [client.id, get, "{}", null],
       [client.id, put, '{"sessionID":"s","body":{"type":"text","from":"operator","origin":"chat","content":"a\\nb"}}', null],
-      [client.id, 0xffffffff, "{}", null],
+      [client.id, 0xfffffffe, "{}", null],
+      // The account's real-time discovery request (crisp_core::boundary::DISCOVERY), and an unknown account's.
+      [client.id, DISCOVERY, "{}", "eu"],
+      [client.id, DISCOVERY, "{}", "us"],
       // A number no client has: never made, on both; on wasm also a client's number after `free()`.
       [1_000_000, get, params, null],
+      [1_000_000, DISCOVERY, "{}", null],
     ];
     answers.push(calls.map((args) => module.prepare(...args)));
     if (module === wasm) {
@@ -259,6 +266,9 @@ test("prepare takes a client's number: the same request from both, and the same 
   assert.match(answers[0][1], /\n2\n$/, "the eu account's header set");
   assert.equal(answers[0][2], answers[0][0], "an absent account is the default");
   assert.match(answers[0][6], /^PATCH\n|^POST\n/);
+  assert.match(answers[0][8], /^GET\nhttps:\/\/api\.crisp\.chat\/v1\/website\/connect\/endpoints\n2\n$/, "eu's discovery, with eu's header set");
+  assert.match(answers[0][9], /"code":"unknown_account"/);
+  assert.match(answers[0][11], /"code":"invalid_param".*"param":"client"/);
   const refusal = JSON.parse(missing[0]).error;
   assert.deepEqual(
     [refusal.code, refusal.param, refusal.endpoint, refusal.retryable],

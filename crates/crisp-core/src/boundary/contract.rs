@@ -16,19 +16,30 @@ use crate::CrispError;
 use crate::catalog::Endpoint;
 use crate::rtm::text;
 
-/// The refusal for a client number with no client: `invalid_param` naming `client`, with the
-/// endpoint when the call names one.
-fn no_client(endpoint: Option<&Endpoint>) -> String {
+/// The refusal for a client number with no client (freed, or never made): `invalid_param` naming
+/// `client`, with the endpoint when the call names one. Cold, and worded short: the façade never
+/// passes such a number, and every byte here is in the browser build.
+#[cold]
+#[inline(never)]
+fn no_client(endpoint: Option<&'static Endpoint>) -> String {
     super::error(&CrispError::InvalidParam {
         endpoint: endpoint.map_or("", |e| e.id),
         param: "client".into(),
-        message: "no client has this number (it was freed, or never made)".into(),
+        message: "no such client".into(),
     })
 }
 
-/// Runs `f` on the client numbered `id`, or answers [`no_client`].
-fn with(id: u32, endpoint: Option<&Endpoint>, f: impl FnOnce(&crate::Client) -> String) -> String {
-    clients::with(id, f).unwrap_or_else(|| no_client(endpoint))
+/// Runs `f` on the client numbered `id`, or answers [`no_client`] (naming the endpoint
+/// `endpoint` finds: looked up only then).
+fn with(
+    id: u32,
+    endpoint: impl FnOnce() -> Option<&'static Endpoint>,
+    f: impl FnOnce(&crate::Client) -> String,
+) -> String {
+    match clients::with(id, f) {
+        Some(answer) => answer,
+        None => no_client(endpoint()),
+    }
 }
 
 /// `createClient`: the new client's number (kept in [`clients`] until the binding's
@@ -54,9 +65,13 @@ pub fn endpoint_index(id: &str) -> i32 {
 /// `prepare`: [`super::prepare`] for the client numbered `client`.
 #[must_use]
 pub fn prepare(client: u32, endpoint: u32, params_json: &str, account: Option<&str>) -> String {
-    with(client, Endpoint::at(endpoint as usize), |c| {
-        super::prepare(c, endpoint, params_json, account)
-    })
+    // (`DISCOVERY` has no catalog position: its refusal names no endpoint. The façade never
+    // passes a number with no client; naming it would cost the browser build 19 bytes.)
+    with(
+        client,
+        || Endpoint::at(endpoint as usize),
+        |c| super::prepare(c, endpoint, params_json, account),
+    )
 }
 
 /// `BindingClient.build`.
@@ -68,9 +83,11 @@ pub fn build(
     account: Option<&str>,
     redact: bool,
 ) -> String {
-    with(client, Endpoint::find(endpoint), |c| {
-        super::build(c, endpoint, params_json, account, redact)
-    })
+    with(
+        client,
+        || Endpoint::find(endpoint),
+        |c| super::build(c, endpoint, params_json, account, redact),
+    )
 }
 
 /// `BindingClient.decode`. `now_unix_ms` that is not a whole, safe, non-negative number is
@@ -85,10 +102,14 @@ pub fn decode(
     now_unix_ms: f64,
     body: &[u8],
 ) -> String {
-    with(client, Endpoint::find(endpoint), |c| {
-        let now = whole_number(now_unix_ms);
-        super::decode(c, endpoint, status, retry_after, bloom_status, now, body)
-    })
+    with(
+        client,
+        || Endpoint::find(endpoint),
+        |c| {
+            let now = whole_number(now_unix_ms);
+            super::decode(c, endpoint, status, retry_after, bloom_status, now, body)
+        },
+    )
 }
 
 /// `BindingClient.retry`. A `retry_after_ms` or `seed` that is not a whole, safe, non-negative
@@ -103,23 +124,27 @@ pub fn retry(
     retry_after_ms: Option<f64>,
     seed: f64,
 ) -> String {
-    with(client, None, |c| {
-        let retry_after_ms = retry_after_ms.and_then(whole_number);
-        let seed = whole_number(seed).unwrap_or(0);
-        super::retry(c, method, attempt, outcome, status, retry_after_ms, seed)
-    })
+    with(
+        client,
+        || None,
+        |c| {
+            let retry_after_ms = retry_after_ms.and_then(whole_number);
+            let seed = whole_number(seed).unwrap_or(0);
+            super::retry(c, method, attempt, outcome, status, retry_after_ms, seed)
+        },
+    )
 }
 
 /// `BindingClient.transport`.
 #[must_use]
 pub fn transport(client: u32) -> String {
-    with(client, None, super::transport)
+    with(client, || None, super::transport)
 }
 
 /// `BindingClient.listAccounts`.
 #[must_use]
 pub fn list_accounts(client: u32) -> String {
-    with(client, None, super::list_accounts)
+    with(client, || None, super::list_accounts)
 }
 
 /// `plainDataStart`: where `data` starts, or -1.
@@ -260,6 +285,7 @@ mod tests {
             (transport(id), ""),
             (list_accounts(id), ""),
             (prepare(u32::MAX, get, "{}", None), "get_conversation"),
+            (prepare(id, super::super::DISCOVERY, "{}", None), ""),
         ] {
             let e = refusal(&answer);
             assert_eq!(e["code"], "invalid_param", "{answer}");

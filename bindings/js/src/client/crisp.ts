@@ -404,12 +404,9 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
         binding: rtm,
         io,
         CrispError,
-        // From this client's own header set for the account (tier and token, as the core resolved
-        // them), not from the configuration read again; empty for an account it does not have.
-        authentication: (account, events, rooms) => {
-          const set = this.#accountHeaders(account);
-          return rtm.rtmAuthentication(account ?? null, set?.["X-Crisp-Tier"] ?? "", set?.["Authorization"] ?? "", events, rooms);
-        },
+        // The account's header set, as its discovery request is sent (the account as crisp-core
+        // resolves it): the real-time core takes the tier and token from it.
+        headers: (account) => this.#prepare("plugin_get_connect_endpoints", {}, account, true).headers,
         // The account's discovery request, decided by crisp-core (`GET {tier}/connect/endpoints`,
         // answered as the catalog's plugin route). Sent like any read (retries, timeout, the
         // transport hook).
@@ -417,18 +414,6 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
       },
       options,
     );
-  }
-
-  /**
-   * The header set of an account (the default one for `undefined`), as crisp-core resolves the
-   * account: the one its discovery request is sent with (`prepare(…, DISCOVERY)`); undefined when
-   * the client has no account of that name.
-   */
-  #accountHeaders(account: string | undefined): Record<string, string> | undefined {
-    const text = backend().prepare(this.#client.id, DISCOVERY, "{}", account ?? null);
-    if (text.charCodeAt(0) === 123 /* "{": a refusal */) return undefined;
-    const b = text.indexOf("\n", text.indexOf("\n") + 1);
-    return this.#headerSets[Number(text.slice(b + 1, text.indexOf("\n", b + 1)))];
   }
 
   /** Receives Crisp web hooks (needs `hooks: { secret }` in the options); see `CrispHooks`. */

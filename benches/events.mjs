@@ -100,7 +100,7 @@ md += `| crisp_kit_rtm_bg.wasm (crisp_core::rtm: catalog, subscription, authenti
 md += `| **the events chunk in an app: minified JS + real-time wasm** | - | ${kb(gzMin + gz(rtmWasm))} |\n`;
 md += `\nA REST-only page downloads none of it: tests/browser checks that a page that only called REST fetched web.js and crisp_kit_wasm_bg.wasm and nothing else, and that \`crisp.events()\` then fetches web-events.js and crisp_kit_rtm_bg.wasm once each. `;
 md += `The real-time wasm is a module of its own so that the REST one stays as it was before real time (${f0(gz(readFileSync(join(dist, "crisp_kit_wasm_bg.wasm"))))} bytes gzipped); `;
-md += `for the socket's \`authentication\` message it reads only the account it needs from the client configuration (crisp-core's \`config::account\`, with the full parser's own checks), not the whole configuration (that made it 57,303 bytes raw, 26,420 gzipped).\n`;
+md += `for the socket's \`authentication\` message it reads no configuration: it is given the account's tier and token from the REST client's own header set (\`transport()\`), as the core resolved them.\n`;
 md += `<!-- events:end -->\n`;
 
 process.stdout.write(md);

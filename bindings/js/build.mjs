@@ -5,7 +5,7 @@
 // every platform are platforms.mjs's job; pack.mjs writes the publishable tarballs.
 // Run from anywhere: `node bindings/js/build.mjs`.
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -14,10 +14,17 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
 
-run("cargo", ["build", "--quiet", "--release", "-p", "crisp-kit-node"]);
+// The addon through napi-rs's own CLI (`napi build`: cargo, release), which also writes its
+// declarations, native/crisp-kit.d.ts, from the #[napi] signatures: backends/native.ts types the
+// addon with them and checks them against the binding contract (client/backend.ts) at compile
+// time, as it does the wasm module's, which wasm-bindgen writes. Both are build outputs, never
+// edited or committed, so they cannot go stale.
 mkdirSync(join(here, "native"), { recursive: true });
-const lib = process.platform === "darwin" ? "libcrisp_kit_node.dylib" : process.platform === "win32" ? "crisp_kit_node.dll" : "libcrisp_kit_node.so";
-copyFileSync(join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "release", lib), join(here, "native", "crisp-kit.node"));
+run(join(root, "node_modules", ".bin", "napi"), [
+  "build", "--manifest-path", join("bindings", "node", "Cargo.toml"), "--release",
+  "--output-dir", join(here, "native"), "--dts", "crisp-kit.d.ts", "--", "--quiet",
+]);
+renameSync(join(here, "native", "index.node"), join(here, "native", "crisp-kit.node"));
 
 // The wasm build: cargo (size profile), wasm-bindgen (web target), wasm-opt (binaryen). Two
 // modules: crisp-kit-wasm (REST: what every page downloads; the budget is 60 KB gzipped with
@@ -143,4 +150,4 @@ run(tsc, ["-p", join(here, "tsconfig.build.json"), "--outDir", join(here, "dist"
 writeFileSync(join(here, "dist", "cjs", "package.json"), '{ "type": "commonjs" }\n');
 // The published package carries the project's licence (README.md is its own, kept in this folder).
 copyFileSync(join(root, "LICENSE"), join(here, "LICENSE"));
-console.error("[build] crisp-kit: native/crisp-kit.node, dist/{index,compat,catalog}.{js,cjs,d.ts}, dist/cjs/*.d.ts, dist/cli.js, dist/web.js + crisp_kit_wasm_bg.wasm, dist/web-events.js + crisp_kit_rtm_bg.wasm");
+console.error("[build] crisp-kit: native/crisp-kit.{node,d.ts}, dist/{index,compat,catalog}.{js,cjs,d.ts}, dist/cjs/*.d.ts, dist/cli.js, dist/web.js + crisp_kit_wasm_bg.wasm, dist/web-events.js + crisp_kit_rtm_bg.wasm");

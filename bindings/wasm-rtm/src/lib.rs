@@ -1,14 +1,13 @@
 //! The real-time binding of crisp-core for browsers and Node's wasm fallback: the functions of
-//! `RtmBinding` (bindings/js/src/client/backend.ts) over [`crisp_core::rtm::text`], the same as the napi
-//! addon's. A module of its own, apart from crisp-kit-wasm (REST), so that a page that only calls
+//! `RtmBinding` (bindings/js/src/client/backend.ts), each one call to the function of the same
+//! name in [`crisp_core::boundary::contract`], as the napi addon's are. A module of its own, apart from crisp-kit-wasm (REST), so that a page that only calls
 //! REST never downloads it: the events chunk (web-events.js) loads it on `crisp.events()` or the
 //! first web hook.
 #![deny(missing_docs)]
 // wasm-bindgen hands arguments over owned, and every return value goes back to JS.
 #![allow(clippy::needless_pass_by_value, clippy::must_use_candidate)]
 
-use crisp_core::boundary::whole_number;
-use crisp_core::rtm::text;
+use crisp_core::boundary::contract;
 use wasm_bindgen::prelude::*;
 
 /// talc, not std's dlmalloc, as in crisp-kit-wasm.
@@ -20,14 +19,14 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 /// reconnect policy.
 #[wasm_bindgen(js_name = rtmCatalog)]
 pub fn rtm_catalog() -> String {
-    text::catalog()
+    contract::rtm_catalog()
 }
 
 /// The checked subscription (`{"ok":true,"events":[...]}`) of names given one per line (empty:
 /// the default list).
 #[wasm_bindgen(js_name = rtmSubscription)]
 pub fn rtm_subscription(events: &str) -> String {
-    text::subscription_json(events)
+    contract::rtm_subscription(events)
 }
 
 /// The wait before reconnect attempt `attempt` under a policy, as JSON, or the refusal naming
@@ -40,13 +39,7 @@ pub fn rtm_reconnect_delay(
     attempt: u32,
     seed: f64,
 ) -> String {
-    text::reconnect_delay(
-        base_delay_ms,
-        max_delay_ms,
-        randomization,
-        attempt,
-        whole_number(seed).unwrap_or(0),
-    )
+    contract::rtm_reconnect_delay(base_delay_ms, max_delay_ms, randomization, attempt, seed)
 }
 
 /// A received web hook checked: signature over the raw body (constant-time), then freshness.
@@ -59,31 +52,34 @@ pub fn check_hook(
     now_ms: f64,
     window_ms: f64,
 ) -> String {
-    text::check_hook_json(secret, timestamp, raw_body, signature, now_ms, window_ms)
+    contract::check_hook(secret, timestamp, raw_body, signature, now_ms, window_ms)
 }
 
 /// The options of `crisp.hooks` with their defaults (`{"ok":true,"windowMs","maxBodyBytes"}`),
 /// or the refusal naming `hooks.windowMs` or `hooks.maxBodyBytes`.
 #[wasm_bindgen(js_name = rtmHookOptions)]
 pub fn rtm_hook_options(window_ms: f64, max_body_bytes: Option<f64>) -> String {
-    text::hook_options(window_ms, max_body_bytes)
+    contract::rtm_hook_options(window_ms, max_body_bytes)
 }
 
 /// Where the RTM socket connects (`{"ok":true,"origin","path"}`): the `endpoint` option, or the
 /// discovered `socket.app`; clear text only on a loopback host.
 #[wasm_bindgen(js_name = rtmEndpoint)]
 pub fn rtm_endpoint(url: &str, discovered: bool) -> String {
-    text::socket_endpoint_json(url, discovered)
+    contract::rtm_endpoint(url, discovered)
 }
 
-/// The RTM `authentication` message for an account of a client configuration, as JSON (it holds
-/// the key: send it, never log it), or the refusal.
+/// The RTM `authentication` message (`{"ok":true,"message"}`; it holds the key: send it, never
+/// log it) for the account a REST client resolved: `tier` and `authorization` are the
+/// `X-Crisp-Tier` and `Authorization` of that client's header set for it (`transport`), empty for
+/// an account the client does not have (the refusal names `account`).
 #[wasm_bindgen(js_name = rtmAuthentication)]
 pub fn rtm_authentication(
-    config_json: &str,
     account: Option<String>,
+    tier: &str,
+    authorization: &str,
     events: &str,
     rooms: &str,
 ) -> String {
-    text::authentication_for(config_json, account.as_deref(), events, rooms)
+    contract::rtm_authentication(account.as_deref(), tier, authorization, events, rooms)
 }

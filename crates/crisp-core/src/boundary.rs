@@ -13,6 +13,8 @@ use crate::response::ResponseHeaders;
 use crate::retry::Outcome;
 use crate::{Client, retry};
 
+pub mod contract;
+
 pub(crate) fn error(e: &CrispError) -> String {
     let mut out = String::from(r#"{"ok":false,"error":"#);
     e.info().write_json(&mut out);
@@ -658,25 +660,5 @@ pub mod clients {
     pub fn remove(id: u32) {
         let taken = lock().get_mut(id as usize).and_then(Option::take);
         drop(taken); // the client is dropped after the lock is released
-    }
-
-    /// [`super::prepare`] for the client numbered `id`; for a number with no client (which the
-    /// JS façade never passes: it holds the client while it uses its number), the refusal.
-    #[must_use]
-    pub fn prepare(id: u32, endpoint: u32, params_json: &str, account: Option<&str>) -> String {
-        with(id, |client| super::prepare(client, endpoint, params_json, account)).unwrap_or_else(
-            || {
-                // Pushed, not `format!`ted: the browser build links no formatting machinery.
-                let mut out = String::from(r#"{"ok":false,"error":"#);
-                out.push_str(&super::transport_error(
-                    "",
-                    "network",
-                    "crisp-kit: no such client",
-                    0,
-                ));
-                out.push('}');
-                out
-            },
-        )
     }
 }

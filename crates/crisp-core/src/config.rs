@@ -508,51 +508,6 @@ fn credential(field: &str, value: Option<&String>) -> Result<String, CrispError>
     }
 }
 
-/// One account of a configuration (the JSON [`Config::from_value`] reads), or `None` when no
-/// account has that name (the default one when `name` is `None`, chosen as [`Settings::new`]
-/// chooses it). Reads only that account and the top-level options it inherits, and checks them
-/// with the same functions as the full parser ([`AccountConfig::from_value`],
-/// `Account::from_config`), so the refusals are the same: the real-time wasm module needs the
-/// account for the RTM `authentication` message, and without the rest of the configuration
-/// parser (retry policy, timeout, every other account) it is 5.6 KB smaller gzipped. The
-/// configuration it is given was checked in full when the client was made.
-///
-/// # Errors
-/// [`CrispError::InvalidConfig`] naming the option: unknown, of the wrong type, a missing or
-/// empty identifier or key, a bad base URL for that account.
-pub fn account(value: &Value, name: Option<&str>) -> Result<Option<Account>, CrispError> {
-    let map = object("", value, CONFIG_OPTIONS)?;
-    let top = AccountConfig {
-        identifier: string(map, "", "identifier")?,
-        key: string(map, "", "key")?,
-        tier: tier(map, "")?,
-        ..AccountConfig::default()
-    };
-    let named = match option(map, "accounts") {
-        None => None,
-        Some(Value::Object(named)) => Some(named),
-        Some(_) => return Err(invalid("accounts", "must be an object")),
-    };
-    let has_top = top.identifier.is_some() || top.key.is_some() || named.is_none_or(Map::is_empty);
-    let default = string(map, "", "defaultAccount")?;
-    let name = match (name, default.as_deref()) {
-        (Some(n), _) | (None, Some(n)) => n,
-        (None, None) if has_top => DEFAULT_ACCOUNT,
-        (None, None) => named.and_then(|m| m.keys().next()).map_or("", String::as_str),
-    };
-    if has_top && name == DEFAULT_ACCOUNT {
-        return Account::from_config(DEFAULT_ACCOUNT, "", &top, DEFAULT_BASE_URL).map(Some);
-    }
-    let Some(account) = named.and_then(|m| m.get(name)) else {
-        return Ok(None);
-    };
-    let path = ["accounts.", name, "."].concat();
-    let mut c = AccountConfig::from_value(account, &path)?;
-    // As in Settings::new: the top-level tier is inherited.
-    c.tier = c.tier.or(top.tier);
-    Account::from_config(name, &path, &c, DEFAULT_BASE_URL).map(Some)
-}
-
 impl Account {
     fn from_config(
         name: &str,

@@ -438,37 +438,36 @@ pub mod text {
         }
     }
 
-    /// `{"ok":true,"message":{...}}` for an account of a client configuration (the JSON
-    /// `createClient` takes): how the wasm build answers, whose real-time module holds no client
-    /// of its own. The configuration was checked when the client was made; a refusal is the
-    /// error JSON all the same.
+    /// `{"ok":true,"message":{...}}` for the account a REST client resolved, from that client's
+    /// own header set for it (`transport()`: `X-Crisp-Tier` and `Authorization`, which is
+    /// `Basic base64(identifier:key)`): how the real-time module, which holds no client, gets the
+    /// credentials without reading the configuration again. Empty `authorization`: the client has
+    /// no account `account`, and the refusal names it. `events` and `rooms` as for
+    /// [`authentication`].
     #[must_use]
-    pub fn authentication_for(
-        config_json: &str,
+    pub fn authentication_from(
         account: Option<&str>,
+        tier: &str,
+        authorization: &str,
         events: &str,
         rooms: &str,
     ) -> String {
         let (events, rooms) = (lines(events), lines(rooms));
         let message = subscription(events.as_deref()).and_then(|events| {
-            let config =
-                crate::json::parse(config_json).map_err(|e| CrispError::InvalidConfig {
-                    field: "options".into(),
-                    message: ["not JSON: ", &e.to_string()].concat(),
-                })?;
-            let acc = crate::config::account(&config, account)?.ok_or_else(|| {
-                CrispError::UnknownAccount {
+            if authorization.is_empty() {
+                return Err(CrispError::UnknownAccount {
                     endpoint: super::ENDPOINT,
                     account: account.unwrap_or("").to_owned(),
-                }
-            })?;
-            Ok(super::authentication_message(
-                acc.tier,
-                &acc.identifier,
-                &acc.key,
-                &events,
-                rooms.as_deref(),
-            ))
+                });
+            }
+            let (tier, identifier, key) =
+                credentials(tier, authorization).ok_or_else(|| CrispError::InvalidParam {
+                    endpoint: super::ENDPOINT,
+                    param: "authorization".into(),
+                    message: "not the `X-Crisp-Tier` and `Authorization` of a client's header set"
+                        .into(),
+                })?;
+            Ok(super::authentication_message(tier, &identifier, &key, &events, rooms.as_deref()))
         });
         match message {
             Ok(message) => {
@@ -478,6 +477,22 @@ pub mod text {
             }
             Err(e) => error(&e),
         }
+    }
+
+    /// The tier, identifier and key in a header set's `X-Crisp-Tier` and `Authorization` values
+    /// (identifiers hold no `:`: the configuration refuses one).
+    fn credentials(tier: &str, authorization: &str) -> Option<(crate::Tier, String, String)> {
+        use base64::Engine as _;
+        let tier = match tier {
+            "user" => crate::Tier::User,
+            "website" => crate::Tier::Website,
+            "plugin" => crate::Tier::Plugin,
+            _ => return None,
+        };
+        let token = authorization.strip_prefix("Basic ")?;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(token).ok()?;
+        let (identifier, key) = std::str::from_utf8(&decoded).ok()?.split_once(':')?;
+        Some((tier, identifier.to_owned(), key.to_owned()))
     }
 
     /// `{"ok":true,"origin","path"}`: where the RTM socket connects (see
@@ -874,56 +889,63 @@ mod tests {
         }
     }
 
+    /// What `rtmAuthentication` is given, as the façade takes it from a REST client: the
+    /// `X-Crisp-Tier` and `Authorization` of the account's header set in `transport()` (two sets
+    /// per account, in `listAccounts` order), or empty strings for an account it does not have.
+    fn from_transport(client: &Client, account: Option<&str>) -> (String, String) {
+        let shared: serde_json::Value =
+            serde_json::from_str(&crate::boundary::transport(client)).unwrap();
+        let accounts = client.list_accounts();
+        let Some(i) = accounts.iter().position(|a| account.map_or(a.default, |name| a.id == name))
+        else {
+            return (String::new(), String::new());
+        };
+        let set = &shared["headers"][2 * i];
+        (
+            set["X-Crisp-Tier"].as_str().unwrap().to_owned(),
+            set["Authorization"].as_str().unwrap().to_owned(),
+        )
+    }
+
     #[test]
-    fn authentication_for_a_configuration_is_the_clients_message() {
-        let config = r#"{"identifier":"id-1","key":"k:ey","tier":"plugin"}"#;
-        let client = Client::from_json(config).unwrap();
-        assert_eq!(
-            text::authentication_for(config, None, "message:send", ""),
-            text::authentication(&client, None, "message:send", "")
-        );
-        assert!(text::authentication_for(config, Some("us"), "", "").contains("unknown_account"));
-        let bad = text::authentication_for("{", None, "", "");
-        assert!(bad.contains(r#""param":"options""#), "{bad}");
+    fn authentication_from_a_clients_header_set_is_the_clients_message() {
         // Named accounts: the default chosen as the client chooses it, the tier inherited; the
-        // same message as a client's for every account, and none for an unknown one.
+        // same message as the client's own for every account, and a refusal for an unknown one.
         for config in [
+            r#"{"identifier":"id-1","key":"k:ey","tier":"plugin"}"#,
             r#"{"tier":"website","accounts":{"us":{"identifier":"u","key":"ku"},"eu":{"identifier":"e","key":"ke","tier":"plugin"}}}"#,
             r#"{"identifier":"t","key":"kt","accounts":{"eu":{"identifier":"e","key":"ke"}},"defaultAccount":"eu","timeoutMs":5}"#,
-            r#"{"identifier":"t","key":"kt","tier":"plugin","accounts":{"eu":{"identifier":"e","key":"ke"}}}"#,
+            r#"{"identifier":"t","key":"kt","tier":"plugin","accounts":{"eu":{"identifier":"e","key":"ké"}}}"#,
         ] {
             let client = Client::from_json(config).unwrap();
             for account in [None, Some("us"), Some("eu"), Some("default"), Some("nope")] {
+                let (tier, authorization) = from_transport(&client, account);
                 assert_eq!(
-                    text::authentication_for(config, account, "", "w1"),
+                    text::authentication_from(account, &tier, &authorization, "", "w1"),
                     text::authentication(&client, account, "", "w1"),
                     "{config} {account:?}"
                 );
             }
         }
-        // The refusals of the full parser, naming the option, for what the message needs.
-        for (config, param) in [
-            (r#"{"identifier":"i"}"#, "key"),
-            (r#"{"identifier":"a:b","key":"k"}"#, "identifier"),
-            (r#"{"identifier":"i","key":"k","tier":"gold"}"#, "tier"),
-            (r#"{"identifier":"i","key":"k","colour":1}"#, "colour"),
-            (r#"{"accounts":{"eu":{"identifier":"e","key":" "}}}"#, "accounts.eu.key"),
-            (
-                r#"{"accounts":{"eu":{"identifier":"e","key":"k","region":1}}}"#,
-                "accounts.eu.region",
-            ),
-            (r#"{"accounts":[]}"#, "accounts"),
-        ] {
-            let full = Client::from_json(config).unwrap_err();
-            let rtm = text::authentication_for(config, None, "", "");
-            assert!(
-                matches!(&full, CrispError::InvalidConfig { field, .. } if field == param),
-                "{full:?}"
-            );
-            assert_eq!(rtm, crate::boundary::error(&full), "{config}");
-        }
+        let unknown = text::authentication_from(Some("us"), "", "", "", "");
+        assert!(unknown.contains(r#""code":"unknown_account""#), "{unknown}");
         // Events are checked first, as for a client.
-        let bad = text::authentication_for(config, None, "message:sent", "");
+        let bad = text::authentication_from(None, "plugin", "Basic aTpr", "message:sent", "");
         assert!(bad.contains(r#""param":"events[0]""#), "{bad}");
+        assert!(
+            text::authentication_from(None, "plugin", "Basic aTpr", "", "")
+                .contains(r#""username":"i""#)
+        );
+        // What no client's header set holds: refused, naming the parameter, never echoing it.
+        for (tier, authorization) in [
+            ("gold", "Basic aTpr"),
+            ("plugin", "Bearer aTpr"),
+            ("plugin", "Basic !!"),
+            ("plugin", "Basic aWs="),
+        ] {
+            let refused = text::authentication_from(None, tier, authorization, "", "");
+            assert!(refused.contains(r#""param":"authorization""#), "{refused}");
+            assert!(!refused.contains("aTpr") && !refused.contains("aWs="), "{refused}");
+        }
     }
 }

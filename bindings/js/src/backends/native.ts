@@ -12,7 +12,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as wasm from "../../wasm/crisp_kit_wasm.js";
 import * as rtmWasm from "../../wasm/crisp_kit_rtm.js";
-import type { Binding, RtmBinding } from "../client/backend.js";
+import type * as napi from "../../native/crisp-kit.js";
+import type { Binding, BindingClient, Check, Implements, RtmBinding } from "../client/backend.js";
 
 declare const __dirname: string | undefined;
 
@@ -49,8 +50,27 @@ export function platformPackage(platform = process.platform, arch = process.arch
   return `crisp-kit-${platform}-${arch}${abi ? `-${abi}` : ""}`;
 }
 
+// The contract, checked at compile time against what the generators wrote from the Rust
+// signatures: napi-rs (native/crisp-kit.d.ts, by `napi build` in build.mjs) and wasm-bindgen
+// (wasm/*.d.ts). A function one crate lacks, adds or shapes differently fails `tsc`. The modules'
+// own extras are left out: the client class (checked on its own), wasm-bindgen's init functions and
+// a wasm client's `free`.
+type NapiModule = Omit<typeof napi, "BindingClient">;
+type WasmModule = Omit<typeof wasm, "BindingClient" | "default" | "initSync">;
+type RtmWasmModule = Omit<typeof rtmWasm, "default" | "initSync">;
+type WasmClient = Omit<wasm.BindingClient, "free" | typeof Symbol.dispose>;
+/** The addon: both contracts, exactly. */
+type Addon = Check<NapiModule, Implements<Binding & RtmBinding, NapiModule>>;
+type Checked = [
+  Addon,
+  Check<napi.BindingClient, Implements<BindingClient, napi.BindingClient>>,
+  Check<WasmModule, Implements<Binding, WasmModule>>,
+  Check<WasmClient, Implements<BindingClient, WasmClient>>,
+  Check<RtmWasmModule, Implements<RtmBinding, RtmWasmModule>>,
+];
+
 /** The napi addon, or why none loaded (one line per place tried). */
-function loadNative(): { binding: Binding } | { tried: string[]; wanted: string | null } {
+function loadNative(): { binding: Binding & RtmBinding } | { tried: string[]; wanted: string | null } {
   const wanted = platformPackage();
   const candidates: [string, string][] = [];
   if (wanted) candidates.push([wanted, wanted]);
@@ -59,7 +79,7 @@ function loadNative(): { binding: Binding } | { tried: string[]; wanted: string 
   const tried: string[] = [];
   for (const [label, specifier] of candidates) {
     try {
-      return { binding: requireHere(specifier) as Binding };
+      return { binding: requireHere(specifier) as Addon };
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
       const missing = e.code === "MODULE_NOT_FOUND" && label === wanted;
@@ -75,8 +95,7 @@ function loadWasm(): Binding {
   return wasmBinding;
 }
 
-// Typed against the contract, not cast: a function the wasm crate lacks or shapes differently
-// fails this build (wasm-bindgen writes the module's declarations).
+// Typed against the contract, not cast (see `Checked` above for the exact check).
 const wasmBinding: Binding = wasm;
 const rtmWasmBinding: RtmBinding = rtmWasm;
 

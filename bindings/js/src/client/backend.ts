@@ -1,13 +1,18 @@
 // The binding contract: what a backend (the napi addon, bindings/node; the wasm module,
-// bindings/wasm) provides, declared once, here. Both crates implement exactly these functions with
-// these shapes over crisp_core::boundary (which also holds the client registry and the number
-// conversions they share), and the façade uses either without adapting it. Every function returns
-// JSON text decided by crisp-core; this package parses it once and throws errors once.
+// bindings/wasm) provides, declared once, here. Each function of both crates is one call to the
+// function of the same name in crisp_core::boundary::contract (which also holds the client
+// registry and the number conversions), and the façade uses either without adapting it. Every
+// function returns JSON text decided by crisp-core; this package parses it once and throws errors
+// once.
 // The real-time functions (crisp_core::rtm) are a contract of their own, `RtmBinding`: the napi
 // addon implements both; the wasm build is two modules, crisp-kit-wasm (`Binding`, REST: what
 // every page downloads) and crisp-kit-wasm-rtm (`RtmBinding`, loaded with the events chunk on
 // `crisp.events()` or the first web hook), so that a REST-only page downloads none of it.
-// tests/js/contract.test.mjs checks that each module exports these names and nothing else.
+// Checked at compile time: backends/native.ts holds each module's generated declarations (napi-rs
+// writes the addon's, wasm-bindgen the wasm modules') to `Implements` below, so a function
+// missing, extra, with a parameter more or less, or of a type the contract does not pass, fails
+// `tsc`. tests/js/contract.test.mjs calls every function on both real backends and compares.
+// Trailing optional parameters are declared optional (`x?: T | null`), as both generators write them.
 
 /**
  * The `endpoint` number that makes `prepare` give an account's real-time discovery request, as
@@ -40,9 +45,9 @@ export interface Binding {
   createClient(configJson: string): BindingClient | string;
   transportError(endpoint: string, kind: string, message: string, timeoutMs: number): string;
   pageWalkStart(start: number, perPage: number, maxPages: number): string;
-  pageWalkNext(walkJson: string, items: number | null): string;
+  pageWalkNext(walkJson: string, items?: number | null): string;
   messageWalkStart(timestampBefore: number | null, maxPages: number): string;
-  messageWalkNext(walkJson: string, status: number, oldest: number | null): string;
+  messageWalkNext(walkJson: string, status: number, oldest?: number | null): string;
   catalog(): string;
   /**
    * What `build` makes, as `\n`-separated lines: method, URL, the number of its header set in
@@ -51,7 +56,7 @@ export interface Binding {
    * real-time discovery request (`GET {tier}/connect/endpoints`; `paramsJson` unread). A plain function of numbers, not a
    * method: it runs on every call, and that is the cheapest crossing both backends have.
    */
-  prepare(client: number, endpoint: number, paramsJson: string, account: string | null | undefined): string;
+  prepare(client: number, endpoint: number, paramsJson: string, account?: string | null): string;
   /**
    * The number `prepare` and `plainDataStart` take for an endpoint id, or -1 when the catalog has
    * none (`build` then gives the refusal). Looked up once per id, so that a call on the common path
@@ -87,16 +92,52 @@ export interface RtmBinding {
    * 0 and `maxBodyBytes` absent: the defaults), or the refusal naming `hooks.windowMs` or
    * `hooks.maxBodyBytes`.
    */
-  rtmHookOptions(windowMs: number, maxBodyBytes: number | null | undefined): string;
+  rtmHookOptions(windowMs: number, maxBodyBytes?: number | null): string;
   /**
    * `{"ok":true,"origin","path"}`: where the RTM socket connects, from the `endpoint` option or
    * (`discovered`) the `socket.app` of connect/endpoints; `ws:`/`http:` only for a loopback host.
    */
   rtmEndpoint(url: string, discovered: boolean): string;
   /**
-   * The RTM `authentication` message (`{"ok":true,"message"}`; it holds the key: send it, never log
-   * it) for an account of the configuration `createClient` took. Names one per line; empty: the
-   * default events / no rooms.
+   * The RTM `authentication` message (`{"ok":true,"message"}`; it holds the key: send it, never
+   * log it) for the account a REST client resolved: `tier` and `authorization` are the
+   * `X-Crisp-Tier` and `Authorization` of that client's header set for the account
+   * (`BindingClient.transport`), so the configuration is not read again; empty strings for an
+   * account the client does not have (the refusal names `account`). Names one per line; empty:
+   * the default events / no rooms.
    */
-  rtmAuthentication(configJson: string, account: string | null | undefined, events: string, rooms: string): string;
+  rtmAuthentication(account: string | null | undefined, tier: string, authorization: string, events: string, rooms: string): string;
 }
+
+type Fn = (...args: never[]) => unknown;
+
+/**
+ * One member of a module against the contract's: a function that takes every argument list the
+ * contract's takes, with as many parameters (a parameter more or less fails, optional ones
+ * included), and answers what the contract's answers; any other member as declared.
+ */
+type Conforming<C, M> = C extends Fn
+  ? M extends Fn
+    ? [Parameters<C>] extends [Parameters<M>]
+      ? [Parameters<C>["length"]] extends [Parameters<M>["length"]]
+        ? [Parameters<M>["length"]] extends [Parameters<C>["length"]]
+          ? ReturnType<M> extends ReturnType<C>
+            ? M
+            : never
+          : never
+        : never
+      : never
+    : never
+  : C;
+
+/**
+ * What a module `M` (its generated declarations) must be to implement the contract `C` exactly:
+ * every member of `C`, conforming, and nothing else (an extra member is `never`). Used as
+ * `Check<M, Implements<C, M>>`.
+ */
+export type Implements<C, M> = {
+  [K in keyof C | keyof M]: K extends keyof C ? (K extends keyof M ? Conforming<C[K], M[K]> : C[K]) : never;
+};
+
+/** `T`, which must be assignable to `U`: a compile-time assertion. */
+export type Check<T extends U, U> = T;

@@ -356,15 +356,11 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
   readonly #headerSets: Record<string, string>[];
   readonly #hookOptions: HooksOptions | undefined;
   #hooks: CrispHooks | undefined;
-  /** The configuration as the core took it: the real-time module builds the socket's
-   * `authentication` message from it (it holds the keys, as the header sets do; never logged). */
-  readonly #config: string;
 
   constructor(options: O) {
     const { fetch: fetchImpl, hooks, transport, ...config } = options;
     this.#hookOptions = hooks;
-    this.#config = JSON.stringify(config);
-    const created = backend().createClient(this.#config);
+    const created = backend().createClient(JSON.stringify(config));
     if (typeof created === "string") throw new CrispError(parse<Failed>(created).error);
     this.#client = created;
     const shared = parse<{ timeoutMs: number; headers: Record<string, string>[] }>(created.transport());
@@ -408,7 +404,9 @@ export class Crisp<O extends CrispOptions = CrispOptions> {
         binding: rtm,
         io,
         CrispError,
-        authentication: (account, events, rooms) => rtm.rtmAuthentication(this.#config, account ?? null, events, rooms),
+        // The account's header set, as its discovery request is sent (the account as crisp-core
+        // resolves it): the real-time core takes the tier and token from it.
+        headers: (account) => this.#prepare("plugin_get_connect_endpoints", {}, account, true).headers,
         // The account's discovery request, decided by crisp-core (`GET {tier}/connect/endpoints`,
         // answered as the catalog's plugin route). Sent like any read (retries, timeout, the
         // transport hook).

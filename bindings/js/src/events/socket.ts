@@ -52,8 +52,11 @@ export interface EventsHost {
    * name no type of an optional peer dependency, so TypeScript users without it are not broken). */
   io: unknown;
   CrispError: new (info: ErrorInfo) => CrispError;
-  /** The `authentication` message JSON text (`{"ok":true,"message"}` or the refusal); names one per line. */
-  authentication(account: string | undefined, events: string, rooms: string): string;
+  /**
+   * The client's header set for an account (the one its discovery request is sent with: the
+   * account as crisp-core resolves it); throws for an account the client does not have.
+   */
+  headers(account: string | undefined): Record<string, string>;
   /** `data` of `GET /v1/{tier}/connect/endpoints` for the account. */
   connectEndpoints(account: string | undefined): Promise<unknown>;
 }
@@ -195,8 +198,21 @@ export class EventSubscription<N extends CrispEventName = CrispEventName> {
     this.#emit({ type: "closed" });
   }
 
+  /**
+   * The `authentication` message JSON text (`{"ok":true,"message"}` or the refusal), from the tier
+   * and token of the client's own header set for the account, not from its configuration read
+   * again; empty for an account it does not have, which the core's refusal then names.
+   */
   #authentication(): string {
-    return this.#host.authentication(this.#options.account, this.#events.join("\n"), lines(this.#errors, this.#options.rooms));
+    const account = this.#options.account;
+    let h: Record<string, string> = {};
+    try {
+      h = this.#host.headers(account);
+    } catch {
+      // No such account: refused below, naming it.
+    }
+    const rooms = lines(this.#errors, this.#options.rooms);
+    return this.#host.binding.rtmAuthentication(account ?? null, h["X-Crisp-Tier"] ?? "", h.Authorization ?? "", this.#events.join("\n"), rooms);
   }
 
   #emit(status: EventStatus): void {

@@ -98,6 +98,13 @@ pub fn render() -> String {
            paging: Paging;\n\
          }\n\n",
     );
+    rules(&mut out);
+    out
+}
+
+/// The rules the schema renderers read: each path kind's and query type's JSON Schema, and the
+/// destructive endpoints.
+fn rules(out: &mut String) {
     out.push_str(
         "/** Each path parameter rule's JSON Schema (as the MCP tools and `/_endpoints` show it), and\n\
           * whether a call may leave the parameter out (`website`: only when the account has a website). */\n\
@@ -130,5 +137,4 @@ pub fn render() -> String {
         let _ = writeln!(out, "  {:?},", e.id);
     }
     out.push_str("]);\n");
-    out
 }
